@@ -1,0 +1,53 @@
+"""Adapters behind the ports. Cloud clients are imported only when their URL is used."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from pipeval.errors import InputError
+from pipeval.ports import StateStore, Warehouse
+
+WAREHOUSE_SCHEMES = ("duckdb:///PATH", "bigquery://PROJECT?location=REGION")
+STATE_SCHEMES = ("dir:///PATH", "firestore://PROJECT[/DATABASE]")
+
+
+def _path_part(url: str, scheme: str) -> str:
+    path = url[len(scheme) + 3 :]
+    if not path:
+        raise InputError(f"{url!r} names no path: use {scheme}:///PATH")
+    return path
+
+
+def open_warehouse(url: str, **options: object) -> Warehouse:
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme == "duckdb":
+        from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
+
+        return DuckDBWarehouse(_path_part(url, scheme), url=url)
+    if scheme == "bigquery":
+        parts = urlsplit(url)
+        if not parts.netloc:
+            raise InputError(f"warehouse URL {url!r} names no project: bigquery://PROJECT")
+        query = parse_qs(parts.query)
+        location = query.get("location", [None])[0]
+        from pipeval.adapters.bigquery_warehouse import BigQueryWarehouse
+
+        return BigQueryWarehouse(parts.netloc, location=location, url=url, **options)
+    raise InputError(f"warehouse URL {url!r}: expected one of {', '.join(WAREHOUSE_SCHEMES)}")
+
+
+def open_state(url: str, **options: object) -> StateStore:
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme == "dir":
+        from pipeval.adapters.dir_store import DirStore
+
+        return DirStore(_path_part(url, scheme), url=url)
+    if scheme == "firestore":
+        parts = urlsplit(url)
+        if not parts.netloc:
+            raise InputError(f"state URL {url!r} names no project: firestore://PROJECT[/DATABASE]")
+        database = parts.path.strip("/") or None
+        from pipeval.adapters.firestore_store import FirestoreStore
+
+        return FirestoreStore(parts.netloc, database=database, url=url, **options)
+    raise InputError(f"state URL {url!r}: expected one of {', '.join(STATE_SCHEMES)}")

@@ -1,0 +1,80 @@
+"""The embedded warehouse: one DuckDB file opened read-only, queried in BigQuery SQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipeval.adapters.bq_to_duckdb import to_duckdb
+from pipeval.adapters.values import decode, to_naive_utc
+from pipeval.errors import BackendError
+from pipeval.identifiers import TableName, check_identifier
+from pipeval.ports import Column, QueryResult, QueryStats
+from pipeval.types import column_from_type
+
+_COLUMNS_SQL = (
+    "SELECT column_name, data_type FROM information_schema.columns "
+    "WHERE table_schema = $dataset AND table_name = $table ORDER BY ordinal_position"
+)
+_TABLES_SQL = (
+    "SELECT table_name FROM information_schema.tables "
+    "WHERE table_schema = $dataset ORDER BY table_name"
+)
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+class DuckDBWarehouse:
+    def __init__(self, path: str | Path, url: str | None = None) -> None:
+        self.path = Path(path)
+        self.url = url or f"duckdb:///{self.path}"
+        self.stats = QueryStats()
+        if self.path.is_dir():
+            raise BackendError(f"warehouse {self.path} is a directory, expected a DuckDB file")
+        if not self.path.exists():
+            raise BackendError(f"warehouse file not found: {self.path}")
+        try:
+            # read_only: pipeval never writes, and the file may be open in the pipeline too.
+            self._con = duckdb.connect(str(self.path), read_only=True)
+            self._con.execute("SET TimeZone = 'UTC'")
+        except duckdb.Error as err:
+            raise BackendError(f"cannot open warehouse {self.path}: {_first_line(err)}") from None
+
+    def query(self, sql: str, params: dict[str, Any] | None = None, label: str = "") -> QueryResult:
+        duck_sql, names = to_duckdb(sql)
+        given = params or {}
+        missing = [name for name in names if name not in given]
+        if missing:
+            raise BackendError(f"query needs parameters {missing} that were not bound")
+        bound = {name: to_naive_utc(given[name]) for name in names}
+        self.stats.queries += 1
+        self.stats.sent.append(sql)
+        return QueryResult(self._fetch(duck_sql, bound, label), bytes_processed=None)
+
+    def _fetch(self, duck_sql: str, bound: dict[str, Any], label: str) -> list[dict[str, Any]]:
+        try:
+            cursor = self._con.execute(duck_sql, bound)
+            columns = [desc[0] for desc in cursor.description or []]
+            return [dict(zip(columns, map(decode, row), strict=True)) for row in cursor.fetchall()]
+        except duckdb.Error as err:
+            where = f" ({label})" if label else ""
+            raise BackendError(f"query failed{where}: {_first_line(err)}") from None
+
+    def table_schema(self, table: str) -> list[Column] | None:
+        name = TableName.parse(table)
+        rows = self._con.execute(_COLUMNS_SQL, {"dataset": name.dataset, "table": name.table})
+        found = rows.fetchall()
+        if not found:
+            return None
+        return [column_from_type(column_name, data_type) for column_name, data_type in found]
+
+    def list_tables(self, dataset: str) -> list[str]:
+        rows = self._con.execute(_TABLES_SQL, {"dataset": check_identifier(dataset, "dataset")})
+        return [row[0] for row in rows.fetchall()]
+
+    def close(self) -> None:
+        self._con.close()

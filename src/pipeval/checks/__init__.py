@@ -1,0 +1,51 @@
+"""The check catalogue. Families load lazily so a command pays only for what it runs."""
+
+from __future__ import annotations
+
+import importlib
+
+from pipeval.checks.base import Check, Context, Query
+from pipeval.errors import InputError
+from pipeval.profile import Profile
+
+# family -> module with `checks_for(profile) -> list[Check]`. One line per family.
+FAMILIES: dict[str, str] = {
+    "completeness": "pipeval.checks.completeness",
+}
+
+# Families `pipeval daily` runs when --checks is not given, in report order.
+DAILY_FAMILIES: tuple[str, ...] = (
+    "quota",
+    "completeness",
+    "orchestration",
+    "coverage",
+    "schema",
+    "hygiene",
+)
+
+
+def checks_for(profile: Profile, family: str) -> list[Check]:
+    module = importlib.import_module(FAMILIES[family])
+    return module.checks_for(profile)
+
+
+def select_checks(profile: Profile, wanted: str | None, default: tuple[str, ...]) -> list[Check]:
+    """Checks named by `--checks` (families or full ids, comma-separated), else the defaults."""
+    families = [family for family in default if family in FAMILIES]
+    available = [check for family in families for check in checks_for(profile, family)]
+    if not wanted:
+        return available
+    everything = [check for family in FAMILIES for check in checks_for(profile, family)]
+    chosen: list[Check] = []
+    for token in (part.strip() for part in wanted.split(",")):
+        if not token:
+            continue
+        matches = [c for c in everything if c.id == token or c.category == token]
+        if not matches:
+            known = sorted(set(FAMILIES) | {c.id for c in everything})
+            raise InputError(f"--checks: unknown check {token!r}; known: {', '.join(known)}")
+        chosen.extend(match for match in matches if match not in chosen)
+    return chosen
+
+
+__all__ = ["FAMILIES", "Check", "Context", "Query", "checks_for", "select_checks"]

@@ -1,0 +1,129 @@
+"""completeness.<phase>: final games per date present in each phase table vs the schedule.
+
+FAIL when a final game is missing from a critical table, WARN from a non-critical one.
+Scheduled or in-progress games are pending, never missing; a date with no games is an off-day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pipeval.checks.base import Check, Context, Query
+from pipeval.metrics.games import (
+    TableDay,
+    assess,
+    presence_query,
+    read_presence,
+    read_schedule,
+    schedule_query,
+)
+from pipeval.profile.model import Phase, Profile
+from pipeval.remediation import rerun_command
+from pipeval.results import CheckResult, Finding, Severity
+
+MAX_KEYS_LISTED = 12
+
+
+def checks_for(profile: Profile) -> list[Check]:
+    return [Completeness(phase) for phase in profile.phases]
+
+
+def _listed(keys: tuple[str, ...]) -> str:
+    shown = ", ".join(keys[:MAX_KEYS_LISTED])
+    rest = len(keys) - MAX_KEYS_LISTED
+    return f"{shown} (+{rest} more)" if rest > 0 else shown
+
+
+class Completeness(Check):
+    category = "completeness"
+
+    def __init__(self, phase: Phase) -> None:
+        super().__init__(f"completeness.{phase.name}")
+        self.phase = phase
+
+    def queries(self, ctx: Context) -> list[Query]:
+        return [schedule_query(ctx.profile, ctx.start, ctx.end)] + [
+            presence_query(table, ctx.start, ctx.end) for table in self.phase.tables
+        ]
+
+    def assess_range(self, ctx: Context) -> dict[date, list[TableDay]]:
+        """Every table of the phase on every date of the context's range."""
+        schedule = read_schedule(
+            ctx.fetch(schedule_query(ctx.profile, ctx.start, ctx.end)),
+            ctx.profile.schedule.final_status,
+        )
+        presence = {
+            table.table: read_presence(ctx.fetch(presence_query(table, ctx.start, ctx.end)))
+            for table in self.phase.tables
+        }
+        return {
+            day: [assess(t, schedule.on(day), presence[t.table].get(day, {})) for t in self.phase.tables]
+            for day in ctx.dates
+        }
+
+    def run(self, ctx: Context) -> CheckResult:
+        day = ctx.end
+        tables = self.assess_range(ctx)[day]
+        findings = [finding for table in tables for finding in self._findings(table, day)]
+        metrics = {
+            "date": day,
+            "tables": {
+                t.table: {
+                    "critical": t.critical,
+                    "expected": len(t.expected),
+                    "present": len(t.present),
+                    "missing": list(t.missing),
+                    "pending": list(t.pending),
+                    "rows": t.rows,
+                }
+                for t in tables
+            },
+        }
+        remediation = []
+        if any(t.missing for t in tables):
+            remediation.append(
+                f"Re-run {self.phase.name} for {day}: "
+                + rerun_command(self.phase.rerun, day, day, self.phase.name)
+            )
+            remediation.append(f"Then verify: pipeval historical --verify-backfill {day}")
+        return CheckResult.from_findings(
+            self.id, self._summary(tables, day), findings, metrics, remediation
+        )
+
+    def _findings(self, table: TableDay, day: date) -> list[Finding]:
+        findings = []
+        if table.missing:
+            severity = Severity.FAIL if table.critical else Severity.WARN
+            games = "final games" if table.expects == "final" else "scheduled games"
+            findings.append(
+                Finding(
+                    severity,
+                    f"{len(table.missing)} of {len(table.expected)} {games} missing on {day}: "
+                    f"{_listed(table.missing)}",
+                    subject=table.table,
+                    data={"date": day, "missing": list(table.missing), "critical": table.critical},
+                )
+            )
+        if table.pending:
+            findings.append(
+                Finding(
+                    Severity.INFO,
+                    f"{len(table.pending)} games not final yet (pending): {_listed(table.pending)}",
+                    subject=table.table,
+                    data={"date": day, "pending": list(table.pending)},
+                )
+            )
+        return findings
+
+    def _summary(self, tables: list[TableDay], day: date) -> str:
+        if not any(t.expected or t.pending for t in tables):
+            return f"no games scheduled on {day} (off-day)"
+        broken = [t for t in tables if t.missing]
+        if broken:
+            return "; ".join(
+                f"{t.table}: {len(t.missing)} of {len(t.expected)} games missing" for t in broken
+            )
+        expected = max(len(t.expected) for t in tables)
+        pending = max(len(t.pending) for t in tables)
+        note = f", {pending} pending" if pending else ""
+        return f"all {expected} expected games present in {len(tables)} tables{note}"

@@ -1,0 +1,1 @@
+"""The `pipeval` command line."""

@@ -1,0 +1,22 @@
+"""`pipeval daily`: every configured check for one game date."""
+
+from __future__ import annotations
+
+import click
+
+from pipeval.cli.options import Options, common_options, finish, open_context, profile_and_time
+from pipeval.clock import check_not_future, default_date, parse_date
+from pipeval.suites.daily import run_daily
+
+
+@click.command()
+@click.option("--date", "day", help="Game date YYYY-MM-DD (default: yesterday in the profile's timezone).")
+@click.option("--checks", help="Comma-separated families or check ids, e.g. quota,completeness.")
+@common_options
+def daily(opts: Options, day: str | None, checks: str | None) -> int:
+    """Validate one game date: quota, completeness, orchestration, coverage, schema, hygiene."""
+    profile, as_of = profile_and_time(opts)
+    target = parse_date(day) if day else default_date(as_of, profile.timezone)
+    check_not_future(target, as_of, profile.timezone)
+    ctx = open_context(opts, profile, as_of, target, target)
+    return finish(run_daily(ctx, target, checks), opts, "daily.md.j2")

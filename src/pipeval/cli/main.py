@@ -1,0 +1,79 @@
+"""Entry point: a lazy command group, one-line errors and Soda-style exit codes.
+
+Exit codes: 0 all OK, 1 warnings only, 2 any FAIL, 3 could not run (bad input, unreachable
+backend, a check in ERROR). Nothing here prints a traceback unless PIPEVAL_DEBUG is set.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from pipeval import __version__
+from pipeval.errors import PipevalError
+
+EXIT_COULD_NOT_RUN = 3
+
+# name -> (module:attribute, one-line help). Modules load only when their command runs, so
+# `pipeval --help` does not pay for duckdb, sqlglot or the cloud clients.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "daily": ("pipeval.cli.daily:daily", "Validate one game date (default: yesterday)."),
+    "sample": ("pipeval.cli.sample:sample", "Build the embedded sample season."),
+    "demo": ("pipeval.cli.sample:demo", "Build the sample if absent and validate its incident date."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attribute = COMMANDS[cmd_name][0].split(":")
+        return getattr(importlib.import_module(module_name), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pipeval")
+def cli() -> None:
+    """Validate a BigQuery + Firestore data pipeline: quota, completeness, orchestration,
+    coverage, schema and code write patterns.
+
+    Exit codes: 0 OK, 1 warnings, 2 failures, 3 could not run.
+    """
+
+
+def _fail(message: str, code: int = EXIT_COULD_NOT_RUN) -> None:
+    sys.stderr.write(f"pipeval: error: {message}\n")
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        result: Any = cli.main(args=argv, prog_name="pipeval", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as err:
+        _fail(" ".join(err.format_message().split()))
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except PipevalError as err:
+        _fail(" ".join(str(err).split()))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as err:
+        if os.environ.get("PIPEVAL_DEBUG"):
+            raise
+        detail = " ".join(str(err).split())
+        _fail(f"internal error: {type(err).__name__}: {detail} (PIPEVAL_DEBUG=1 shows a traceback)")
+    sys.exit(result if isinstance(result, int) else 0)

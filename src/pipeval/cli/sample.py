@@ -1,0 +1,71 @@
+"""`pipeval sample` and `pipeval demo`: the embedded sample season and a one-command demo."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from pipeval.cli.options import Options, common_options, finish, open_context, profile_and_time
+from pipeval.clock import parse_date
+from pipeval.suites.daily import run_daily
+
+# The demo validates the morning after the seeds' worst day: phase 3 never ran on 2026-01-26
+# and the run-history table had used 164 % of its load-job quota.
+DEMO_DATE = "2026-01-26"
+DEMO_AS_OF = "2026-01-27T15:00:00Z"
+SAMPLE_VERSION = "v1"
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("PIPEVAL_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    base = Path(root) if root else Path.home() / ".cache"
+    return (base / "pipeval" if not os.environ.get("PIPEVAL_CACHE_DIR") else base) / (
+        f"sample-{SAMPLE_VERSION}"
+    )
+
+
+def _build(path: Path, season: bool) -> None:
+    from pipeval.sample import build_sample
+
+    err = Console(stderr=True)
+    with err.status(f"building the {'season' if season else 'sample'} in {path} ..."):
+        info = build_sample(path, season=season)
+    err.print(
+        f"sample: {info.games:,} games {info.start}..{info.end}, "
+        f"{sum(info.rows.values()):,} rows\n"
+        f"  --warehouse duckdb://{info.warehouse.resolve()}\n"
+        f"  --state dir://{info.state.resolve()}",
+        highlight=False,
+    )
+
+
+@click.command()
+@click.option("--path", "path", type=click.Path(path_type=Path), default=Path("pipeval-sample"),
+              show_default=True, help="Directory to write warehouse.duckdb and state/ into.")
+@click.option("--season", is_flag=True, help="A full season (~1,230 games) instead of Dec-Jan.")
+def sample(path: Path, season: bool) -> int:
+    """Build the embedded sample: DIR/warehouse.duckdb and DIR/state/, incidents included."""
+    if path.exists() and not path.is_dir():
+        raise click.BadParameter(f"{path} exists and is not a directory", param_hint="--path")
+    _build(path, season)
+    return 0
+
+
+@click.command()
+@click.option("--date", "day", default=DEMO_DATE, show_default=True, help="Date to validate.")
+@common_options
+def demo(opts: Options, day: str) -> int:
+    """Build the sample in a cache dir when absent, then run `daily` on its incident date."""
+    path = cache_dir()
+    if not (path / "warehouse.duckdb").is_file():
+        _build(path, season=False)
+    opts.warehouse = f"duckdb://{(path / 'warehouse.duckdb').resolve()}"
+    opts.state = f"dir://{(path / 'state').resolve()}"
+    opts.as_of = opts.as_of or DEMO_AS_OF
+    profile, as_of = profile_and_time(opts)
+    target = parse_date(day)
+    ctx = open_context(opts, profile, as_of, target, target)
+    return finish(run_daily(ctx, target), opts, "daily.md.j2")

@@ -1,0 +1,68 @@
+"""Deterministic time: "now" is --as-of when given, else the clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pipeval.errors import ConfigError, InputError
+
+EARLIEST_DATE = date(2000, 1, 1)
+
+
+def parse_as_of(value: str | None) -> datetime:
+    """Parse an ISO-8601 instant; a value without offset is read as UTC."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--as-of {value!r} is not an ISO-8601 timestamp") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def parse_date(value: str, option: str = "--date") -> date:
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+    if parsed < EARLIEST_DATE:
+        raise InputError(f"{option} {value} is before {EARLIEST_DATE}")
+    return parsed
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"timezone {name!r} is unknown") from None
+
+
+def local_date(instant: datetime, tz: str) -> date:
+    return instant.astimezone(zone(tz)).date()
+
+
+def default_date(as_of: datetime, tz: str) -> date:
+    """Yesterday in the profile's timezone: the last full game day."""
+    return local_date(as_of, tz) - timedelta(days=1)
+
+
+def check_not_future(day: date, as_of: datetime, tz: str, option: str = "--date") -> date:
+    # Pre-game data for tomorrow can exist (the "tomorrow" mode); later dates cannot.
+    latest = local_date(as_of, tz) + timedelta(days=1)
+    if day > latest:
+        raise InputError(f"{option} {day} is after the as-of date {local_date(as_of, tz)}")
+    return day
+
+
+def local_time(day: date, hhmm: str, tz: str) -> datetime:
+    """The instant at HH:MM local time on `day` (aware, UTC)."""
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone(tz))
+    return local.astimezone(UTC)
+
+
+def date_range(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]

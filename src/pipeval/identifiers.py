@@ -1,0 +1,40 @@
+"""Identifier validation: the only way a name from a profile or the command line reaches SQL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeval.errors import ConfigError
+
+# ASCII only on purpose: unicode look-alikes (e.g. Cyrillic "а") must never pass.
+IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+
+
+def is_identifier(value: object) -> bool:
+    return isinstance(value, str) and bool(IDENTIFIER_RE.match(value))
+
+
+def check_identifier(value: object, what: str = "identifier") -> str:
+    if not is_identifier(value):
+        raise ConfigError(f"{what} {value!r} is not a plain name (letters, digits, _ or -)")
+    assert isinstance(value, str)
+    return value
+
+
+@dataclass(frozen=True, order=True)
+class TableName:
+    """A `dataset.table` reference whose parts are validated identifiers."""
+
+    dataset: str
+    table: str
+
+    @classmethod
+    def parse(cls, value: object, what: str = "table") -> TableName:
+        if not isinstance(value, str) or value.count(".") != 1:
+            raise ConfigError(f"{what} {value!r} must be written dataset.table")
+        dataset, table = value.split(".")
+        return cls(check_identifier(dataset, f"{what} dataset"), check_identifier(table, what))
+
+    def __str__(self) -> str:
+        return f"{self.dataset}.{self.table}"

@@ -1,0 +1,1 @@
+"""Metrics: batched queries (one statement per table and range) and the facts read from them."""

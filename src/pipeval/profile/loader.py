@@ -1,0 +1,86 @@
+"""Find, parse and validate a profile; every problem becomes one ConfigError line."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from pipeval.errors import ConfigError, PipevalError
+from pipeval.profile.model import Profile
+
+SHIPPED = ("nba-props",)
+
+
+def _shipped_text(name: str) -> str:
+    return resources.files("pipeval.profile").joinpath(f"{name}.yaml").read_text("utf-8")
+
+
+def _read_yaml(text: str, source: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"profile {source}:{where} malformed YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"profile {source}: expected a mapping of keys at the top level")
+    return data
+
+
+def _read_file(path: Path) -> str:
+    if path.is_dir():
+        raise ConfigError(f"profile {path}: is a directory, expected a YAML file")
+    try:
+        return path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"profile {path}: file not found") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"profile {path}: not UTF-8 text") from None
+    except OSError as err:
+        raise ConfigError(f"profile {path}: cannot read ({err.strerror})") from None
+
+
+def _describe(err: ValidationError, source: str) -> str:
+    first = err.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        return f"profile {source}: {key}: unknown key"
+    if first["type"] == "missing":
+        return f"profile {source}: {key}: required key is missing"
+    message = first["msg"].removeprefix("Value error, ")
+    return f"profile {source}: {key}: {message}"
+
+
+def _resolve(name_or_path: str) -> tuple[dict[str, Any], str, Path | None]:
+    if name_or_path in SHIPPED:
+        return _read_yaml(_shipped_text(name_or_path), name_or_path), name_or_path, None
+    path = Path(name_or_path)
+    if path.suffix not in {".yaml", ".yml"} and not path.exists():
+        raise ConfigError(
+            f"unknown profile {name_or_path!r}: use one of {', '.join(SHIPPED)} or a YAML file path"
+        )
+    data = _read_yaml(_read_file(path), str(path))
+    base = data.pop("extends", None)
+    if base is not None:
+        if base not in SHIPPED:
+            raise ConfigError(f"profile {path}: extends: unknown shipped profile {base!r}")
+        data = {**_read_yaml(_shipped_text(base), base), **data}
+    return data, str(path), path.resolve().parent
+
+
+def load_profile(name_or_path: str = "nba-props") -> Profile:
+    data, source, base_dir = _resolve(name_or_path)
+    try:
+        profile = Profile.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_describe(err, source)) from None
+    except PipevalError as err:
+        raise ConfigError(f"profile {source}: {err}") from None
+    profile._base_dir = base_dir
+    profile._source = source
+    return profile

@@ -1,0 +1,232 @@
+"""The profile: a YAML data contract that maps a pipeline (tables, keys, phases, thresholds).
+
+Validation is strict (unknown keys are errors) because a typo in a threshold must not silently
+fall back to a default at 6 AM. Identifiers are checked against the plain-name grammar and SQL
+expressions are parsed and vetted when the profile loads, not when a check runs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pathlib import Path
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from pipeval.errors import ConfigError
+from pipeval.identifiers import IDENTIFIER_RE, TableName
+from pipeval.sqlkit import parse_expression
+
+
+def _identifier(value: str) -> str:
+    if not IDENTIFIER_RE.match(value):
+        raise ValueError(f"{value!r} is not a plain name (letters, digits, _ or -)")
+    return value
+
+
+def _table(value: str) -> str:
+    try:
+        TableName.parse(value)
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
+    return value
+
+
+def _expression(value: str) -> str:
+    try:
+        parse_expression(value, "SQL expression")
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
+    return value
+
+
+def _hhmm(value: str) -> str:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError(f"{value!r} is not a time of day HH:MM")
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_identifier)]
+Table = Annotated[str, AfterValidator(_table)]
+Expression = Annotated[str, AfterValidator(_expression)]
+TimeOfDay = Annotated[str, AfterValidator(_hhmm)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ScheduleSpec(Strict):
+    """The table of expected games."""
+
+    table: Table
+    date_column: Identifier = "game_date"
+    game_key: Expression
+    status_column: Identifier = "game_status"
+    final_status: int = 3
+
+
+class PhaseTable(Strict):
+    table: Table
+    date_column: Identifier = "game_date"
+    game_key: Expression = "game_id"
+    critical: bool = True
+    # post_game tables hold only final games; pre_game tables every scheduled game of the date.
+    expects: Literal["final", "scheduled"] = "final"
+    filter: Expression | None = None
+    columns: list[Identifier] = Field(default_factory=list)
+
+
+class Phase(Strict):
+    name: Identifier
+    label: str = ""
+    tables: list[PhaseTable] = Field(min_length=1)
+    rerun: str | None = None
+
+
+class ReferenceTable(Strict):
+    table: Table
+    columns: list[Identifier] = Field(default_factory=list)
+
+
+class EntitySource(Strict):
+    table: Table
+    entity: Identifier
+    date_column: Identifier = "game_date"
+    game_key: Expression = "game_id"
+    filter: Expression | None = None
+    group_by: Identifier | None = None
+
+
+class CoverageSpec(Strict):
+    name: Identifier
+    expected: EntitySource
+    target: EntitySource
+    warn_below: Percent | None = None
+    fail_below: Percent | None = None
+    diagnostics: dict[str, object] = Field(default_factory=dict)
+
+
+class ModeSpec(Strict):
+    expected: list[Identifier] = Field(min_length=1)
+    critical: list[Identifier] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _critical_expected(self) -> ModeSpec:
+        unknown = sorted(set(self.critical) - set(self.expected))
+        if unknown:
+            raise ValueError(f"critical processors {unknown} are not in expected")
+        return self
+
+
+class OrchestrationSpec(Strict):
+    phase: Identifier
+    collection: Identifier
+    # Due at HH:MM local time, `due_days_after` days after the game date.
+    due: TimeOfDay = "08:00"
+    due_days_after: int = 1
+    downstream_phase: Identifier | None = None
+    modes: dict[Identifier, ModeSpec] = Field(min_length=1)
+
+
+class QuotaThresholds(Strict):
+    table_operations_limit: int = Field(1500, gt=0)
+    partition_modifications_limit: int = Field(30000, gt=0)
+    ingestion_time_partition_modifications_limit: int = Field(11000, gt=0)
+    ingestion_time_partitioned_tables: list[Table] = Field(default_factory=list)
+    warn_pct: Percent = 80
+    fail_pct: Percent = 95
+    window_hours: int = Field(24, gt=0)
+    dml_running_limit: int = Field(2, gt=0)
+    dml_queue_limit: int = Field(20, gt=0)
+    dml_queue_warn: int = Field(15, gt=0)
+    backfill_lookback_days: int = Field(7, gt=0)
+
+
+class CoverageThresholds(Strict):
+    warn_below: Percent = 95
+    fail_below: Percent = 85
+
+
+class HygieneThresholds(Strict):
+    staging_prefix: str = "_staging_"
+    staging_max_age_hours: float = Field(24, gt=0)
+    datasets: list[Identifier] = Field(default_factory=list)
+
+
+class Thresholds(Strict):
+    quota: QuotaThresholds = QuotaThresholds()
+    coverage: CoverageThresholds = CoverageThresholds()
+    hygiene: HygieneThresholds = HygieneThresholds()
+
+
+class HistoricalSpec(Strict):
+    default_days: int = Field(14, gt=0)
+    max_range_days: int = Field(400, gt=0)
+    cascade_windows: dict[Identifier, int] = Field(
+        default_factory=lambda: {"L5": 5, "L10": 10, "long": 21}
+    )
+    severity_high_above: int = 100
+    severity_medium_from: int = 50
+
+
+class WarehouseSettings(Strict):
+    region: Identifier = "us"
+    maximum_bytes_billed: int = Field(10_000_000_000, gt=0)
+    query_timeout_s: float = Field(120, gt=0)
+
+
+class SchemaTable(Strict):
+    table: Table
+    ddl: str | None = None
+    migrations: list[str] = Field(default_factory=list)
+    writers: list[str] = Field(default_factory=list)
+
+
+class Profile(Strict):
+    name: Identifier
+    description: str = ""
+    timezone: str = "America/New_York"
+    project: Identifier | None = None
+    warehouse: WarehouseSettings = WarehouseSettings()
+    schedule: ScheduleSpec
+    phases: list[Phase] = Field(min_length=1)
+    reference: dict[Identifier, ReferenceTable] = Field(default_factory=dict)
+    coverage: list[CoverageSpec] = Field(default_factory=list)
+    orchestration: list[OrchestrationSpec] = Field(default_factory=list)
+    thresholds: Thresholds = Thresholds()
+    historical: HistoricalSpec = HistoricalSpec()
+    schema_tables: list[SchemaTable] = Field(default_factory=list, alias="schema")
+    lint_hot_tables: list[Table] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+    # Where the profile file lives: relative paths in it (DDL files, writers) start there.
+    _base_dir: Path | None = PrivateAttr(default=None)
+    _source: str = PrivateAttr(default="")
+
+    @property
+    def base_dir(self) -> Path:
+        return self._base_dir or Path.cwd()
+
+    @property
+    def source(self) -> str:
+        return self._source or self.name
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Profile:
+        names = [phase.name for phase in self.phases]
+        if len(set(names)) != len(names):
+            raise ValueError(f"phase names must be unique, got {names}")
+        for spec in self.orchestration:
+            for ref in (spec.phase, spec.downstream_phase):
+                if ref is not None and ref not in names:
+                    raise ValueError(f"orchestration refers to unknown phase {ref!r}")
+        return self
+
+    def phase(self, name: str) -> Phase:
+        for phase in self.phases:
+            if phase.name == name:
+                return phase
+        raise KeyError(name)

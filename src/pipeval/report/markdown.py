@@ -1,0 +1,40 @@
+"""Markdown escaping for values that come from data (table names, error messages, lookups)."""
+
+from __future__ import annotations
+
+import re
+
+# CommonMark lets any ASCII punctuation be backslash-escaped. Only characters that change
+# meaning inline are escaped, so that raw reports stay readable for the agents that read them:
+# `_` only at a word edge (intraword underscores never start emphasis), block markers only
+# at the start of the value.
+_INLINE = re.compile(r"([\\`*\[\]<>|~&])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_LEADING = re.compile(r"^(?:([#+=-])|(\d+)([.)]))")
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+def _escape_inline(match: re.Match[str]) -> str:
+    return "\\" + match.group(0)
+
+
+def _escape_leading(match: re.Match[str]) -> str:
+    if match.group(1):
+        return "\\" + match.group(1)
+    return match.group(2) + "\\" + match.group(3)
+
+
+def escape(value: object) -> str:
+    """Inline text that renders literally, on one line, inside a paragraph or table cell."""
+    text = "" if value is None else str(value)
+    text = _INLINE.sub(_escape_inline, text)
+    text = _LEADING.sub(_escape_leading, text)
+    return _NEWLINES.sub("<br>", text)
+
+
+def code(value: object) -> str:
+    """An inline code span whose fence is longer than any backtick run in the value."""
+    text = _NEWLINES.sub(" ", "" if value is None else str(value))
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

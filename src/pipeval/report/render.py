@@ -1,0 +1,42 @@
+"""Render a result document with the Jinja2 templates in `templates/`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from pipeval.report.markdown import code, escape
+
+ICONS = {"OK": "✅", "WARN": "⚠️", "FAIL": "❌", "ERROR": "⛔", "INFO": "ℹ️"}
+
+
+def data_dir(name: str) -> Path:
+    """Packaged data (wheel) or the repository's top-level folder (editable install)."""
+    packaged = Path(__file__).resolve().parent.parent / "_data" / name
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / name
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+        autoescape=False,  # Markdown, not HTML: values are escaped with the `md` filter instead
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = escape
+    env.filters["code"] = code
+    env.filters["icon"] = lambda status: ICONS.get(str(status), "")
+    env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int | float) else escape(n)
+    return env
+
+
+def render(template: str, document: dict[str, Any]) -> str:
+    return environment().get_template(template).render(**document)

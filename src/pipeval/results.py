@@ -1,0 +1,143 @@
+"""Check and suite results: the JSON contract of DESIGN.md, and the input to every template."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    OK = "OK"
+    WARN = "WARN"
+    FAIL = "FAIL"
+    ERROR = "ERROR"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @property
+    def exit_code(self) -> int:
+        return {Status.OK: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3}[self]
+
+
+_RANK = {Status.OK: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3}
+
+
+def worst(statuses: list[Status] | tuple[Status, ...]) -> Status:
+    return max(statuses, key=lambda status: status.rank, default=Status.OK)
+
+
+class Severity(str, Enum):
+    INFO = "INFO"
+    WARN = "WARN"
+    FAIL = "FAIL"
+
+    @property
+    def status(self) -> Status:
+        return {Severity.INFO: Status.OK, Severity.WARN: Status.WARN, Severity.FAIL: Status.FAIL}[
+            self
+        ]
+
+
+@dataclass
+class Finding:
+    severity: Severity
+    message: str
+    subject: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CheckResult:
+    id: str
+    category: str
+    status: Status
+    summary: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    remediation: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_findings(
+        cls,
+        check_id: str,
+        summary: str,
+        findings: list[Finding],
+        metrics: dict[str, Any] | None = None,
+        remediation: list[str] | None = None,
+    ) -> CheckResult:
+        status = worst([finding.severity.status for finding in findings])
+        return cls(
+            id=check_id,
+            category=check_id.split(".", 1)[0],
+            status=status,
+            summary=summary,
+            metrics=metrics or {},
+            findings=findings,
+            remediation=remediation or [],
+        )
+
+    @classmethod
+    def error(cls, check_id: str, reason: str) -> CheckResult:
+        return cls(
+            id=check_id,
+            category=check_id.split(".", 1)[0],
+            status=Status.ERROR,
+            summary=f"could not run: {reason}",
+            findings=[Finding(Severity.FAIL, reason, subject=check_id)],
+        )
+
+
+@dataclass
+class SuiteResult:
+    suite: str
+    as_of: datetime
+    target: dict[str, Any]
+    warehouse: str | None
+    checks: list[CheckResult]
+    stats: dict[str, Any] = field(default_factory=dict)
+    duration_s: float = 0.0
+    pipeval_version: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> Status:
+        return worst([check.status for check in self.checks])
+
+    @property
+    def exit_code(self) -> int:
+        return self.status.exit_code
+
+    def to_dict(self) -> dict[str, Any]:
+        document = {
+            "suite": self.suite,
+            "status": self.status.value,
+            "as_of": self.as_of.isoformat().replace("+00:00", "Z"),
+            "target": self.target,
+            "warehouse": self.warehouse,
+            "pipeval_version": self.pipeval_version,
+            "duration_s": round(self.duration_s, 3),
+            "stats": self.stats,
+            "checks": [asdict(check) for check in self.checks],
+        }
+        document.update(self.extra)
+        return jsonable(document)
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON types: enums by value, dates and instants as ISO-8601."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [jsonable(item) for item in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    return value

@@ -1,0 +1,132 @@
+"""BigQuery SQL text for checks: templates, profile expressions and the read-only guard.
+
+Check SQL is a constant template in BigQuery Standard SQL. Table and expression slots are
+placeholder names (`_t_<slot>` for tables, `_e_<slot>` for scalar expressions) that are
+replaced in the parsed tree, never by string formatting: identifiers arrive validated and
+expressions arrive parsed and vetted, and values are always bound as `@parameters`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from pipeval.errors import ConfigError, UnsafeStatementError
+from pipeval.identifiers import TableName, check_identifier
+
+DIALECT = "bigquery"
+TABLE_SLOT = "_t_"
+EXPR_SLOT = "_e_"
+
+# Node types that turn a scalar expression into something else: a query, a write, a table.
+_FORBIDDEN_IN_EXPRESSION: tuple[type[exp.Expression], ...] = (
+    exp.Query,
+    exp.Subquery,
+    exp.DDL,
+    exp.DML,
+    exp.Command,
+    exp.Table,
+    exp.Star,
+    exp.AggFunc,
+    exp.Window,
+    exp.Parameter,
+    exp.Placeholder,
+)
+
+
+def parse_expression(text: str, where: str, columns: Iterable[str] | None = None) -> exp.Expression:
+    """Vet one scalar SQL expression over a single table's own columns."""
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError(f"{where}: expected a SQL expression")
+    try:
+        parsed = [node for node in sqlglot.parse(text, read=DIALECT) if node is not None]
+    except ParseError as err:
+        first = str(err).splitlines()[0]
+        raise ConfigError(f"{where}: cannot parse SQL expression {text!r}: {first}") from None
+    if len(parsed) != 1:
+        raise ConfigError(f"{where}: {text!r} must be one expression, not several statements")
+    tree = parsed[0]
+    for node in tree.walk():
+        if node.comments:
+            raise ConfigError(f"{where}: {text!r} must not contain comments")
+        if isinstance(node, _FORBIDDEN_IN_EXPRESSION):
+            kind = type(node).__name__.lower()
+            raise ConfigError(f"{where}: {text!r} must be a scalar expression (found {kind})")
+    known = set(columns) if columns is not None else None
+    for column in tree.find_all(exp.Column):
+        if column.table:
+            raise ConfigError(f"{where}: {text!r} must use the table's own columns, unqualified")
+        check_identifier(column.name, f"{where}: column")
+        if known is not None and column.name not in known:
+            raise ConfigError(f"{where}: {text!r} uses column {column.name!r} not in {sorted(known)}")
+    return tree
+
+
+def column(name: str, where: str = "column") -> exp.Expression:
+    return exp.column(check_identifier(name, where))
+
+
+def render(
+    template: str,
+    tables: Mapping[str, TableName],
+    exprs: Mapping[str, exp.Expression] | None = None,
+) -> str:
+    """Fill a template's `_t_`/`_e_` slots in the parsed tree and return BigQuery SQL."""
+    expr_sql = tuple(sorted((k, v.sql(DIALECT)) for k, v in (exprs or {}).items()))
+    table_items = tuple(sorted((k, (v.dataset, v.table)) for k, v in tables.items()))
+    return _render_cached(template, table_items, expr_sql)
+
+
+@lru_cache(maxsize=512)
+def _render_cached(
+    template: str,
+    tables: tuple[tuple[str, tuple[str, str]], ...],
+    exprs: tuple[tuple[str, str], ...],
+) -> str:
+    table_map = dict(tables)
+    expr_map = {key: sqlglot.parse_one(text, read=DIALECT) for key, text in exprs}
+    tree = sqlglot.parse_one(template, read=DIALECT)
+
+    def substitute(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and node.name.startswith(TABLE_SLOT) and not node.db:
+            dataset, table = table_map[node.name[len(TABLE_SLOT) :]]
+            alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(node.name))
+            return exp.Table(
+                this=exp.to_identifier(table), db=exp.to_identifier(dataset), alias=alias.copy()
+            )
+        if isinstance(node, exp.Column) and node.name.startswith(EXPR_SLOT) and not node.table:
+            return expr_map[node.name[len(EXPR_SLOT) :]].copy()
+        return node
+
+    return tree.transform(substitute).sql(DIALECT)
+
+
+def parse_statements(sql: str, dialect: str = DIALECT) -> list[exp.Expression]:
+    try:
+        return [node for node in sqlglot.parse(sql, read=dialect) if node is not None]
+    except ParseError as err:
+        first = str(err).splitlines()[0]
+        raise UnsafeStatementError(f"refusing a statement that does not parse: {first}") from None
+
+
+def ensure_query(sql: str, dialect: str = DIALECT) -> exp.Query:
+    """The write guard: only one read-only SELECT-style statement may be sent."""
+    statements = parse_statements(sql, dialect)
+    if len(statements) != 1:
+        raise UnsafeStatementError(f"refusing {len(statements)} statements: send exactly one query")
+    tree = statements[0]
+    if not isinstance(tree, exp.Query) or tree.find(exp.Into) is not None:
+        kind = tree.key.upper()
+        raise UnsafeStatementError(f"refusing a {kind} statement: pipeval only reads")
+    for node in tree.walk():
+        if isinstance(node, exp.DML | exp.DDL | exp.Command):
+            raise UnsafeStatementError("refusing a query that embeds a write statement")
+    return tree
+
+
+def parameter_names(tree: exp.Expression) -> list[str]:
+    return sorted({param.name for param in tree.find_all(exp.Parameter)})

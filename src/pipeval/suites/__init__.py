@@ -1,0 +1,1 @@
+"""Suites choose checks, run them with isolated failures, and collect one SuiteResult."""

@@ -1,0 +1,58 @@
+"""Run a list of checks against one context: prefetch their batched queries, isolate failures."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pipeval import __version__
+from pipeval.checks.base import Check, Context, Query
+from pipeval.errors import PipevalError
+from pipeval.results import CheckResult, SuiteResult
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def run_check(check: Check, ctx: Context) -> CheckResult:
+    """A check that raises becomes ERROR with its reason; the suite goes on."""
+    try:
+        return check.run(ctx)
+    except PipevalError as err:
+        return CheckResult.error(check.id, _one_line(err))
+    except Exception as err:  # noqa: BLE001 - isolation is the point: one bug must not hide the rest
+        return CheckResult.error(check.id, f"{type(err).__name__}: {_one_line(err)}")
+
+
+def prefetch(checks: list[Check], ctx: Context) -> None:
+    queries: list[Query] = []
+    for check in checks:
+        try:
+            queries.extend(check.queries(ctx))
+        except Exception:  # noqa: BLE001,S112 - the check reports the same problem when it runs
+            continue
+    ctx.cache.prefetch(queries)
+
+
+def run_suite(
+    suite: str, checks: list[Check], ctx: Context, target: dict[str, Any]
+) -> SuiteResult:
+    started = time.perf_counter()
+    prefetch(checks, ctx)
+    results = [run_check(check, ctx) for check in checks]
+    stats = ctx.warehouse.stats if ctx.warehouse is not None else None
+    return SuiteResult(
+        suite=suite,
+        as_of=ctx.as_of,
+        target=target,
+        warehouse=ctx.warehouse.url if ctx.warehouse is not None else None,
+        checks=results,
+        stats={
+            "queries": stats.queries if stats else 0,
+            "bytes_processed": stats.bytes_processed if stats else 0,
+        },
+        duration_s=time.perf_counter() - started,
+        pipeval_version=__version__,
+    )

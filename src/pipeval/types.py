@@ -1,0 +1,52 @@
+"""Column type names normalised to BigQuery's vocabulary, whatever the source spelled."""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from pipeval.ports import Column
+
+_ALIASES = {
+    "INTEGER": "INT64", "INT": "INT64", "BIGINT": "INT64", "SMALLINT": "INT64", "TINYINT": "INT64",
+    "BYTEINT": "INT64", "HUGEINT": "INT64", "UBIGINT": "INT64", "UINTEGER": "INT64",
+    "FLOAT": "FLOAT64", "DOUBLE": "FLOAT64", "REAL": "FLOAT64", "FLOAT4": "FLOAT64",
+    "FLOAT8": "FLOAT64", "BOOLEAN": "BOOL", "VARCHAR": "STRING", "TEXT": "STRING",
+    "CHAR": "STRING", "DECIMAL": "NUMERIC", "BIGDECIMAL": "BIGNUMERIC", "RECORD": "STRUCT",
+    "BLOB": "BYTES", "BINARY": "BYTES", "VARBINARY": "BYTES",
+    # Embedded mode stores BigQuery TIMESTAMPs as naive UTC values.
+    "DATETIME": "TIMESTAMP", "TIMESTAMPTZ": "TIMESTAMP", "TIMESTAMPNTZ": "TIMESTAMP",
+    "TIMESTAMPLTZ": "TIMESTAMP", "TIMESTAMP_NS": "TIMESTAMP", "TIMESTAMP_MS": "TIMESTAMP", "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
+    "JSON": "JSON",
+}
+
+
+def normalize_type(name: str) -> str:
+    base = name.strip().upper().split("(", 1)[0].strip()
+    return _ALIASES.get(base, base)
+
+
+def _from_datatype(name: str, dtype: exp.DataType) -> Column:
+    if dtype.is_type(exp.DataType.Type.ARRAY, exp.DataType.Type.LIST):
+        element = dtype.expressions[0] if dtype.expressions else exp.DataType.build("UNKNOWN")
+        inner = _from_datatype(name, element)
+        return Column(name, inner.type, "REPEATED", inner.fields)
+    if dtype.is_type(exp.DataType.Type.STRUCT):
+        fields = tuple(
+            _from_datatype(field.name, field.args["kind"])
+            for field in dtype.expressions
+            if isinstance(field, exp.ColumnDef)
+        )
+        return Column(name, "STRUCT", "NULLABLE", fields)
+    return Column(name, normalize_type(dtype.this.name if dtype.this else dtype.sql()), "NULLABLE")
+
+
+def column_from_type(name: str, type_text: str, dialect: str = "duckdb") -> Column:
+    try:
+        dtype = exp.DataType.build(type_text, dialect=dialect)
+    except (ParseError, ValueError):
+        return Column(name, normalize_type(type_text))
+    if isinstance(dtype, exp.DataType):
+        return _from_datatype(name, dtype)
+    return Column(name, normalize_type(sqlglot.exp.DataType.build(type_text).sql()))

@@ -1,0 +1,85 @@
+"""Tiny, real embedded warehouses and state directories for unit tests.
+
+Tables follow the DESIGN.md data contract; a test passes only the rows it cares about.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+CONTRACT: dict[str, str] = {
+    "nba_raw.nbac_schedule": "game_id VARCHAR, game_date DATE, home_team_tricode VARCHAR, "
+    "away_team_tricode VARCHAR, game_status BIGINT",
+    "nba_raw.nbac_gamebook_player_stats": "game_id VARCHAR, game_date DATE, "
+    "player_lookup VARCHAR, team_abbr VARCHAR, points BIGINT",
+    "nba_raw.odds_api_player_points_props": "game_id VARCHAR, game_date DATE, "
+    "player_lookup VARCHAR, bookmaker VARCHAR, points_line DOUBLE",
+    "nba_analytics.player_game_summary": "game_id VARCHAR, game_date DATE, "
+    "player_lookup VARCHAR, team_abbr VARCHAR, points BIGINT, minutes_played DOUBLE",
+    "nba_analytics.upcoming_player_game_context": "game_id VARCHAR, game_date DATE, "
+    "player_lookup VARCHAR, team_abbr VARCHAR",
+    "nba_precompute.ml_feature_store_v2": "game_id VARCHAR, game_date DATE, "
+    "player_lookup VARCHAR, features DOUBLE[], feature_count BIGINT",
+    "nba_predictions.player_prop_predictions": "prediction_id VARCHAR, game_id VARCHAR, "
+    "game_date DATE, player_lookup VARCHAR, system_id VARCHAR, current_points_line DOUBLE, "
+    "is_active BOOLEAN, created_at TIMESTAMP",
+    "nba_reference.nba_players_registry": "player_lookup VARCHAR, universal_player_id VARCHAR, "
+    "team_abbr VARCHAR",
+    "nba_reference.player_aliases": "alias_lookup VARCHAR, nba_canonical_lookup VARCHAR, "
+    "alias_type VARCHAR",
+    "nba_orchestration.processor_run_history": "processor_name VARCHAR, data_date DATE, "
+    "status VARCHAR, started_at TIMESTAMP",
+    "bq_meta.jobs_by_project": "job_id VARCHAR, creation_time TIMESTAMP, job_type VARCHAR, "
+    "statement_type VARCHAR, state VARCHAR, "
+    "destination_table STRUCT(project_id VARCHAR, dataset_id VARCHAR, table_id VARCHAR), "
+    "error_result STRUCT(reason VARCHAR, location VARCHAR, message VARCHAR), "
+    "total_modified_partitions BIGINT, total_bytes_processed BIGINT",
+    "bq_meta.tables": "dataset_id VARCHAR, table_id VARCHAR, creation_time TIMESTAMP",
+}
+
+
+def build_warehouse(
+    path: Path,
+    rows: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
+    extra_tables: Mapping[str, str] | None = None,
+    skip: Iterable[str] = (),
+) -> Path:
+    """Create every contract table (minus `skip`), then insert the given rows by column name."""
+    tables = {**CONTRACT, **(extra_tables or {})}
+    con = duckdb.connect(str(path))
+    try:
+        for name, columns in tables.items():
+            if name in skip:
+                continue
+            schema = name.split(".")[0]
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            con.execute(f"CREATE TABLE {name} ({columns})")
+        for name, table_rows in (rows or {}).items():
+            for row in table_rows:
+                keys = list(row)
+                marks = ", ".join("?" for _ in keys)
+                con.execute(
+                    f"INSERT INTO {name} ({', '.join(keys)}) VALUES ({marks})",
+                    [row[key] for key in keys],
+                )
+    finally:
+        con.close()
+    return path
+
+
+def game_key(day: date, away: str, home: str) -> str:
+    return f"{day:%Y%m%d}_{away}_{home}"
+
+
+def write_state(root: Path, collection: str, doc_id: str, document: Mapping[str, Any]) -> Path:
+    folder = root / collection
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{doc_id}.json"
+    path.write_text(json.dumps(document, default=str), "utf-8")
+    return path

@@ -1,0 +1,73 @@
+"""Shared fixtures: tiny real warehouses for unit tests, the sample season for suite tests."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
+from pipeval.profile import Profile, load_profile
+from tests.builders import build_warehouse
+
+
+@pytest.fixture(scope="session")
+def profile() -> Profile:
+    return load_profile("nba-props")
+
+
+@pytest.fixture
+def make_warehouse(tmp_path: Path) -> Iterator[Callable[..., DuckDBWarehouse]]:
+    """Build a contract-shaped DuckDB file from rows and open it read-only."""
+    opened: list[DuckDBWarehouse] = []
+    counter = iter(range(1000))
+
+    def factory(rows=None, **kwargs) -> DuckDBWarehouse:  # noqa: ANN001
+        path = build_warehouse(tmp_path / f"wh{next(counter)}.duckdb", rows, **kwargs)
+        warehouse = DuckDBWarehouse(path)
+        opened.append(warehouse)
+        return warehouse
+
+    yield factory
+    for warehouse in opened:
+        warehouse.close()
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default sample season, built once per test session."""
+    from pipeval.sample import build_sample
+
+    path = tmp_path_factory.mktemp("sample")
+    build_sample(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_urls(sample_dir: Path) -> list[str]:
+    return [
+        "--warehouse", f"duckdb://{sample_dir / 'warehouse.duckdb'}",
+        "--state", f"dir://{sample_dir / 'state'}",
+    ]
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run `pipeval ARGS` in-process through the real entry point: (exit code, stdout, stderr)."""
+    from pipeval.cli.main import main
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as done:
+            main(list(args))
+        captured = capsys.readouterr()
+        code = done.value.code
+        return (code if isinstance(code, int) else 0), captured.out, captured.err
+
+    return invoke
