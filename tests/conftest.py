@@ -24,7 +24,7 @@ def make_warehouse(tmp_path: Path) -> Iterator[Callable[..., DuckDBWarehouse]]:
     opened: list[DuckDBWarehouse] = []
     counter = iter(range(1000))
 
-    def factory(rows=None, **kwargs) -> DuckDBWarehouse:  # noqa: ANN001
+    def factory(rows=None, **kwargs) -> DuckDBWarehouse:
         path = build_warehouse(tmp_path / f"wh{next(counter)}.duckdb", rows, **kwargs)
         warehouse = DuckDBWarehouse(path)
         opened.append(warehouse)
@@ -48,8 +48,10 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sample_urls(sample_dir: Path) -> list[str]:
     return [
-        "--warehouse", f"duckdb://{sample_dir / 'warehouse.duckdb'}",
-        "--state", f"dir://{sample_dir / 'state'}",
+        "--warehouse",
+        f"duckdb://{sample_dir / 'warehouse.duckdb'}",
+        "--state",
+        f"dir://{sample_dir / 'state'}",
     ]
 
 

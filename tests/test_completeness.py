@@ -16,20 +16,27 @@ AS_OF = datetime(2026, 1, 26, 15, 0, tzinfo=UTC)
 GAMES = [("LAL", "BOS", 3), ("NYK", "MIA", 3), ("GSW", "PHX", 3)]
 
 
-def schedule(games=GAMES, day: date = DAY) -> list[dict]:  # noqa: ANN001
+def schedule(games=GAMES, day: date = DAY) -> list[dict]:
     return [
-        {"game_id": f"00225{i:05d}", "game_date": day, "away_team_tricode": away,
-         "home_team_tricode": home, "game_status": status}
+        {
+            "game_id": f"00225{i:05d}",
+            "game_date": day,
+            "away_team_tricode": away,
+            "home_team_tricode": home,
+            "game_status": status,
+        }
         for i, (away, home, status) in enumerate(games)
     ]
 
 
-def rows_for(games, day: date = DAY, **extra) -> list[dict]:  # noqa: ANN001
-    return [{"game_id": game_key(day, away, home), "game_date": day, "player_lookup": "p", **extra}
-            for away, home, _ in games]
+def rows_for(games, day: date = DAY, **extra) -> list[dict]:
+    return [
+        {"game_id": game_key(day, away, home), "game_date": day, "player_lookup": "p", **extra}
+        for away, home, _ in games
+    ]
 
 
-def full_day(games=GAMES, day: date = DAY) -> dict[str, list[dict]]:  # noqa: ANN001
+def full_day(games=GAMES, day: date = DAY) -> dict[str, list[dict]]:
     final = [g for g in games if g[2] == 3]
     return {
         "nba_raw.nbac_schedule": schedule(games, day),
@@ -42,20 +49,20 @@ def full_day(games=GAMES, day: date = DAY) -> dict[str, list[dict]]:  # noqa: AN
     }
 
 
-def run(profile, warehouse, phase: str, day: date = DAY):  # noqa: ANN001, ANN201
+def run(profile, warehouse, phase: str, day: date = DAY):
     ctx = Context(profile=profile, as_of=AS_OF, start=day, end=day, warehouse=warehouse)
     check = next(c for c in checks_for(profile) if c.id == f"completeness.{phase}")
     return check.run(ctx)
 
 
 @pytest.mark.parametrize("phase", ["phase2", "phase3", "phase4", "phase5"])
-def test_complete_day_is_ok(profile, make_warehouse, phase: str) -> None:  # noqa: ANN001
+def test_complete_day_is_ok(profile, make_warehouse, phase: str) -> None:
     result = run(profile, make_warehouse(full_day()), phase)
     assert result.status is Status.OK
     assert "all 3 expected games present" in result.summary
 
 
-def test_missing_final_game_in_critical_table_fails_and_is_named(profile, make_warehouse) -> None:  # noqa: ANN001
+def test_missing_final_game_in_critical_table_fails_and_is_named(profile, make_warehouse) -> None:
     data = full_day()
     data["nba_analytics.player_game_summary"] = rows_for(GAMES[:1])
     result = run(profile, make_warehouse(data), "phase3")
@@ -67,14 +74,14 @@ def test_missing_final_game_in_critical_table_fails_and_is_named(profile, make_w
     assert any("run_phase.sh --phase 3 --start 2026-01-25" in step for step in result.remediation)
 
 
-def test_missing_game_in_non_critical_table_warns(profile, make_warehouse) -> None:  # noqa: ANN001
+def test_missing_game_in_non_critical_table_warns(profile, make_warehouse) -> None:
     data = full_day()
     data["nba_raw.odds_api_player_points_props"] = rows_for(GAMES[:2])
     result = run(profile, make_warehouse(data), "phase2")
     assert result.status is Status.WARN
 
 
-def test_in_progress_and_scheduled_games_are_pending_not_missing(profile, make_warehouse) -> None:  # noqa: ANN001
+def test_in_progress_and_scheduled_games_are_pending_not_missing(profile, make_warehouse) -> None:
     games = [("LAL", "BOS", 3), ("NYK", "MIA", 2), ("GSW", "PHX", 1)]
     result = run(profile, make_warehouse(full_day(games)), "phase3")
     assert result.status is Status.OK
@@ -83,29 +90,30 @@ def test_in_progress_and_scheduled_games_are_pending_not_missing(profile, make_w
     assert "2 pending" in result.summary
 
 
-def test_pre_game_tables_expect_games_that_are_not_final(profile, make_warehouse) -> None:  # noqa: ANN001
+def test_pre_game_tables_expect_games_that_are_not_final(profile, make_warehouse) -> None:
     games = [("LAL", "BOS", 3), ("NYK", "MIA", 1)]
     data = full_day(games)
     data["nba_predictions.player_prop_predictions"] = rows_for(games[:1], is_active=True)
     result = run(profile, make_warehouse(data), "phase5")
     assert result.status is Status.FAIL
     assert result.metrics["tables"]["nba_predictions.player_prop_predictions"]["missing"] == [
-        "20260125_NYK_MIA"]
+        "20260125_NYK_MIA"
+    ]
 
 
-def test_inactive_prediction_rows_do_not_count(profile, make_warehouse) -> None:  # noqa: ANN001
+def test_inactive_prediction_rows_do_not_count(profile, make_warehouse) -> None:
     data = full_day()
     data["nba_predictions.player_prop_predictions"] = rows_for(GAMES, is_active=False)
     assert run(profile, make_warehouse(data), "phase5").status is Status.FAIL
 
 
-def test_off_day_is_ok(profile, make_warehouse) -> None:  # noqa: ANN001
+def test_off_day_is_ok(profile, make_warehouse) -> None:
     result = run(profile, make_warehouse(full_day()), "phase3", day=date(2026, 1, 24))
     assert result.status is Status.OK
     assert "off-day" in result.summary
 
 
-def test_empty_table_for_the_date_fails(profile, make_warehouse) -> None:  # noqa: ANN001
+def test_empty_table_for_the_date_fails(profile, make_warehouse) -> None:
     data = full_day()
     del data["nba_precompute.ml_feature_store_v2"]
     result = run(profile, make_warehouse(data), "phase4")
@@ -113,7 +121,7 @@ def test_empty_table_for_the_date_fails(profile, make_warehouse) -> None:  # noq
     assert "3 of 3" in result.findings[0].message
 
 
-def test_one_query_per_table_whatever_the_range(profile, make_warehouse) -> None:  # noqa: ANN001
+def test_one_query_per_table_whatever_the_range(profile, make_warehouse) -> None:
     warehouse = make_warehouse(full_day())
     for days in (1, 30):
         start = date(2026, 1, 1) if days == 30 else DAY

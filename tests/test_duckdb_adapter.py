@@ -15,12 +15,19 @@ from pipeval.errors import BackendError, InputError, UnsafeStatementError
 from tests.builders import build_warehouse
 
 
-def test_dataset_tables_map_to_schemas_and_params_bind(make_warehouse) -> None:  # noqa: ANN001
+def test_dataset_tables_map_to_schemas_and_params_bind(make_warehouse) -> None:
     warehouse = make_warehouse(
-        {"nba_raw.nbac_schedule": [
-            {"game_id": "1", "game_date": date(2026, 1, 25), "home_team_tricode": "BOS",
-             "away_team_tricode": "LAL", "game_status": 3},
-        ]}
+        {
+            "nba_raw.nbac_schedule": [
+                {
+                    "game_id": "1",
+                    "game_date": date(2026, 1, 25),
+                    "home_team_tricode": "BOS",
+                    "away_team_tricode": "LAL",
+                    "game_status": 3,
+                },
+            ]
+        }
     )
     rows = warehouse.query(
         "SELECT FORMAT_DATE('%Y%m%d', game_date) || '_' || away_team_tricode AS k "
@@ -31,14 +38,26 @@ def test_dataset_tables_map_to_schemas_and_params_bind(make_warehouse) -> None: 
     assert warehouse.stats.queries == 1
 
 
-def test_jobs_view_is_read_from_bq_meta_with_utc_instants(make_warehouse) -> None:  # noqa: ANN001
+def test_jobs_view_is_read_from_bq_meta_with_utc_instants(make_warehouse) -> None:
     warehouse = make_warehouse(
-        {"bq_meta.jobs_by_project": [
-            {"job_id": "a", "creation_time": datetime(2026, 1, 26, 23, 0), "job_type": "LOAD",
-             "state": "DONE", "total_modified_partitions": 1},
-            {"job_id": "b", "creation_time": datetime(2026, 1, 25, 1, 0), "job_type": "LOAD",
-             "state": "DONE", "total_modified_partitions": 1},
-        ]}
+        {
+            "bq_meta.jobs_by_project": [
+                {
+                    "job_id": "a",
+                    "creation_time": datetime(2026, 1, 26, 23, 0),
+                    "job_type": "LOAD",
+                    "state": "DONE",
+                    "total_modified_partitions": 1,
+                },
+                {
+                    "job_id": "b",
+                    "creation_time": datetime(2026, 1, 25, 1, 0),
+                    "job_type": "LOAD",
+                    "state": "DONE",
+                    "total_modified_partitions": 1,
+                },
+            ]
+        }
     )
     rows = warehouse.query(
         "SELECT job_id, creation_time FROM `region-us-west2`.INFORMATION_SCHEMA.JOBS_BY_PROJECT "
@@ -48,13 +67,18 @@ def test_jobs_view_is_read_from_bq_meta_with_utc_instants(make_warehouse) -> Non
     assert rows == [{"job_id": "a", "creation_time": datetime(2026, 1, 26, 23, 0, tzinfo=UTC)}]
 
 
-def test_tables_view_maps_to_bq_meta_tables(make_warehouse) -> None:  # noqa: ANN001
+def test_tables_view_maps_to_bq_meta_tables(make_warehouse) -> None:
     warehouse = make_warehouse(
-        {"bq_meta.tables": [
-            {"dataset_id": "nba_predictions", "table_id": "_staging_w1",
-             "creation_time": datetime(2026, 1, 25, 22, 0)},
-            {"dataset_id": "nba_raw", "table_id": "x", "creation_time": datetime(2025, 1, 1)},
-        ]}
+        {
+            "bq_meta.tables": [
+                {
+                    "dataset_id": "nba_predictions",
+                    "table_id": "_staging_w1",
+                    "creation_time": datetime(2026, 1, 25, 22, 0),
+                },
+                {"dataset_id": "nba_raw", "table_id": "x", "creation_time": datetime(2025, 1, 1)},
+            ]
+        }
     )
     region = warehouse.query(
         "SELECT table_name FROM `region-us`.INFORMATION_SCHEMA.TABLES WHERE table_schema = @ds",
@@ -67,10 +91,13 @@ def test_tables_view_maps_to_bq_meta_tables(make_warehouse) -> None:  # noqa: AN
 
 @pytest.mark.parametrize(
     "sql",
-    ["DELETE FROM nba_raw.nbac_schedule WHERE TRUE", "CREATE TABLE nba_raw.t AS SELECT 1",
-     "SELECT 1; DROP TABLE nba_raw.nbac_schedule"],
+    [
+        "DELETE FROM nba_raw.nbac_schedule WHERE TRUE",
+        "CREATE TABLE nba_raw.t AS SELECT 1",
+        "SELECT 1; DROP TABLE nba_raw.nbac_schedule",
+    ],
 )
-def test_writes_are_refused_before_reaching_duckdb(make_warehouse, sql: str) -> None:  # noqa: ANN001
+def test_writes_are_refused_before_reaching_duckdb(make_warehouse, sql: str) -> None:
     warehouse = make_warehouse()
     with pytest.raises(UnsafeStatementError):
         warehouse.query(sql)
@@ -82,25 +109,27 @@ def test_file_is_opened_read_only(tmp_path: Path) -> None:
     warehouse = open_warehouse(f"duckdb://{path}")
     # Even a statement that slipped past the guard could not write: the connection is read-only.
     with pytest.raises(duckdb.Error, match="read-only"):
-        warehouse._con.execute("CREATE TABLE nba_raw.x (a INT)")  # noqa: SLF001
+        warehouse._con.execute("CREATE TABLE nba_raw.x (a INT)")
     warehouse.close()
 
 
-def test_query_errors_are_one_line_backend_errors(make_warehouse) -> None:  # noqa: ANN001
+def test_query_errors_are_one_line_backend_errors(make_warehouse) -> None:
     warehouse = make_warehouse()
     with pytest.raises(BackendError, match="no_such_column"):
         warehouse.query("SELECT no_such_column FROM nba_raw.nbac_schedule")
 
 
-def test_missing_parameter_is_reported(make_warehouse) -> None:  # noqa: ANN001
+def test_missing_parameter_is_reported(make_warehouse) -> None:
     with pytest.raises(BackendError, match="parameters"):
         make_warehouse().query("SELECT @x AS x")
 
 
-def test_table_schema_and_listing(make_warehouse) -> None:  # noqa: ANN001
+def test_table_schema_and_listing(make_warehouse) -> None:
     warehouse = make_warehouse()
-    schema = {column.name: column for column in warehouse.table_schema(
-        "nba_precompute.ml_feature_store_v2")}
+    schema = {
+        column.name: column
+        for column in warehouse.table_schema("nba_precompute.ml_feature_store_v2")
+    }
     assert schema["features"].type == "FLOAT64" and schema["features"].mode == "REPEATED"
     assert schema["feature_count"].type == "INT64"
     assert warehouse.table_schema("nba_raw.no_such_table") is None

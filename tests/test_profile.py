@@ -17,17 +17,24 @@ def test_shipped_profile_matches_the_data_contract() -> None:
     tables = {t.table for phase in profile.phases for t in phase.tables}
     tables |= {ref.table for ref in profile.reference.values()}
     assert tables == {
-        "nba_raw.nbac_schedule", "nba_raw.nbac_gamebook_player_stats",
-        "nba_raw.odds_api_player_points_props", "nba_analytics.player_game_summary",
-        "nba_analytics.upcoming_player_game_context", "nba_precompute.ml_feature_store_v2",
-        "nba_predictions.player_prop_predictions", "nba_reference.nba_players_registry",
-        "nba_reference.player_aliases", "nba_orchestration.processor_run_history",
+        "nba_raw.nbac_schedule",
+        "nba_raw.nbac_gamebook_player_stats",
+        "nba_raw.odds_api_player_points_props",
+        "nba_analytics.player_game_summary",
+        "nba_analytics.upcoming_player_game_context",
+        "nba_precompute.ml_feature_store_v2",
+        "nba_predictions.player_prop_predictions",
+        "nba_reference.nba_players_registry",
+        "nba_reference.player_aliases",
+        "nba_orchestration.processor_run_history",
     }
     critical = {t.table: t.critical for phase in profile.phases for t in phase.tables}
     assert critical["nba_raw.odds_api_player_points_props"] is False
     assert profile.thresholds.quota.table_operations_limit == 1500
     assert profile.orchestration[0].modes["overnight"].critical == [
-        "player_game_summary", "upcoming_player_game_context"]
+        "player_game_summary",
+        "upcoming_player_game_context",
+    ]
 
 
 def _write(tmp_path: Path, data: object) -> str:
@@ -40,7 +47,7 @@ def _shipped() -> dict:
     return yaml.safe_load(_shipped_text("nba-props"))
 
 
-def _mutate(change):  # noqa: ANN001, ANN202
+def _mutate(change):
     data = _shipped()
     change(data)
     return data
@@ -53,8 +60,10 @@ CASES = [
     (_mutate(lambda d: d.pop("schedule")), "schedule: required key is missing"),
     (_mutate(lambda d: d["thresholds"]["quota"].update(warn_pct="eighty")), "warn_pct"),
     (_mutate(lambda d: d["phases"][0]["tables"][0].update(critical="yes")), "critical"),
-    (_mutate(lambda d: d["phases"][0]["tables"][0].update(table="nba_raw.x; DROP TABLE y")),
-     "not a plain name"),
+    (
+        _mutate(lambda d: d["phases"][0]["tables"][0].update(table="nba_raw.x; DROP TABLE y")),
+        "not a plain name",
+    ),
     (_mutate(lambda d: d["phases"][0]["tables"][0].update(table="`nba_raw.x`")), "plain name"),
     (_mutate(lambda d: d["schedule"].update(game_key="(SELECT 1)")), "scalar expression"),
     (_mutate(lambda d: d["schedule"].update(game_key="game_id -- x")), "comments"),
@@ -65,7 +74,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("content", "expected"), CASES)
-def test_bad_profiles_give_one_line_naming_the_key(tmp_path: Path, content, expected: str) -> None:  # noqa: ANN001
+def test_bad_profiles_give_one_line_naming_the_key(tmp_path: Path, content, expected: str) -> None:
     path = _write(tmp_path, content)
     with pytest.raises(ConfigError) as err:
         load_profile(path)
@@ -87,8 +96,14 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
 
 
 def test_extends_overrides_top_level_sections(tmp_path: Path) -> None:
-    path = _write(tmp_path, {"extends": "nba-props", "name": "mine",
-                             "thresholds": {"coverage": {"warn_below": 90, "fail_below": 80}}})
+    path = _write(
+        tmp_path,
+        {
+            "extends": "nba-props",
+            "name": "mine",
+            "thresholds": {"coverage": {"warn_below": 90, "fail_below": 80}},
+        },
+    )
     profile = load_profile(path)
     assert profile.name == "mine"
     assert profile.thresholds.coverage.warn_below == 90

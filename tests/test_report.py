@@ -29,8 +29,9 @@ def _cell_text(markdown: str) -> str:
     tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
     cells = [t for t in tokens if t.type == "inline"]
     return cells[-1].children and "".join(
-        child.content if child.type in {"text", "code_inline"} else
-        ("\n" if child.type in {"html_inline"} and child.content == "<br>" else "")
+        child.content
+        if child.type in {"text", "code_inline"}
+        else ("\n" if child.type in {"html_inline"} and child.content == "<br>" else "")
         for child in cells[-1].children
     )
 
@@ -49,15 +50,21 @@ def test_code_spans_survive_backticks(value: str) -> None:
 
 
 def _result(*checks: CheckResult) -> SuiteResult:
-    return SuiteResult(suite="daily", as_of=datetime(2026, 1, 27, 15, tzinfo=UTC),
-                       target={"date": "2026-01-26"}, warehouse="duckdb:///x",
-                       checks=list(checks), stats={"queries": 3, "bytes_processed": 0})
+    return SuiteResult(
+        suite="daily",
+        as_of=datetime(2026, 1, 27, 15, tzinfo=UTC),
+        target={"date": "2026-01-26"},
+        warehouse="duckdb:///x",
+        checks=list(checks),
+        stats={"queries": 3, "bytes_processed": 0},
+    )
 
 
 def test_daily_template_summary_first_then_failing_details() -> None:
     ok = CheckResult("quota.errors", "quota", Status.OK, "no quota errors")
     bad = CheckResult.from_findings(
-        "completeness.phase3", "nba_analytics.player_game_summary: 2 of 9 games missing",
+        "completeness.phase3",
+        "nba_analytics.player_game_summary: 2 of 9 games missing",
         [Finding(Severity.FAIL, "missing: 20260126_LAL_BOS | x", subject="t")],
         remediation=["Re-run phase3"],
     )
@@ -79,8 +86,24 @@ def test_error_checks_are_listed_as_could_not_run() -> None:
 
 def test_json_document_matches_the_contract() -> None:
     document = _result(CheckResult("quota.errors", "quota", Status.WARN, "s")).to_dict()
-    assert set(document) >= {"suite", "status", "as_of", "target", "warehouse",
-                             "pipeval_version", "duration_s", "stats", "checks"}
+    assert set(document) >= {
+        "suite",
+        "status",
+        "as_of",
+        "target",
+        "warehouse",
+        "pipeval_version",
+        "duration_s",
+        "stats",
+        "checks",
+    }
     assert document["status"] == "WARN" and document["as_of"] == "2026-01-27T15:00:00Z"
-    assert set(document["checks"][0]) == {"id", "category", "status", "summary", "metrics",
-                                          "findings", "remediation"}
+    assert set(document["checks"][0]) == {
+        "id",
+        "category",
+        "status",
+        "summary",
+        "metrics",
+        "findings",
+        "remediation",
+    }

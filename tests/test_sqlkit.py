@@ -113,3 +113,16 @@ def test_table_names_are_dataset_dot_table() -> None:
     for bad in ["nbac_schedule", "a.b.c", "nba_raw.x y", "nba_raw.`x`"]:
         with pytest.raises(ConfigError):
             TableName.parse(bad)
+
+
+def test_information_schema_views_are_region_qualified() -> None:
+    from pipeval.sqlkit import info_schema
+
+    sql = render(
+        "SELECT job_id FROM _t_jobs AS j", {"jobs": info_schema("us-west2", "JOBS_BY_PROJECT")}
+    )
+    assert sql == "SELECT job_id FROM `region-us-west2`.`INFORMATION_SCHEMA.JOBS_BY_PROJECT` AS j"
+    with pytest.raises(ConfigError):
+        info_schema("us; DROP", "JOBS_BY_PROJECT")
+    with pytest.raises(ConfigError):
+        info_schema("us", "SESSIONS_BY_USER")

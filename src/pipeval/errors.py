@@ -19,3 +19,12 @@ class BackendError(PipevalError):
 
 class UnsafeStatementError(BackendError):
     """A statement that is not a read-only query was about to be sent."""
+
+
+class PermissionDeniedError(BackendError):
+    """The credentials lack a permission; `permission` and `role` say which and how to get it."""
+
+    def __init__(self, message: str, permission: str = "", role: str = "") -> None:
+        super().__init__(message)
+        self.permission = permission
+        self.role = role

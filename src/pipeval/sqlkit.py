@@ -62,8 +62,22 @@ def parse_expression(text: str, where: str, columns: Iterable[str] | None = None
             raise ConfigError(f"{where}: {text!r} must use the table's own columns, unqualified")
         check_identifier(column.name, f"{where}: column")
         if known is not None and column.name not in known:
-            raise ConfigError(f"{where}: {text!r} uses column {column.name!r} not in {sorted(known)}")
+            raise ConfigError(
+                f"{where}: {text!r} uses column {column.name!r} not in {sorted(known)}"
+            )
     return tree
+
+
+INFORMATION_SCHEMA_VIEWS = ("JOBS_BY_PROJECT", "TABLES", "COLUMNS", "PARTITIONS", "TABLE_OPTIONS")
+
+
+def info_schema(region: str, view: str) -> TableName:
+    """A region-qualified metadata view, e.g. `region-us-west2`.INFORMATION_SCHEMA.JOBS_BY_PROJECT,
+    usable as a `_t_` slot. The region is validated; the view comes from a fixed list."""
+    if view not in INFORMATION_SCHEMA_VIEWS:
+        raise ConfigError(f"unknown INFORMATION_SCHEMA view {view!r}")
+    qualifier = check_identifier(f"region-{region}", "region")
+    return TableName(qualifier, f"INFORMATION_SCHEMA.{view}")
 
 
 def column(name: str, where: str = "column") -> exp.Expression:

@@ -25,7 +25,9 @@ def _information_schema_view(table: exp.Table) -> tuple[str, str | None] | None:
             qualifier = parts[0] if len(parts) > 1 and upper[0] != "INFORMATION_SCHEMA" else None
             if qualifier is not None and ".INFORMATION_SCHEMA" in parts[0].upper():
                 qualifier = None
-            dataset = None if qualifier is None or qualifier.lower().startswith("region-") else qualifier
+            dataset = (
+                None if qualifier is None or qualifier.lower().startswith("region-") else qualifier
+            )
             return ("JOBS_BY_PROJECT" if view.startswith("JOBS") else view), dataset
     return None
 
@@ -37,8 +39,12 @@ def _tables_subquery(dataset: str | None, alias: exp.TableAlias | None) -> exp.E
         exp.column("creation_time"),
     ).from_(exp.table_("tables", db=META_SCHEMA))
     if dataset is not None:
-        select = select.where(exp.EQ(this=exp.column("dataset_id"), expression=exp.Literal.string(dataset)))
-    return exp.Subquery(this=select, alias=alias or exp.TableAlias(this=exp.to_identifier("tables")))
+        select = select.where(
+            exp.EQ(this=exp.column("dataset_id"), expression=exp.Literal.string(dataset))
+        )
+    return exp.Subquery(
+        this=select, alias=alias or exp.TableAlias(this=exp.to_identifier("tables"))
+    )
 
 
 def _map_table(node: exp.Expression) -> exp.Expression:

@@ -7,6 +7,7 @@ queries requested by several checks run once, and the runner may prefetch them c
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,7 +31,9 @@ class Query:
 
     @classmethod
     def of(cls, sql: str, label: str = "", **params: Any) -> Query:
-        frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+        frozen = tuple(
+            sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())
+        )
         return cls(sql=sql, params=frozen, label=label)
 
     def bound(self) -> dict[str, Any]:
@@ -63,9 +66,7 @@ class QueryCache:
         return self._rows[key]
 
     def prefetch(self, queries: Iterable[Query]) -> None:
-        runner: Callable[[Iterable[Query]], None] | None = getattr(
-            self.warehouse, "prefetch", None
-        )
+        runner: Callable[[Iterable[Query]], None] | None = getattr(self.warehouse, "prefetch", None)
         pending = [q for q in dict.fromkeys(queries) if q.key() not in self._rows]
         if runner is not None and len(pending) > 1:
             runner_results = runner(pending)  # concurrent backends return {key: rows | error}
@@ -76,10 +77,9 @@ class QueryCache:
                     self._rows[key] = outcome
             return
         for query in pending:
-            try:
+            # A failure is recorded; the check that needs the rows reports it as ERROR.
+            with contextlib.suppress(PipevalError):
                 self.fetch(query)
-            except PipevalError:
-                pass  # recorded; the check that needs it reports ERROR
 
 
 @dataclass

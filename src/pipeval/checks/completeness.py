@@ -57,7 +57,10 @@ class Completeness(Check):
             for table in self.phase.tables
         }
         return {
-            day: [assess(t, schedule.on(day), presence[t.table].get(day, {})) for t in self.phase.tables]
+            day: [
+                assess(t, schedule.on(day), presence[t.table].get(day, {}))
+                for t in self.phase.tables
+            ]
             for day in ctx.dates
         }
 

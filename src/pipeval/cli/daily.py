@@ -10,7 +10,9 @@ from pipeval.suites.daily import run_daily
 
 
 @click.command()
-@click.option("--date", "day", help="Game date YYYY-MM-DD (default: yesterday in the profile's timezone).")
+@click.option(
+    "--date", "day", help="Game date YYYY-MM-DD (default: yesterday in the profile's timezone)."
+)
 @click.option("--checks", help="Comma-separated families or check ids, e.g. quota,completeness.")
 @common_options
 def daily(opts: Options, day: str | None, checks: str | None) -> int:

@@ -23,7 +23,10 @@ EXIT_COULD_NOT_RUN = 3
 COMMANDS: dict[str, tuple[str, str]] = {
     "daily": ("pipeval.cli.daily:daily", "Validate one game date (default: yesterday)."),
     "sample": ("pipeval.cli.sample:sample", "Build the embedded sample season."),
-    "demo": ("pipeval.cli.sample:demo", "Build the sample if absent and validate its incident date."),
+    "demo": (
+        "pipeval.cli.sample:demo",
+        "Build the sample if absent and validate its incident date.",
+    ),
 }
 
 

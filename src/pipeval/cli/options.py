@@ -35,20 +35,44 @@ class Options:
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--profile --warehouse --state --as-of --format --output, gathered into `opts`."""
 
-    @click.option("--profile", default="nba-props", envvar="PIPEVAL_PROFILE", show_default=True,
-                  help="Shipped profile name or path to a profile YAML file.")
-    @click.option("--warehouse", envvar="PIPEVAL_WAREHOUSE",
-                  help="duckdb:///PATH or bigquery://PROJECT?location=REGION.")
-    @click.option("--state", envvar="PIPEVAL_STATE",
-                  help="dir:///PATH or firestore://PROJECT[/DATABASE].")
+    @click.option(
+        "--profile",
+        default="nba-props",
+        envvar="PIPEVAL_PROFILE",
+        show_default=True,
+        help="Shipped profile name or path to a profile YAML file.",
+    )
+    @click.option(
+        "--warehouse",
+        envvar="PIPEVAL_WAREHOUSE",
+        help="duckdb:///PATH or bigquery://PROJECT?location=REGION.",
+    )
+    @click.option(
+        "--state", envvar="PIPEVAL_STATE", help="dir:///PATH or firestore://PROJECT[/DATABASE]."
+    )
     @click.option("--as-of", "as_of", help="ISO-8601 instant used as 'now' (default: the clock).")
-    @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
-                  show_default=True)
-    @click.option("--output", type=click.Path(path_type=Path),
-                  help="Write the report to FILE (atomically) instead of stdout.")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["markdown", "json"]),
+        default="markdown",
+        show_default=True,
+    )
+    @click.option(
+        "--output",
+        type=click.Path(path_type=Path),
+        help="Write the report to FILE (atomically) instead of stdout.",
+    )
     @functools.wraps(command)
-    def wrapper(profile: str, warehouse: str | None, state: str | None, as_of: str | None,
-                fmt: str, output: Path | None, **kwargs: Any) -> Any:
+    def wrapper(
+        profile: str,
+        warehouse: str | None,
+        state: str | None,
+        as_of: str | None,
+        fmt: str,
+        output: Path | None,
+        **kwargs: Any,
+    ) -> Any:
         opts = Options(profile, warehouse, state, as_of, fmt, output)
         if output is not None:
             check_writable(output)
@@ -61,8 +85,14 @@ def profile_and_time(opts: Options) -> tuple[Profile, datetime]:
     return load_profile(opts.profile), parse_as_of(opts.as_of)
 
 
-def open_context(opts: Options, profile: Profile, as_of: datetime, start: date, end: date,
-                 need_warehouse: bool = True) -> Context:
+def open_context(
+    opts: Options,
+    profile: Profile,
+    as_of: datetime,
+    start: date,
+    end: date,
+    need_warehouse: bool = True,
+) -> Context:
     if need_warehouse and not opts.warehouse:
         raise InputError(
             "no warehouse: pass --warehouse duckdb:///PATH or bigquery://PROJECT "
@@ -70,8 +100,9 @@ def open_context(opts: Options, profile: Profile, as_of: datetime, start: date, 
         )
     warehouse = open_warehouse(opts.warehouse) if opts.warehouse else None
     state = open_state(opts.state) if opts.state else None
-    return Context(profile=profile, as_of=as_of, start=start, end=end,
-                   warehouse=warehouse, state=state)
+    return Context(
+        profile=profile, as_of=as_of, start=start, end=end, warehouse=warehouse, state=state
+    )
 
 
 def render_result(result: SuiteResult, fmt: str, template: str) -> str:

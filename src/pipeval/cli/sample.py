@@ -43,8 +43,14 @@ def _build(path: Path, season: bool) -> None:
 
 
 @click.command()
-@click.option("--path", "path", type=click.Path(path_type=Path), default=Path("pipeval-sample"),
-              show_default=True, help="Directory to write warehouse.duckdb and state/ into.")
+@click.option(
+    "--path",
+    "path",
+    type=click.Path(path_type=Path),
+    default=Path("pipeval-sample"),
+    show_default=True,
+    help="Directory to write warehouse.duckdb and state/ into.",
+)
 @click.option("--season", is_flag=True, help="A full season (~1,230 games) instead of Dec-Jan.")
 def sample(path: Path, season: bool) -> int:
     """Build the embedded sample: DIR/warehouse.duckdb and DIR/state/, incidents included."""

@@ -14,8 +14,8 @@ from sqlglot import exp
 
 from pipeval.checks.base import Query
 from pipeval.identifiers import TableName
-from pipeval.profile.model import PhaseTable, Profile
 from pipeval.ports import Row
+from pipeval.profile.model import PhaseTable, Profile
 from pipeval.sqlkit import column, parse_expression, render
 
 SCHEDULE_SQL = """
@@ -68,7 +68,9 @@ def read_schedule(rows: list[Row], final_status: int) -> Schedule:
         games[row["game_date"]][row["game_key"]] = Game(
             row["game_key"], status, status == final_status
         )
-    return Schedule({day: sorted(by_key.values(), key=lambda g: g.key) for day, by_key in games.items()})
+    return Schedule(
+        {day: sorted(by_key.values(), key=lambda g: g.key) for day, by_key in games.items()}
+    )
 
 
 def presence_query(table: PhaseTable, start: date, end: date) -> Query:

@@ -8,9 +8,8 @@ expressions are parsed and vetted when the profile loads, not when a check runs.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
-
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 

@@ -22,7 +22,7 @@ def run_check(check: Check, ctx: Context) -> CheckResult:
         return check.run(ctx)
     except PipevalError as err:
         return CheckResult.error(check.id, _one_line(err))
-    except Exception as err:  # noqa: BLE001 - isolation is the point: one bug must not hide the rest
+    except Exception as err:
         return CheckResult.error(check.id, f"{type(err).__name__}: {_one_line(err)}")
 
 
@@ -31,14 +31,12 @@ def prefetch(checks: list[Check], ctx: Context) -> None:
     for check in checks:
         try:
             queries.extend(check.queries(ctx))
-        except Exception:  # noqa: BLE001,S112 - the check reports the same problem when it runs
+        except Exception:
             continue
     ctx.cache.prefetch(queries)
 
 
-def run_suite(
-    suite: str, checks: list[Check], ctx: Context, target: dict[str, Any]
-) -> SuiteResult:
+def run_suite(suite: str, checks: list[Check], ctx: Context, target: dict[str, Any]) -> SuiteResult:
     started = time.perf_counter()
     prefetch(checks, ctx)
     results = [run_check(check, ctx) for check in checks]
