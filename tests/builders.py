@@ -83,3 +83,59 @@ def write_state(root: Path, collection: str, doc_id: str, document: Mapping[str,
     path = folder / f"{doc_id}.json"
     path.write_text(json.dumps(document, default=str), "utf-8")
     return path
+
+
+PHASE_TABLES_FINAL = ("nba_raw.nbac_gamebook_player_stats", "nba_analytics.player_game_summary")
+PHASE_TABLES_SCHEDULED = (
+    "nba_raw.odds_api_player_points_props",
+    "nba_analytics.upcoming_player_game_context",
+    "nba_precompute.ml_feature_store_v2",
+    "nba_predictions.player_prop_predictions",
+)
+MATCHUPS = [("LAL", "BOS"), ("NYK", "MIA"), ("GSW", "PHX"), ("DEN", "DAL")]
+
+
+def season_rows(
+    days: Iterable[date],
+    games_per_day: int = 2,
+    drop: Mapping[tuple[str, date], int] | None = None,
+    status: Mapping[date, int] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Complete phase data for `days`; `drop[(table, day)] = n` removes that table's first n games.
+
+    Every game has two players; predictions are active rows.
+    """
+    drop = drop or {}
+    rows: dict[str, list[dict[str, Any]]] = {"nba_raw.nbac_schedule": []}
+    for table in PHASE_TABLES_FINAL + PHASE_TABLES_SCHEDULED:
+        rows[table] = []
+    number = 0
+    for day in days:
+        for index, (away, home) in enumerate(MATCHUPS[:games_per_day]):
+            number += 1
+            game_status = (status or {}).get(day, 3)
+            rows["nba_raw.nbac_schedule"].append(
+                {
+                    "game_id": f"00225{number:05d}",
+                    "game_date": day,
+                    "away_team_tricode": away,
+                    "home_team_tricode": home,
+                    "game_status": game_status,
+                }
+            )
+            key = game_key(day, away, home)
+            for table in PHASE_TABLES_FINAL + PHASE_TABLES_SCHEDULED:
+                if index < drop.get((table, day), 0):
+                    continue
+                if table in PHASE_TABLES_FINAL and game_status != 3:
+                    continue
+                for player in (f"{away.lower()}player", f"{home.lower()}player"):
+                    row: dict[str, Any] = {
+                        "game_id": key,
+                        "game_date": day,
+                        "player_lookup": player,
+                    }
+                    if table.startswith("nba_predictions"):
+                        row["is_active"] = True
+                    rows[table].append(row)
+    return rows

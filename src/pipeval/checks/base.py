@@ -92,9 +92,20 @@ class Context:
     state: StateStore | None = None
     cache: QueryCache = field(init=False)
     options: dict[str, Any] = field(default_factory=dict)
+    # The date a check judges. Queries cover start..end (the whole range of a historical run,
+    # so they are issued once); `run` evaluates `day`. In daily runs day == start == end.
+    day: date | None = None
+    # Facts derived from query rows, shared by the checks of one run (e.g. per-date tables).
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.cache = QueryCache(self.warehouse)
+        if self.day is None:
+            self.day = self.end
+
+    @property
+    def judged(self) -> date:
+        return self.day if self.day is not None else self.end
 
     @property
     def dates(self) -> list[date]:

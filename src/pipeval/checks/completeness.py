@@ -47,7 +47,13 @@ class Completeness(Check):
         ]
 
     def assess_range(self, ctx: Context) -> dict[date, list[TableDay]]:
-        """Every table of the phase on every date of the context's range."""
+        """Every table of the phase on every date of the context's range (computed once)."""
+        key = ("completeness", self.phase.name, ctx.start, ctx.end)
+        if key not in ctx.memo:
+            ctx.memo[key] = self._assess_range(ctx)
+        return ctx.memo[key]
+
+    def _assess_range(self, ctx: Context) -> dict[date, list[TableDay]]:
         schedule = read_schedule(
             ctx.fetch(schedule_query(ctx.profile, ctx.start, ctx.end)),
             ctx.profile.schedule.final_status,
@@ -65,7 +71,7 @@ class Completeness(Check):
         }
 
     def run(self, ctx: Context) -> CheckResult:
-        day = ctx.end
+        day = ctx.judged
         tables = self.assess_range(ctx)[day]
         findings = [finding for table in tables for finding in self._findings(table, day)]
         metrics = {

@@ -22,6 +22,10 @@ EXIT_COULD_NOT_RUN = 3
 # `pipeval --help` does not pay for duckdb, sqlglot or the cloud clients.
 COMMANDS: dict[str, tuple[str, str]] = {
     "daily": ("pipeval.cli.daily:daily", "Validate one game date (default: yesterday)."),
+    "historical": (
+        "pipeval.cli.historical:historical",
+        "Validate a date range: matrix, gaps, cascade windows, remediation plan.",
+    ),
     "sample": ("pipeval.cli.sample:sample", "Build the embedded sample season."),
     "demo": (
         "pipeval.cli.sample:demo",

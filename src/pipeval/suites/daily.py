@@ -11,6 +11,6 @@ from pipeval.suites.runner import run_suite
 
 
 def run_daily(ctx: Context, day: date, checks: str | None = None) -> SuiteResult:
-    ctx.start = ctx.end = day
+    ctx.start = ctx.end = ctx.day = day
     selected = select_checks(ctx.profile, checks, DAILY_FAMILIES)
     return run_suite("daily", selected, ctx, {"date": day.isoformat()})

@@ -36,21 +36,33 @@ def prefetch(checks: list[Check], ctx: Context) -> None:
     ctx.cache.prefetch(queries)
 
 
-def run_suite(suite: str, checks: list[Check], ctx: Context, target: dict[str, Any]) -> SuiteResult:
-    started = time.perf_counter()
-    prefetch(checks, ctx)
-    results = [run_check(check, ctx) for check in checks]
+def suite_result(
+    suite: str,
+    ctx: Context,
+    target: dict[str, Any],
+    checks: list[CheckResult],
+    started: float,
+    extra: dict[str, Any] | None = None,
+) -> SuiteResult:
+    """Assemble the result document: the checks plus what the warehouse counted."""
     stats = ctx.warehouse.stats if ctx.warehouse is not None else None
     return SuiteResult(
         suite=suite,
         as_of=ctx.as_of,
         target=target,
         warehouse=ctx.warehouse.url if ctx.warehouse is not None else None,
-        checks=results,
+        checks=checks,
         stats={
             "queries": stats.queries if stats else 0,
             "bytes_processed": stats.bytes_processed if stats else 0,
         },
         duration_s=time.perf_counter() - started,
         pipeval_version=__version__,
+        extra=extra or {},
     )
+
+
+def run_suite(suite: str, checks: list[Check], ctx: Context, target: dict[str, Any]) -> SuiteResult:
+    started = time.perf_counter()
+    prefetch(checks, ctx)
+    return suite_result(suite, ctx, target, [run_check(check, ctx) for check in checks], started)

@@ -1,0 +1,114 @@
+"""`pipeval historical`: a date range at a glance, its gaps, and what to re-run in what order."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import track
+
+from pipeval.cli.options import Options, common_options, open_context, profile_and_time
+from pipeval.clock import check_not_future, default_date, parse_date
+from pipeval.errors import InputError
+from pipeval.profile import Profile
+from pipeval.report.heatmap import LEGEND, heat_strip, heatmap_svg
+from pipeval.report.output import emit, write_atomic
+from pipeval.report.render import render
+from pipeval.results import SuiteResult
+
+LONG_RANGE_DAYS = 31
+
+
+def resolve_range(
+    profile: Profile, start: str | None, end: str | None, yesterday: date
+) -> tuple[date, date]:
+    last = parse_date(end, "--end") if end else yesterday
+    first = (
+        parse_date(start, "--start")
+        if start
+        else last - timedelta(days=profile.historical.default_days - 1)
+    )
+    if last < first:
+        raise InputError(f"--end {last} is before --start {first}")
+    days = (last - first).days + 1
+    if days > profile.historical.max_range_days:
+        raise InputError(
+            f"range {first}..{last} is {days} days, over the profile's limit of "
+            f"{profile.historical.max_range_days} (historical.max_range_days)"
+        )
+    return first, last
+
+
+def _markdown(result: SuiteResult, svg: Path | None) -> str:
+    document = result.to_dict()
+    if "historical" not in document:
+        return render("verify.md.j2", document)
+    strip = heat_strip(document["historical"]["matrix"])
+    return render(
+        "historical.md.j2",
+        {**document, "strip": strip, "legend": LEGEND, "heatmap": svg.name if svg else None},
+    )
+
+
+def _emit(result: SuiteResult, opts: Options) -> None:
+    import json
+
+    if opts.format == "json":
+        emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", opts.output)
+        return
+    svg = None
+    if opts.output is not None and "historical" in result.extra:
+        svg = opts.output.with_suffix(".svg")
+        target = result.target
+        title = f"pipeval historical {target['start']} … {target['end']}"
+        write_atomic(svg, heatmap_svg(result.to_dict()["historical"]["matrix"], title))
+    emit(_markdown(result, svg), opts.output)
+
+
+@click.command()
+@click.option("--start", help="First game date (default: --end minus the profile's default_days).")
+@click.option("--end", help="Last game date (default: yesterday in the profile's timezone).")
+@click.option(
+    "--verify-backfill",
+    "verify",
+    metavar="D",
+    help="Check that D and its cascade window are complete again after a backfill.",
+)
+@common_options
+def historical(opts: Options, start: str | None, end: str | None, verify: str | None) -> int:
+    """Date × phase matrix, gaps with cascade windows, and a remediation plan."""
+    from pipeval.suites.historical import run_historical, run_verify_backfill
+
+    profile, as_of = profile_and_time(opts)
+    yesterday = default_date(as_of, profile.timezone)
+    if verify:
+        day = check_not_future(parse_date(verify, "--verify-backfill"), as_of, profile.timezone)
+        ctx = open_context(opts, profile, as_of, day, day)
+        result = run_verify_backfill(ctx, day)
+    else:
+        first, last = resolve_range(profile, start, end, yesterday)
+        check_not_future(last, as_of, profile.timezone, "--end")
+        ctx = open_context(opts, profile, as_of, first, last)
+        days = (last - first).days + 1
+        if _wants_progress(opts, days):
+            result = run_historical(ctx, first, last, _track)
+        else:
+            result = run_historical(ctx, first, last)
+    _emit(result, opts)
+    return result.exit_code
+
+
+def _wants_progress(opts: Options, days: int) -> bool:
+    """A progress bar on stderr for long ranges on a terminal; never in JSON mode."""
+    return opts.format != "json" and days >= LONG_RANGE_DAYS and sys.stderr.isatty()
+
+
+def _track(items: Iterable[Any], label: str, total: int) -> Iterable[Any]:
+    return track(
+        items, description=label, total=total, console=Console(stderr=True), transient=True
+    )

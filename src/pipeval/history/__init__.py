@@ -1,0 +1,1 @@
+"""Historical validation: a date × phase matrix, gaps with their cascade windows, a plan."""

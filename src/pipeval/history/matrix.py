@@ -1,0 +1,53 @@
+"""The date × phase matrix, from the same per-table assessment that `daily` uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from pipeval.metrics.games import TableDay
+
+
+class Cell(StrEnum):
+    COMPLETE = "complete"
+    PARTIAL = "partial"
+    MISSING = "missing"
+    PENDING = "pending"
+    OFF = "off-day"
+
+
+@dataclass(frozen=True)
+class PhaseDay:
+    phase: str
+    day: date
+    cell: Cell
+    present: int
+    expected: int
+    missing: tuple[str, ...]
+    critical_missing: bool
+
+    @property
+    def is_gap(self) -> bool:
+        """A gap needs a backfill: a critical table lacks games that are due."""
+        return self.critical_missing
+
+
+def classify(phase: str, day: date, tables: list[TableDay]) -> PhaseDay:
+    """One cell: the worst table decides; counts come from that table."""
+    if not any(t.expected or t.pending for t in tables):
+        return PhaseDay(phase, day, Cell.OFF, 0, 0, (), False)
+    worst = max(tables, key=lambda t: (len(t.missing) / len(t.expected)) if t.expected else 0)
+    missing = tuple(key for t in tables for key in t.missing)
+    critical_missing = any(t.missing and t.critical for t in tables)
+    if worst.missing and not worst.present:
+        cell = Cell.MISSING
+    elif missing:
+        cell = Cell.PARTIAL
+    elif any(t.pending for t in tables):
+        cell = Cell.PENDING
+    else:
+        cell = Cell.COMPLETE
+    return PhaseDay(
+        phase, day, cell, len(worst.present), len(worst.expected), missing, critical_missing
+    )

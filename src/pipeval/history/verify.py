@@ -1,0 +1,72 @@
+"""`--verify-backfill D`: is D whole again, and is every date its gap tainted whole too?
+
+Three items, each PASS (OK) or FAIL: D complete in every phase; every game day in D's cascade
+window complete in every phase; coverage on D within the profile's thresholds.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pipeval.checks.base import Check, Context
+from pipeval.checks.completeness import Completeness
+from pipeval.history.cascade import window_days
+from pipeval.metrics.games import TableDay
+from pipeval.results import CheckResult, Finding, Severity, Status
+from pipeval.suites.runner import run_check
+
+
+def _incomplete(tables: list[TableDay]) -> list[str]:
+    return [
+        f"{t.table} ({len(t.missing)} of {len(t.expected)} missing)" for t in tables if t.missing
+    ]
+
+
+def _item(check_id: str, passed: bool, summary: str, findings: list[Finding]) -> CheckResult:
+    status = Status.OK if passed else Status.FAIL
+    label = "PASS" if passed else "FAIL"
+    return CheckResult(check_id, "backfill", status, f"{label}: {summary}", findings=findings)
+
+
+def verify_day(ctx: Context, day: date, completeness: list[Completeness]) -> CheckResult:
+    findings = [
+        Finding(Severity.FAIL, problem, check.phase.name, {"date": day})
+        for check in completeness
+        for problem in _incomplete(check.assess_range(ctx)[day])
+    ]
+    phases = ", ".join(check.phase.name for check in completeness)
+    summary = f"{day} complete in {phases}" if not findings else f"{day} incomplete"
+    return _item("backfill.day", not findings, summary, findings)
+
+
+def verify_cascade(
+    ctx: Context, day: date, completeness: list[Completeness], game_days: set[date]
+) -> CheckResult:
+    longest = max(ctx.profile.historical.cascade_windows.values(), default=0)
+    window = [d for d in window_days(day, longest, game_days) if d <= ctx.end]
+    findings = [
+        Finding(Severity.FAIL, f"{d}: {problem}", check.phase.name, {"date": d})
+        for d in window
+        for check in completeness
+        for problem in _incomplete(check.assess_range(ctx)[d])
+    ]
+    span = f"{window[0]}..{window[-1]}" if window else "no later game days yet"
+    broken = sorted({f.data["date"] for f in findings})
+    summary = (
+        f"{len(window)} game days of the cascade window ({span}) complete"
+        if not findings
+        else f"{len(broken)} of {len(window)} cascade days incomplete: "
+        + ", ".join(str(d) for d in broken[:10])
+    )
+    return _item("backfill.cascade", not findings, summary, findings)
+
+
+def verify_coverage(ctx: Context, day: date, coverage: list[Check]) -> CheckResult:
+    if not coverage:
+        return _item("backfill.coverage", True, "no coverage pairs in the profile", [])
+    ctx.day = day
+    results = [run_check(check, ctx) for check in coverage]
+    failing = [r for r in results if r.status is not Status.OK]
+    findings = [Finding(Severity.FAIL, f"{r.id}: {r.summary}", r.id) for r in failing]
+    summary = "; ".join(f"{r.id} {r.summary}" for r in results)
+    return _item("backfill.coverage", not failing, summary, findings)

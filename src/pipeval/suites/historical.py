@@ -1,0 +1,193 @@
+"""The historical suite: daily logic over a date range, with the same number of queries.
+
+Every check's queries cover the whole range (plus the longest cascade window after it, so the
+impact of a gap near the end is known); each check's daily `run` then judges one date at a
+time from the cached rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Any
+
+from pipeval.checks import select_checks
+from pipeval.checks.base import Check, Context
+from pipeval.checks.completeness import Completeness
+from pipeval.clock import date_range, local_date
+from pipeval.history.cascade import Gap, find_gaps
+from pipeval.history.matrix import PhaseDay, classify
+from pipeval.history.plan import build_plan
+from pipeval.results import CheckResult, Finding, Severity, Status, SuiteResult, worst
+from pipeval.suites.runner import prefetch, run_check, suite_result
+
+HISTORICAL_FAMILIES = ("completeness", "coverage", "orchestration")
+
+# Wraps an iterable to report progress (rich.progress.track in a terminal); identity otherwise.
+Track = Callable[[Iterable[Any], str, int], Iterable[Any]]
+
+
+def _no_progress(items: Iterable[Any], _label: str, _total: int) -> Iterable[Any]:
+    return items
+
+
+def query_end(ctx: Context, end: date) -> date:
+    longest = max(ctx.profile.historical.cascade_windows.values(), default=0)
+    latest = local_date(ctx.as_of, ctx.profile.timezone)
+    return max(end, min(end + timedelta(days=longest), latest))
+
+
+def _completeness(checks: list[Check]) -> list[Completeness]:
+    return [check for check in checks if isinstance(check, Completeness)]
+
+
+def _matrix(ctx: Context, checks: list[Check], days: list[date]) -> list[PhaseDay]:
+    cells = []
+    for check in _completeness(checks):
+        by_day = check.assess_range(ctx)
+        cells.extend(classify(check.phase.name, day, by_day[day]) for day in days)
+    return cells
+
+
+def _game_days_and_predictions(ctx: Context, checks: list[Check]) -> tuple[set[date], dict]:
+    game_days: set[date] = set()
+    predictions: dict[date, int] = {}
+    target = ctx.profile.coverage[0].target.table if ctx.profile.coverage else None
+    for check in _completeness(checks):
+        for day, tables in check.assess_range(ctx).items():
+            if any(t.expected or t.pending for t in tables):
+                game_days.add(day)
+            for table in tables:
+                if table.table == target:
+                    predictions[day] = table.rows
+    return game_days, predictions
+
+
+def _over_range(check_id: str, per_day: dict[date, CheckResult]) -> CheckResult:
+    """One result per check over the range: the worst date decides, findings carry their date."""
+    bad = {day: r for day, r in per_day.items() if r.status is not Status.OK}
+    findings = [
+        Finding(f.severity, f"{day}: {f.message}", f.subject, {**f.data, "date": day})
+        for day, result in sorted(bad.items())
+        for f in result.findings
+        if f.severity is not Severity.INFO
+    ]
+    errors = [r for r in bad.values() if r.status is Status.ERROR]
+    if errors:
+        findings.insert(0, Finding(Severity.FAIL, errors[0].summary, check_id))
+    status = worst([r.status for r in per_day.values()])
+    summary = (
+        f"{len(bad)} of {len(per_day)} dates need attention: "
+        + ", ".join(str(day) for day in sorted(bad)[:10])
+        + (" …" if len(bad) > 10 else "")
+        if bad
+        else f"all {len(per_day)} dates OK"
+    )
+    remediation = list(dict.fromkeys(step for r in bad.values() for step in r.remediation))
+    result = CheckResult.from_findings(
+        check_id,
+        summary,
+        findings,
+        {"dates": {str(day): r.status.value for day, r in per_day.items()}},
+        remediation[:20],
+    )
+    result.status = status
+    return result
+
+
+def run_historical(
+    ctx: Context, start: date, end: date, track: Track = _no_progress
+) -> SuiteResult:
+    started = time.perf_counter()
+    ctx.start, ctx.end = start, query_end(ctx, end)
+    checks = select_checks(ctx.profile, None, HISTORICAL_FAMILIES)
+    prefetch(checks, ctx)
+    days = date_range(start, end)
+    per_check: dict[str, dict[date, CheckResult]] = {check.id: {} for check in checks}
+    pairs = [(check, day) for check in checks for day in days]
+    for check, day in track(pairs, "validating", len(pairs)):
+        ctx.day = day
+        per_check[check.id][day] = run_check(check, ctx)
+    results = [_over_range(check_id, per_day) for check_id, per_day in per_check.items()]
+    cells = _matrix(ctx, checks, days)
+    game_days, predictions = _game_days_and_predictions(ctx, checks)
+    gaps = [g for g in find_gaps(cells, game_days, predictions, ctx.profile.historical)]
+    latest = local_date(ctx.as_of, ctx.profile.timezone)
+    plan = build_plan(ctx.profile, gaps, game_days, latest)
+    target = {"start": start.isoformat(), "end": end.isoformat()}
+    document = _document(days, cells, gaps, plan, results)
+    return suite_result("historical", ctx, target, results, started, {"historical": document})
+
+
+def _document(
+    days: list[date], cells: list[PhaseDay], gaps: list[Gap], plan: list, results: list[CheckResult]
+) -> dict[str, Any]:
+    matrix: dict[str, list[dict[str, Any]]] = {}
+    for cell in cells:
+        matrix.setdefault(cell.phase, []).append(
+            {
+                "date": cell.day,
+                "status": cell.cell.value,
+                "present": cell.present,
+                "expected": cell.expected,
+                "missing": list(cell.missing),
+            }
+        )
+    for result in results:
+        if not result.id.startswith("completeness."):
+            dates = result.metrics.get("dates", {})
+            matrix[result.id] = [
+                {"date": day, "status": _check_cell(dates.get(str(day)))} for day in days
+            ]
+    return {
+        "dates": days,
+        "matrix": matrix,
+        "gaps": [
+            {
+                "date": g.day,
+                "phases": list(g.phases),
+                "missing_games": g.missing_games,
+                "windows": {
+                    kind: {
+                        "days": len(ds),
+                        "first": ds[0] if ds else None,
+                        "last": ds[-1] if ds else None,
+                    }
+                    for kind, ds in g.windows.items()
+                },
+                "cascade_days": list(g.cascade_days),
+                "predictions_affected": g.predictions_affected,
+                "severity": g.severity,
+            }
+            for g in gaps
+        ],
+        "plan": [{**asdict(step), "ranges": [str(r) for r in step.ranges]} for step in plan],
+    }
+
+
+def _check_cell(status: str | None) -> str:
+    return {"OK": "complete", "WARN": "partial", "FAIL": "missing", "ERROR": "error"}.get(
+        status or "", "off-day"
+    )
+
+
+def run_verify_backfill(ctx: Context, day: date) -> SuiteResult:
+    """PASS/FAIL per item: D complete, its cascade window complete, coverage on D."""
+    from pipeval.history.verify import verify_cascade, verify_coverage, verify_day
+
+    started = time.perf_counter()
+    ctx.start, ctx.end, ctx.day = day, query_end(ctx, day), day
+    checks = select_checks(ctx.profile, None, ("completeness", "coverage"))
+    prefetch(checks, ctx)
+    completeness = _completeness(checks)
+    game_days, _ = _game_days_and_predictions(ctx, checks)
+    coverage = [check for check in checks if check.category == "coverage"]
+    results = [
+        verify_day(ctx, day, completeness),
+        verify_cascade(ctx, day, completeness, game_days),
+        verify_coverage(ctx, day, coverage),
+    ]
+    target = {"verify_backfill": day.isoformat(), "window_end": ctx.end.isoformat()}
+    return suite_result("historical", ctx, target, results, started)
