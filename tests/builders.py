@@ -61,6 +61,8 @@ def build_warehouse(
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             con.execute(f"CREATE TABLE {name} ({columns})")
         for name, table_rows in (rows or {}).items():
+            if name in skip:
+                continue
             for row in table_rows:
                 keys = list(row)
                 marks = ", ".join("?" for _ in keys)
