@@ -141,3 +141,17 @@ def season_rows(
                         row["is_active"] = True
                     rows[table].append(row)
     return rows
+
+
+def schedule_rows(day: date, games: Iterable[tuple[str, str, int]]) -> list[dict[str, Any]]:
+    """Schedule rows for one date from (away, home, game_status) triples."""
+    return [
+        {
+            "game_id": f"00225{day:%m%d}{index:02d}",
+            "game_date": day,
+            "away_team_tricode": away,
+            "home_team_tricode": home,
+            "game_status": status,
+        }
+        for index, (away, home, status) in enumerate(games)
+    ]

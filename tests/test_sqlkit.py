@@ -126,3 +126,17 @@ def test_information_schema_views_are_region_qualified() -> None:
         info_schema("us; DROP", "JOBS_BY_PROJECT")
     with pytest.raises(ConfigError):
         info_schema("us", "SESSIONS_BY_USER")
+
+
+def test_substituted_filters_cannot_escape_the_date_predicate() -> None:
+    sql = render(
+        "SELECT 1 FROM _t_main WHERE d BETWEEN @start AND @end AND _e_filter",
+        {"main": TableName("nba_raw", "t")},
+        {"filter": parse_expression("is_active OR system_id = 'x'", "filter")},
+    )
+    assert sql.endswith("AND (is_active OR system_id = 'x')")
+    plain = render(
+        "SELECT _e_k AS k FROM _t_main", {"main": TableName("nba_raw", "t")},
+        {"k": parse_expression("game_id", "k")},
+    )
+    assert plain.startswith("SELECT game_id AS k")

@@ -113,10 +113,22 @@ def _render_cached(
                 this=exp.to_identifier(table), db=exp.to_identifier(dataset), alias=alias.copy()
             )
         if isinstance(node, exp.Column) and node.name.startswith(EXPR_SLOT) and not node.table:
-            return expr_map[node.name[len(EXPR_SLOT) :]].copy()
+            return _grouped(expr_map[node.name[len(EXPR_SLOT) :]].copy())
         return node
 
     return tree.transform(substitute).sql(DIALECT)
+
+
+def _grouped(expression: exp.Expression) -> exp.Expression:
+    """Parenthesise a substituted expression unless it is atomic: a profile filter `a OR b`
+    must not escape the template's `date BETWEEN @start AND @end AND _e_filter`."""
+    atomic = (exp.Column, exp.Literal, exp.Boolean, exp.Paren, exp.Null)
+    if isinstance(expression, atomic):
+        return expression
+    # In sqlglot AND/OR are Func subclasses too: only a call that is not an operator is atomic.
+    if isinstance(expression, exp.Func) and not isinstance(expression, exp.Binary | exp.Unary):
+        return expression
+    return exp.Paren(this=expression)
 
 
 def parse_statements(sql: str, dialect: str = DIALECT) -> list[exp.Expression]:

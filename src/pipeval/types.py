@@ -16,6 +16,7 @@ _ALIASES = {
     "TINYINT": "INT64",
     "BYTEINT": "INT64",
     "HUGEINT": "INT64",
+    "INT128": "INT64",
     "UBIGINT": "INT64",
     "UINTEGER": "INT64",
     "FLOAT": "FLOAT64",
@@ -56,13 +57,39 @@ def _from_datatype(name: str, dtype: exp.DataType) -> Column:
         inner = _from_datatype(name, element)
         return Column(name, inner.type, "REPEATED", inner.fields)
     if dtype.is_type(exp.DataType.Type.STRUCT):
-        fields = tuple(
-            _from_datatype(field.name, field.args["kind"])
-            for field in dtype.expressions
-            if isinstance(field, exp.ColumnDef)
-        )
+        definitions = [f for f in dtype.expressions if isinstance(f, exp.ColumnDef)]
+        fields = tuple(column_from_def(definition) for definition in definitions)
         return Column(name, "STRUCT", "NULLABLE", fields)
     return Column(name, normalize_type(dtype.this.name if dtype.this else dtype.sql()), "NULLABLE")
+
+
+def column_from_def(definition: exp.ColumnDef) -> Column:
+    """A parsed column definition (DDL or STRUCT field); NOT NULL makes a non-array REQUIRED."""
+    kind = definition.args.get("kind")
+    column = (
+        _from_datatype(definition.name, kind)
+        if isinstance(kind, exp.DataType)
+        else Column(definition.name, "UNKNOWN")
+    )
+    not_null = any(
+        isinstance(constraint.args.get("kind"), exp.NotNullColumnConstraint)
+        and not constraint.args["kind"].args.get("allow_null")
+        for constraint in definition.args.get("constraints") or []
+    )
+    if not_null and column.mode == "NULLABLE":
+        return Column(column.name, column.type, "REQUIRED", column.fields)
+    return column
+
+
+def type_signature(column: Column) -> str:
+    """BigQuery DDL spelling of a column's type and mode, e.g. `ARRAY<STRUCT<a INT64 NOT NULL>>`."""
+    base = column.type
+    if column.type == "STRUCT":
+        inner = ", ".join(f"{field.name} {type_signature(field)}" for field in column.fields)
+        base = f"STRUCT<{inner}>"
+    if column.mode == "REPEATED":
+        return f"ARRAY<{base}>"
+    return f"{base} NOT NULL" if column.mode == "REQUIRED" else base
 
 
 def column_from_type(name: str, type_text: str, dialect: str = "duckdb") -> Column:

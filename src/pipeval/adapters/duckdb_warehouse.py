@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from pipeval.ports import Column, QueryResult, QueryStats
 from pipeval.types import column_from_type
 
 _COLUMNS_SQL = (
-    "SELECT column_name, data_type FROM information_schema.columns "
+    "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
     "WHERE table_schema = $dataset AND table_name = $table ORDER BY ordinal_position"
 )
 _TABLES_SQL = (
@@ -26,6 +27,14 @@ _TABLES_SQL = (
 
 def _first_line(err: Exception) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+def _column(name: str, data_type: str, is_nullable: str) -> Column:
+    """A catalog row in BigQuery terms: NOT NULL is mode REQUIRED (arrays stay REPEATED)."""
+    column = column_from_type(name, data_type)
+    if is_nullable == "NO" and column.mode == "NULLABLE":
+        return replace(column, mode="REQUIRED")
+    return column
 
 
 class DuckDBWarehouse:
@@ -70,7 +79,7 @@ class DuckDBWarehouse:
         found = rows.fetchall()
         if not found:
             return None
-        return [column_from_type(column_name, data_type) for column_name, data_type in found]
+        return [_column(*row) for row in found]
 
     def list_tables(self, dataset: str) -> list[str]:
         rows = self._con.execute(_TABLES_SQL, {"dataset": check_identifier(dataset, "dataset")})

@@ -11,6 +11,12 @@ from pipeval.profile import Profile
 # family -> module with `checks_for(profile) -> list[Check]`. One line per family.
 FAMILIES: dict[str, str] = {
     "completeness": "pipeval.checks.completeness",
+    "quota": "pipeval.checks.quota",
+    "coverage": "pipeval.checks.coverage",
+    "orchestration": "pipeval.checks.orchestration",
+    "hygiene": "pipeval.checks.hygiene",
+    "schema": "pipeval.checks.schema",
+    "lint": "pipeval.checks.lint",
 }
 
 # Families `pipeval daily` runs when --checks is not given, in report order.

@@ -28,6 +28,8 @@ class Query:
     sql: str
     params: tuple[tuple[str, Any], ...] = ()
     label: str = ""
+    # The check that asked for it (a BigQuery job label); not part of the query's identity.
+    check: str = field(default="", compare=False)
 
     @classmethod
     def of(cls, sql: str, label: str = "", **params: Any) -> Query:

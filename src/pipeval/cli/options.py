@@ -30,10 +30,11 @@ class Options:
     as_of: str | None
     format: str
     output: Path | None
+    credentials: str | None = None
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--profile --warehouse --state --as-of --format --output, gathered into `opts`."""
+    """--profile --warehouse --state --as-of --format --output --credentials, into `opts`."""
 
     @click.option(
         "--profile",
@@ -63,6 +64,12 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Path(path_type=Path),
         help="Write the report to FILE (atomically) instead of stdout.",
     )
+    @click.option(
+        "--credentials",
+        envvar="PIPEVAL_CREDENTIALS",
+        metavar="FILE",
+        help="Google credentials JSON for bigquery:// and firestore:// (default: ADC).",
+    )
     @functools.wraps(command)
     def wrapper(
         profile: str,
@@ -71,9 +78,10 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
         as_of: str | None,
         fmt: str,
         output: Path | None,
+        credentials: str | None,
         **kwargs: Any,
     ) -> Any:
-        opts = Options(profile, warehouse, state, as_of, fmt, output)
+        opts = Options(profile, warehouse, state, as_of, fmt, output, credentials)
         if output is not None:
             check_writable(output)
         return command(opts, **kwargs)
@@ -98,11 +106,23 @@ def open_context(
             "no warehouse: pass --warehouse duckdb:///PATH or bigquery://PROJECT "
             "(or set PIPEVAL_WAREHOUSE)"
         )
-    warehouse = open_warehouse(opts.warehouse) if opts.warehouse else None
-    state = open_state(opts.state) if opts.state else None
+    options = warehouse_options(opts, profile)
+    warehouse = open_warehouse(opts.warehouse, **options) if opts.warehouse else None
+    state = open_state(opts.state, credentials_file=opts.credentials) if opts.state else None
     return Context(
         profile=profile, as_of=as_of, start=start, end=end, warehouse=warehouse, state=state
     )
+
+
+def warehouse_options(opts: Options, profile: Profile) -> dict[str, Any]:
+    """The profile's guards and the credentials, for a BigQuery warehouse (DuckDB ignores them)."""
+    settings = profile.warehouse
+    return {
+        "maximum_bytes_billed": settings.maximum_bytes_billed,
+        "query_timeout_s": settings.query_timeout_s,
+        "region": settings.region,
+        "credentials_file": opts.credentials,
+    }
 
 
 def render_result(result: SuiteResult, fmt: str, template: str) -> str:

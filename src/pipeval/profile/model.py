@@ -99,13 +99,60 @@ class EntitySource(Strict):
     group_by: Identifier | None = None
 
 
+class RegistrySource(Strict):
+    """The identity registry: lookups and the universal id of the person behind each."""
+
+    table: Table
+    entity: Identifier
+    universal_id: Identifier | None = None
+
+
+class AliasSource(Strict):
+    """Alias rows mapping one lookup to its canonical lookup."""
+
+    table: Table
+    alias: Identifier
+    canonical: Identifier
+
+
+def _suffix(value: str) -> str:
+    if not re.fullmatch(r"[a-z]+", value):
+        raise ValueError(f"{value!r} is not a lower-case name suffix (e.g. jr, iii)")
+    return value
+
+
+NameSuffix = Annotated[str, AfterValidator(_suffix)]
+
+
+class CoverageDiagnostics(Strict):
+    """Where a missing entity's reason is looked up; each source is one batched query.
+
+    Game status comes from the profile's `schedule` (for `expects: final` targets)."""
+
+    lines: EntitySource | None = None
+    registry: RegistrySource | None = None
+    aliases: AliasSource | None = None
+    # Generational suffixes: `kevinporterjr` and `kevinporter` name the same person.
+    suffixes: list[NameSuffix] = Field(default_factory=lambda: ["jr", "sr", "ii", "iii", "iv"])
+
+
 class CoverageSpec(Strict):
     name: Identifier
+    label: str = "entities"
     expected: EntitySource
     target: EntitySource
+    # final: a post-game target (entities of games not final yet are pending);
+    # scheduled: a pre-game target (every expected entity is due).
+    expects: Literal["final", "scheduled"] = "scheduled"
     warn_below: Percent | None = None
     fail_below: Percent | None = None
-    diagnostics: dict[str, object] = Field(default_factory=dict)
+    diagnostics: CoverageDiagnostics = CoverageDiagnostics()
+
+    @model_validator(mode="after")
+    def _ordered_thresholds(self) -> CoverageSpec:
+        if None not in (self.warn_below, self.fail_below) and self.fail_below > self.warn_below:
+            raise ValueError("fail_below must not be above warn_below")
+        return self
 
 
 class ModeSpec(Strict):
@@ -142,15 +189,35 @@ class QuotaThresholds(Strict):
     dml_queue_limit: int = Field(20, gt=0)
     dml_queue_warn: int = Field(15, gt=0)
     backfill_lookback_days: int = Field(7, gt=0)
+    # Rows per write that remediation suggests batching into one job.
+    remediation_batch_size: int = Field(100, gt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> QuotaThresholds:
+        if self.warn_pct > self.fail_pct:
+            raise ValueError("warn_pct must not be above fail_pct")
+        if self.dml_queue_warn > self.dml_queue_limit:
+            raise ValueError("dml_queue_warn must not be above dml_queue_limit")
+        return self
 
 
 class CoverageThresholds(Strict):
     warn_below: Percent = 95
     fail_below: Percent = 85
+    # A system covering fewer than this share of the best system's entities is reported.
+    system_parity_pct: Percent = 50
+    # A system with rows in these days before the date and none on it has stopped.
+    system_lookback_days: int = Field(7, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CoverageThresholds:
+        if self.fail_below > self.warn_below:
+            raise ValueError("fail_below must not be above warn_below")
+        return self
 
 
 class HygieneThresholds(Strict):
-    staging_prefix: str = "_staging_"
+    staging_prefix: str = Field("_staging_", min_length=1)
     staging_max_age_hours: float = Field(24, gt=0)
     datasets: list[Identifier] = Field(default_factory=list)
 
@@ -222,6 +289,13 @@ class Profile(Strict):
             for ref in (spec.phase, spec.downstream_phase):
                 if ref is not None and ref not in names:
                     raise ValueError(f"orchestration refers to unknown phase {ref!r}")
+        # Check ids are `coverage.<name>` and `orchestration.<phase>`: they must be unique.
+        for what, ids in (
+            ("coverage names", [spec.name for spec in self.coverage]),
+            ("orchestration phases", [spec.phase for spec in self.orchestration]),
+        ):
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"{what} must be unique, got {ids}")
         return self
 
     def phase(self, name: str) -> Phase:

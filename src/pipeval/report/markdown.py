@@ -9,7 +9,8 @@ import re
 # `_` only at a word edge (intraword underscores never start emphasis), block markers only
 # at the start of the value.
 _INLINE = re.compile(r"([\\`*\[\]<>|~&])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-_LEADING = re.compile(r"^(?:([#+=-])|(\d+)([.)]))")
+# A block marker only counts when a space (or the end) follows it: "0.1.0" and "-3" stay as is.
+_LEADING = re.compile(r"^(?:([#+=-])|(\d+)([.)]))(?=\s|$)")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 

@@ -5,12 +5,22 @@ from __future__ import annotations
 from datetime import date
 
 from pipeval.checks import DAILY_FAMILIES, select_checks
-from pipeval.checks.base import Context
+from pipeval.checks.base import Check, Context
 from pipeval.results import SuiteResult
+from pipeval.suites.dry_run import QueryPlan, plan
 from pipeval.suites.runner import run_suite
 
 
-def run_daily(ctx: Context, day: date, checks: str | None = None) -> SuiteResult:
+def daily_checks(ctx: Context, day: date, checks: str | None = None) -> list[Check]:
     ctx.start = ctx.end = ctx.day = day
-    selected = select_checks(ctx.profile, checks, DAILY_FAMILIES)
+    return select_checks(ctx.profile, checks, DAILY_FAMILIES)
+
+
+def run_daily(ctx: Context, day: date, checks: str | None = None) -> SuiteResult:
+    selected = daily_checks(ctx, day, checks)
     return run_suite("daily", selected, ctx, {"date": day.isoformat()})
+
+
+def plan_daily(ctx: Context, day: date, checks: str | None = None) -> QueryPlan:
+    """`--dry-run`: the queries `run_daily` would send, priced, none run."""
+    return plan("daily", daily_checks(ctx, day, checks), ctx, {"date": day.isoformat()})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from pipeval import __version__
@@ -30,7 +31,8 @@ def prefetch(checks: list[Check], ctx: Context) -> None:
     queries: list[Query] = []
     for check in checks:
         try:
-            queries.extend(check.queries(ctx))
+            # Tagged with the asking check: BigQuery jobs carry it as a label.
+            queries.extend(replace(q, check=q.check or check.id) for q in check.queries(ctx))
         except Exception:
             continue
     ctx.cache.prefetch(queries)

@@ -1,0 +1,279 @@
+"""coverage.<name>: expected entities (players in context) with an active row in the target.
+
+Covered / expected on the date, overall (WARN/FAIL below the profile's thresholds) and per
+group (`system_id`): a system covering far fewer entities than the best one, or one that had
+rows in the look-back days and none on the date, is reported. Every missing entity gets one
+reason (game not final, name not resolved, not in the registry, no line, unknown) with the
+remediation for that reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from pipeval.checks.base import Check, Context, Query
+from pipeval.checks.listing import MAX_LISTED, listed
+from pipeval.metrics.coverage import (
+    GAME_NOT_FINAL,
+    NO_LINE,
+    NOT_IN_REGISTRY,
+    REASONS,
+    UNKNOWN,
+    UNRESOLVED_NAME,
+    CoverageInputs,
+    Missing,
+    classify,
+    coverage_queries,
+    load_inputs,
+)
+from pipeval.profile.model import CoverageSpec, CoverageThresholds, Phase, Profile
+from pipeval.remediation import rerun_command
+from pipeval.results import CheckResult, Finding, Severity
+
+REASON_LABELS = {
+    GAME_NOT_FINAL: "game not final yet (pending)",
+    UNRESOLVED_NAME: "name not resolved",
+    NOT_IN_REGISTRY: "not in the registry",
+    NO_LINE: "no betting line that day",
+    UNKNOWN: "no reason found (lost writes?)",
+}
+
+
+def checks_for(profile: Profile) -> list[Check]:
+    return [Coverage(spec) for spec in profile.coverage]
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 100.0
+
+
+class Coverage(Check):
+    category = "coverage"
+
+    def __init__(self, spec: CoverageSpec) -> None:
+        super().__init__(f"coverage.{spec.name}")
+        self.spec = spec
+
+    def queries(self, ctx: Context) -> list[Query]:
+        return coverage_queries(ctx.profile, self.spec, ctx.start, ctx.end).all()
+
+    def thresholds(self, profile: Profile) -> tuple[float, float]:
+        defaults = profile.thresholds.coverage
+        warn = self.spec.warn_below if self.spec.warn_below is not None else defaults.warn_below
+        fail = self.spec.fail_below if self.spec.fail_below is not None else defaults.fail_below
+        return warn, fail
+
+    def run(self, ctx: Context) -> CheckResult:
+        day = ctx.judged
+        inputs = load_inputs(ctx, self.spec)
+        label = self.spec.label
+        expected = inputs.expected.on(day)
+        if not expected:
+            return self._nothing_expected(inputs, day)
+        covered = expected & inputs.target.on(day)
+        missing = [classify(e, day, inputs, self.spec.expects) for e in sorted(expected - covered)]
+        pending = [m for m in missing if m.reason == GAME_NOT_FINAL]
+        due = len(expected) - len(pending)
+        severity = self._severity(len(covered), due, ctx.profile)
+        warn, fail = self.thresholds(ctx.profile)
+        findings = self._shortfall(severity, len(covered), due, day, ctx.profile)
+        by_reason = _group(missing)
+        findings += [self._reason_finding(r, by_reason[r], severity, day) for r in by_reason]
+        system_findings, systems = self._systems(inputs, day, ctx.profile.thresholds.coverage)
+        findings += system_findings
+        metrics = {
+            "date": day,
+            "expected": due,
+            "covered": len(covered),
+            "coverage_pct": _pct(len(covered), due),
+            "pending": len(pending),
+            "warn_below": warn,
+            "fail_below": fail,
+            "missing_by_reason": {r: [m.entity for m in ms] for r, ms in by_reason.items()},
+            "unresolved_names": {
+                m.entity: {"via": m.via, "related": list(m.related)}
+                for m in by_reason.get(UNRESOLVED_NAME, [])
+            },
+            "systems": systems,
+        }
+        summary = f"{len(covered)} of {due} {label} ({_pct(len(covered), due)} %)"
+        if pending:
+            summary += f", {len(pending)} pending"
+        remediation = self._remediation(by_reason, day, ctx.profile)
+        stopped = [f.data["systems"] for f in system_findings if f.data.get("stopped")]
+        if stopped and covered:
+            remediation.append(
+                f"Check why {', '.join(stopped[0])} produced no rows on {day} while other "
+                "systems did (their logs for the date, then re-run them)"
+            )
+        return CheckResult.from_findings(self.id, summary, findings, metrics, remediation)
+
+    def _shortfall(
+        self, severity: Severity, covered: int, due: int, day: date, profile: Profile
+    ) -> list[Finding]:
+        if severity is Severity.INFO:
+            return []
+        warn, fail = self.thresholds(profile)
+        limit = fail if severity is Severity.FAIL else warn
+        return [
+            Finding(
+                severity,
+                f"{covered} of {due} {self.spec.label} covered on {day} "
+                f"({_pct(covered, due)} %), below {limit:g} %",
+                subject=self.spec.target.table,
+                data={"date": day, "covered": covered, "expected": due},
+            )
+        ]
+
+    def _severity(self, covered: int, due: int, profile: Profile) -> Severity:
+        warn, fail = self.thresholds(profile)
+        # Exact integer-vs-threshold comparison: 95 of 100 is 95 %, not below 95 %.
+        if due and covered * 100 < fail * due:
+            return Severity.FAIL
+        if due and covered * 100 < warn * due:
+            return Severity.WARN
+        return Severity.INFO
+
+    def _nothing_expected(self, inputs: CoverageInputs, day: date) -> CheckResult:
+        games = inputs.schedule.on(day)
+        if not games:
+            return CheckResult.from_findings(
+                self.id, f"no games scheduled on {day} (off-day)", [], {"date": day}
+            )
+        message = (
+            f"no expected {self.spec.label} in {self.spec.expected.table} for the {len(games)} "
+            f"games of {day}: coverage cannot be measured (see completeness)"
+        )
+        finding = Finding(Severity.WARN, message, self.spec.expected.table, {"date": day})
+        return CheckResult.from_findings(self.id, message, [finding], {"date": day})
+
+    def _reason_finding(
+        self, reason: str, missing: list[Missing], severity: Severity, day: date
+    ) -> Finding:
+        names = [_described(m) for m in missing]
+        # Reasons explain a shortfall: they carry its severity; pending is never a problem.
+        level = Severity.INFO if reason == GAME_NOT_FINAL else severity
+        return Finding(
+            level,
+            f"{len(missing)} {self.spec.label} missing on {day}, {REASON_LABELS[reason]}: "
+            f"{listed(names)}",
+            data={
+                "date": day,
+                "reason": reason,
+                "count": len(missing),
+                "entities": [m.entity for m in missing[:MAX_LISTED]],
+                "more": max(0, len(missing) - MAX_LISTED),
+            },
+        )
+
+    def _systems(
+        self, inputs: CoverageInputs, day: date, limits: CoverageThresholds
+    ) -> tuple[list[Finding], dict]:
+        if not self.spec.target.group_by:
+            return [], {}
+        today = inputs.target.groups_on(day)
+        days = limits.system_lookback_days
+        lookback = [day - timedelta(days=n) for n in range(1, days + 1)]
+        recent = {group for d in lookback for group in inputs.target.groups_on(d)}
+        best = max(today.values(), default=0)
+        findings = []
+        for system, count in sorted(today.items()):
+            if best and count * 100 < limits.system_parity_pct * best:
+                findings.append(
+                    Finding(
+                        Severity.WARN,
+                        f"system {system} covered {count} {self.spec.label} on {day}, "
+                        f"{_pct(count, best)} % of the best system's {best}",
+                        data={"date": day, "system": system, "entities": count, "best": best},
+                    )
+                )
+        stopped = sorted(recent - set(today))
+        if stopped:
+            # One finding: when everything stopped, that is one event, not one per system.
+            every = " (every system)" if not today else ""
+            findings.append(
+                Finding(
+                    Severity.WARN,
+                    f"stopped{every}: {', '.join(stopped)} produced rows in the {days} days "
+                    f"before {day} and none on it",
+                    data={"date": day, "systems": stopped, "stopped": True},
+                )
+            )
+        metrics = {
+            system: {
+                "entities": today.get(system, 0),
+                "share_of_best_pct": _pct(today.get(system, 0), best) if best else 0.0,
+            }
+            for system in sorted(set(today) | recent)
+        }
+        return findings, metrics
+
+    def _remediation(
+        self, by_reason: dict[str, list[Missing]], day: date, profile: Profile
+    ) -> list[str]:
+        diag = self.spec.diagnostics
+        steps = []
+        unresolved = by_reason.get(UNRESOLVED_NAME, [])
+        aliased = [m for m in unresolved if m.via == "alias"]
+        spelled = [m for m in unresolved if m.via == "suffix"]
+        alias_table = diag.aliases.table if diag.aliases else "the alias table"
+        if spelled:
+            pairs = [f"{m.entity} ↔ {'/'.join(m.related)}" for m in spelled]
+            steps.append(f"Add alias rows to {alias_table} for: {listed(pairs)}")
+        if aliased:
+            steps.append(
+                f"Alias rows exist for {listed([m.entity for m in aliased])} but the data still "
+                f"uses the other lookup: resolve names through {alias_table} in the producing "
+                "processors (e.g. the lines scrape), then re-run"
+            )
+        if NOT_IN_REGISTRY in by_reason:
+            registry = diag.registry.table if diag.registry else "the registry"
+            names = [m.entity for m in by_reason[NOT_IN_REGISTRY]]
+            steps.append(f"Add to {registry}: {listed(names)}")
+        if NO_LINE in by_reason and diag.lines is not None:
+            steps.append(
+                f"{len(by_reason[NO_LINE])} {self.spec.label} had no line on {day}: check the "
+                f"lines scrape ({diag.lines.table}) for {day}; without a line there is no row"
+            )
+        if UNKNOWN in by_reason or spelled or aliased:
+            phase = _phase_of(profile, self.spec.target.table)
+            command = rerun_command(
+                phase.rerun if phase else None, day, day, phase.name if phase else "the target"
+            )
+            if UNKNOWN in by_reason:
+                steps.append(
+                    f"{len(by_reason[UNKNOWN])} {self.spec.label} passed every diagnostic "
+                    f"({_diagnostics(self.spec)}) but have no row: look for lost writes on {day} "
+                    "(quota.errors, quota.dml_queue)"
+                )
+            steps.append(f"Re-run for {day}: {command}")
+            steps.append(f"Then verify: pipeval daily --date {day} --checks {self.id}")
+        return steps
+
+
+def _diagnostics(spec: CoverageSpec) -> str:
+    diag = spec.diagnostics
+    held = [
+        ("name resolved", diag.aliases is not None or diag.registry is not None),
+        ("in the registry", diag.registry is not None),
+        ("line posted", diag.lines is not None),
+    ]
+    return ", ".join(text for text, configured in held if configured) or "none configured"
+
+
+def _described(missing: Missing) -> str:
+    if missing.related:
+        return f"{missing.entity} ({missing.via}: {'/'.join(missing.related)})"
+    return missing.entity
+
+
+def _group(missing: list[Missing]) -> dict[str, list[Missing]]:
+    grouped: dict[str, list[Missing]] = defaultdict(list)
+    for item in missing:
+        grouped[item.reason].append(item)
+    return {reason: grouped[reason] for reason in REASONS if reason in grouped}
+
+
+def _phase_of(profile: Profile, table: str) -> Phase | None:
+    return next((p for p in profile.phases if any(t.table == table for t in p.tables)), None)

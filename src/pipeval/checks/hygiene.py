@@ -1,0 +1,202 @@
+"""hygiene.*: leftovers and identity splits that quietly cost money or predictions.
+
+- `hygiene.staging_tables`: tables with the profile's staging prefix older than the max age,
+  from the TABLES metadata view (no data is read). WARN any.
+- `hygiene.registry_duplicates`: one person under several universal ids (lookups equal after
+  removing a generational suffix). The registry has no time dimension, so a duplicate is a WARN
+  when the split is live on the date (both lookups appear in its expected, target or lines
+  data) and an INFO note otherwise: a clean day stays clean.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pipeval.checks.base import Check, Context, Query
+from pipeval.checks.listing import MAX_LISTED, count, listed
+from pipeval.errors import ConfigError
+from pipeval.metrics.coverage import coverage_queries, load_inputs
+from pipeval.metrics.identity import duplicate_groups
+from pipeval.profile.model import CoverageSpec, Profile
+from pipeval.results import CheckResult, Finding, Severity
+from pipeval.sqlkit import info_schema, render
+
+STAGING_SQL = """
+SELECT table_schema AS dataset_id, table_name AS table_id, creation_time
+FROM _t_tables
+WHERE STARTS_WITH(table_name, @prefix) AND creation_time <= @as_of
+"""
+
+
+def checks_for(profile: Profile) -> list[Check]:
+    checks: list[Check] = [StagingTables()]
+    registry_spec = _registry_spec(profile)
+    if registry_spec is not None:
+        checks.append(RegistryDuplicates(registry_spec))
+    return checks
+
+
+def _registry_spec(profile: Profile) -> CoverageSpec | None:
+    """The first coverage pair whose diagnostics name a registry with universal ids."""
+    return next(
+        (
+            spec
+            for spec in profile.coverage
+            if spec.diagnostics.registry and spec.diagnostics.registry.universal_id
+        ),
+        None,
+    )
+
+
+def staging_query(profile: Profile, as_of: datetime) -> Query:
+    sql = render(STAGING_SQL, {"tables": info_schema(profile.warehouse.region, "TABLES")})
+    prefix = profile.thresholds.hygiene.staging_prefix
+    return Query.of(sql, label="hygiene:staging_tables", prefix=prefix, as_of=as_of)
+
+
+class StagingTables(Check):
+    category = "hygiene"
+
+    def __init__(self) -> None:
+        super().__init__("hygiene.staging_tables")
+
+    def queries(self, ctx: Context) -> list[Query]:
+        return [staging_query(ctx.profile, ctx.as_of)]
+
+    def run(self, ctx: Context) -> CheckResult:
+        limits = ctx.profile.thresholds.hygiene
+        max_age = timedelta(hours=limits.staging_max_age_hours)
+        datasets = set(limits.datasets)
+        rows = [
+            row
+            for row in ctx.fetch(staging_query(ctx.profile, ctx.as_of))
+            if not datasets or row["dataset_id"] in datasets
+        ]
+        # Tables created after as-of did not exist yet at that instant.
+        rows.sort(key=lambda row: (row["creation_time"], row["dataset_id"], row["table_id"]))
+        old = [row for row in rows if ctx.as_of - row["creation_time"] >= max_age]
+        young = [row for row in rows if row not in old]
+        findings = []
+        if old:
+            names = [
+                f"{row['dataset_id']}.{row['table_id']} "
+                f"({_hours(ctx.as_of - row['creation_time'])} h)"
+                for row in old
+            ]
+            findings.append(
+                Finding(
+                    Severity.WARN,
+                    f"{count(len(old), limits.staging_prefix + '* table')} older than "
+                    f"{limits.staging_max_age_hours:g} h (orphaned by a failed consolidation?): "
+                    + listed(names),
+                    data={"tables": [_table(row) for row in old]},
+                )
+            )
+        if young:
+            findings.append(
+                Finding(
+                    Severity.INFO,
+                    f"{count(len(young), limits.staging_prefix + '* table')} younger than "
+                    f"{limits.staging_max_age_hours:g} h (a batch in flight): "
+                    + listed([_table(row) for row in young]),
+                    data={"tables": [_table(row) for row in young]},
+                )
+            )
+        metrics = {
+            "prefix": limits.staging_prefix,
+            "max_age_hours": limits.staging_max_age_hours,
+            "orphaned": [{"table": _table(row), "created": row["creation_time"]} for row in old],
+            "in_flight": [_table(row) for row in young],
+        }
+        summary = (
+            f"{count(len(old), 'orphaned staging table')} older than "
+            f"{limits.staging_max_age_hours:g} h"
+            if old
+            else f"no staging tables older than {limits.staging_max_age_hours:g} h"
+        )
+        remediation = []
+        if old:
+            project = f"{ctx.profile.project}:" if ctx.profile.project else ""
+            remediation.append(
+                "Make sure no consolidation is running, then drop them: "
+                + "; ".join(f"bq rm -f -t {project}{_table(row)}" for row in old[:MAX_LISTED])
+            )
+        return CheckResult.from_findings(self.id, summary, findings, metrics, remediation)
+
+
+class RegistryDuplicates(Check):
+    category = "hygiene"
+
+    def __init__(self, spec: CoverageSpec) -> None:
+        super().__init__("hygiene.registry_duplicates")
+        self.spec = spec
+
+    def queries(self, ctx: Context) -> list[Query]:
+        # The registry and the date's entities: the very statements coverage sends.
+        return coverage_queries(ctx.profile, self.spec, ctx.start, ctx.end).all()
+
+    def run(self, ctx: Context) -> CheckResult:
+        day = ctx.judged
+        inputs = load_inputs(ctx, self.spec)
+        registry = self.spec.diagnostics.registry
+        if inputs.registry is None or registry is None:
+            raise ConfigError(f"coverage.{self.spec.name}: diagnostics name no registry")
+        groups = duplicate_groups(inputs.registry, inputs.suffixes)
+        seen = inputs.seen_on(day)
+        live = [g for g in groups if _split_in_use(g, seen)]
+        dormant = [g for g in groups if g not in live]
+        findings = []
+        if live:
+            findings.append(
+                Finding(
+                    Severity.WARN,
+                    f"{count(len(live), 'person', 'people')} under several ids, both lookups "
+                    f"in use on {day}: " + listed([_pair(g) for g in live]),
+                    subject=registry.table,
+                    data={"date": day, "duplicates": live},
+                )
+            )
+        if dormant:
+            findings.append(
+                Finding(
+                    Severity.INFO,
+                    f"{count(len(dormant), 'person', 'people')} under several ids in the "
+                    "registry (not both in use "
+                    f"on {day}): " + listed([_pair(g) for g in dormant]),
+                    subject=registry.table,
+                    data={"date": day, "duplicates": dormant},
+                )
+            )
+        summary = (
+            f"{count(len(live), 'registry duplicate')} in use on {day}"
+            if live
+            else f"no registry duplicates in use on {day}"
+            + (f" ({len(dormant)} dormant)" if dormant else "")
+        )
+        remediation = []
+        if live:
+            remediation.append(
+                f"Merge each person onto one {registry.universal_id} in {registry.table} "
+                "(keep the canonical lookup, add the other as an alias): "
+                + listed([_pair(g) for g in live])
+            )
+        metrics = {"date": day, "live": live, "dormant": dormant}
+        return CheckResult.from_findings(self.id, summary, findings, metrics, remediation)
+
+
+def _split_in_use(group: dict[str, list[str]], seen: set[str]) -> bool:
+    """Two of its lookups appear in the date's data, or its only lookup (with several ids) does."""
+    in_use = [lookup for lookup in group["lookups"] if lookup in seen]
+    return len(in_use) > 1 or (len(group["lookups"]) == 1 and bool(in_use))
+
+
+def _pair(group: dict[str, list[str]]) -> str:
+    return f"{' / '.join(group['lookups'])} ({', '.join(group['ids'])})"
+
+
+def _table(row: dict) -> str:
+    return f"{row['dataset_id']}.{row['table_id']}"
+
+
+def _hours(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:.0f}"

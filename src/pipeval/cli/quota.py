@@ -1,0 +1,48 @@
+"""`pipeval quota [--backfill START END]`: quota headroom now, and whether a backfill fits."""
+
+from __future__ import annotations
+
+import click
+
+from pipeval.cli.dry_run import finish_dry_run
+from pipeval.cli.options import Options, common_options, finish, open_context, profile_and_time
+from pipeval.clock import local_date, parse_date
+from pipeval.errors import InputError
+from pipeval.suites.quota import plan_quota, run_quota
+
+
+@click.command()
+@click.option(
+    "--backfill",
+    nargs=2,
+    metavar="START END",
+    help="Estimate the table operations re-running these dates (YYYY-MM-DD) would add.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Run nothing: list every query with BigQuery's byte estimate and the total.",
+)
+@common_options
+def quota(opts: Options, backfill: tuple[str, str] | None, dry_run: bool) -> int:
+    """Quota headroom per table over the rolling window ending at --as-of; with --backfill,
+    whether re-running START..END fits and how many dates per day do."""
+    profile, as_of = profile_and_time(opts)
+    today = local_date(as_of, profile.timezone)
+    span = None
+    if backfill:
+        start, end = (parse_date(value, "--backfill") for value in backfill)
+        if end < start:
+            raise InputError(f"--backfill: END {end} is before START {start}")
+        days = (end - start).days + 1
+        if days > profile.historical.max_range_days:
+            raise InputError(
+                f"--backfill: {days} dates exceed the profile's "
+                f"max_range_days {profile.historical.max_range_days}"
+            )
+        span = (start, end)
+    first, last = span or (today, today)
+    ctx = open_context(opts, profile, as_of, first, last)
+    if dry_run:
+        return finish_dry_run(plan_quota(ctx, span), opts)
+    return finish(run_quota(ctx, span), opts, "quota.md.j2")

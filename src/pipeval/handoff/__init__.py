@@ -1,0 +1,1 @@
+"""Session handoffs: git facts (`git.py`) and the template's input (`document.py`)."""

@@ -1,0 +1,138 @@
+"""Following an expression back through obvious local aliases.
+
+`write = client.load_table_from_json`, `rows = [record]`, `TABLE = f"{P}.ds.t"`: a name is
+followed to the value it was last bound to before the call (same function), or to a module
+constant. Anything less obvious (attributes, parameters, branches merged by flow) stays
+unresolved, and the rules treat unresolved as "not proven" rather than guessing.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from pipeval.lint.source import CallSite, Position, Scope
+
+MAX_DEPTH = 5
+UNKNOWN = "\0"  # stands for an interpolated part of a string we could not resolve
+
+
+@dataclass(frozen=True)
+class At:
+    """Where an expression is evaluated: its scope, and the position it reads names at."""
+
+    scope: Scope
+    before: Position
+
+    @classmethod
+    def call(cls, site: CallSite) -> At:
+        return cls(site.scope, site.position)
+
+
+@dataclass(frozen=True)
+class Callee:
+    name: str  # the method or function actually called, e.g. "load_table_from_json"
+    alias: str = ""  # the local name it was called through, when different
+
+
+def follow(expr: ast.expr, at: At, depth: int = 0) -> tuple[ast.expr, At]:
+    """The value a local name was bound to (repeatedly), with the place that value is read."""
+    while isinstance(expr, ast.Name) and depth < MAX_DEPTH:
+        found = at.scope.find(expr.id, at.before)
+        if found is None or found[0].kind != "assign" or found[0].value is None:
+            break
+        binding, owner = found
+        expr, at, depth = binding.value, At(owner, binding.position), depth + 1
+    return expr, at
+
+
+def callee(site: CallSite) -> Callee | None:
+    func = site.node.func
+    if isinstance(func, ast.Attribute):
+        return Callee(func.attr)
+    if not isinstance(func, ast.Name):
+        return None
+    at = At.call(site)
+    binding = at.scope.lookup(func.id, at.before)
+    if binding is not None and binding.kind == "import":
+        return Callee(binding.imported, func.id if binding.imported != func.id else "")
+    target, _ = follow(func, at)
+    if isinstance(target, ast.Attribute):
+        return Callee(target.attr, func.id)
+    if isinstance(target, ast.Name) and target.id != func.id:
+        return Callee(target.id, func.id)
+    return Callee(func.id)
+
+
+def argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    for item in call.keywords:
+        if item.arg == keyword:
+            return item.value
+    leading = call.args[: position + 1]
+    if len(leading) > position and not any(isinstance(a, ast.Starred) for a in leading):
+        return call.args[position]
+    return None
+
+
+def all_arguments(call: ast.Call) -> list[ast.expr]:
+    return [a for a in call.args if not isinstance(a, ast.Starred)] + [
+        k.value for k in call.keywords if k.arg is not None
+    ]
+
+
+def is_literal(expr: ast.expr, at: At) -> bool:
+    """A constant, or a name bound to one: interpolating it cannot inject a runtime value."""
+    value, value_at = follow(expr, at)
+    if isinstance(value, ast.Constant):
+        return True
+    if isinstance(value, ast.JoinedStr):
+        return all(
+            isinstance(part, ast.Constant) or is_literal(part.value, value_at)
+            for part in value.values
+            if isinstance(part, ast.Constant | ast.FormattedValue)
+        )
+    return False
+
+
+# Calls that hand a table name through unchanged: client.get_table("ds.t"), Table("ds.t"), ...
+TABLE_WRAPPERS = frozenset({"get_table", "from_string", "Table", "TableReference"})
+
+
+def string_text(expr: ast.expr, at: At, depth: int = 0) -> str | None:
+    """The text a string expression evaluates to, with UNKNOWN for unresolved parts."""
+    if depth > MAX_DEPTH:
+        return None
+    expr, at = follow(expr, at)
+    if isinstance(expr, ast.Constant):
+        return expr.value if isinstance(expr.value, str) else None
+    if isinstance(expr, ast.JoinedStr):
+        parts = []
+        for part in expr.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                parts.append(part.value)
+            elif isinstance(part, ast.FormattedValue):
+                parts.append(string_text(part.value, at, depth + 1) or UNKNOWN)
+        return "".join(parts)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left = string_text(expr.left, at, depth + 1)
+        right = string_text(expr.right, at, depth + 1)
+        if left is None and right is None:
+            return None
+        return (left or UNKNOWN) + (right or UNKNOWN)
+    if isinstance(expr, ast.Call) and expr.args:
+        func = expr.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in TABLE_WRAPPERS:
+            return string_text(expr.args[0], at, depth + 1)
+    return None
+
+
+def hot_table(text: str | None, hot_tables: frozenset[str]) -> str | None:
+    """The configured `dataset.table` that a table reference names, if it is one."""
+    if not text:
+        return None
+    cleaned = text.replace("`", "").replace(":", ".").strip()
+    for table in sorted(hot_tables):
+        if cleaned == table or cleaned.endswith("." + table):
+            return table
+    return None

@@ -1,0 +1,91 @@
+"""Entities per date (players in context, in predictions, with a line), one statement per table.
+
+A source with a `group_by` column (e.g. `system_id`) also returns how many entities each group
+covered per date, in the same statement (GROUPING SETS), so per-system parity costs nothing more.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlglot import exp
+
+from pipeval.checks.base import Query
+from pipeval.identifiers import TableName
+from pipeval.ports import Row
+from pipeval.profile.model import EntitySource
+from pipeval.sqlkit import column, parse_expression, render
+
+ENTITIES_SQL = """
+SELECT _e_date AS day, _e_entity AS entity, _e_key AS game_key, COUNT(*) AS row_count
+FROM _t_main
+WHERE _e_date BETWEEN @start AND @end AND _e_entity IS NOT NULL AND _e_filter
+GROUP BY day, entity, game_key
+"""
+
+# Rows with an entity are (date, entity); rows without one are (date, group) totals.
+GROUPED_ENTITIES_SQL = """
+SELECT _e_date AS day, _e_entity AS entity, _e_key AS game_key, _e_group AS grp,
+  COUNT(DISTINCT _e_entity) AS entities, COUNT(*) AS row_count
+FROM _t_main
+WHERE _e_date BETWEEN @start AND @end AND _e_entity IS NOT NULL AND _e_filter
+GROUP BY GROUPING SETS ((_e_date, _e_entity, _e_key), (_e_date, _e_group))
+"""
+
+
+def entities_query(source: EntitySource, start: date, end: date) -> Query:
+    where = source.table
+    # Parenthesised: a filter `a OR b` must not escape the date range it is ANDed with.
+    filter_expr = (
+        exp.paren(parse_expression(source.filter, f"{where}.filter"))
+        if source.filter
+        else exp.true()
+    )
+    exprs = {
+        "date": column(source.date_column),
+        "entity": column(source.entity),
+        "key": parse_expression(source.game_key, f"{where}.game_key"),
+        "filter": filter_expr,
+    }
+    template = ENTITIES_SQL
+    if source.group_by:
+        template = GROUPED_ENTITIES_SQL
+        exprs["group"] = column(source.group_by)
+    sql = render(template, {"main": TableName.parse(source.table)}, exprs)
+    return Query.of(sql, label=f"entities:{source.table}", start=start, end=end)
+
+
+@dataclass
+class EntityDays:
+    """Which entities a table holds per date, their games, and per-group entity counts."""
+
+    entities: dict[date, set[str]] = field(default_factory=dict)
+    games: dict[date, dict[str, str]] = field(default_factory=dict)
+    groups: dict[date, dict[str, int]] = field(default_factory=dict)
+
+    def on(self, day: date) -> set[str]:
+        return self.entities.get(day, set())
+
+    def game_of(self, day: date, entity: str) -> str | None:
+        return self.games.get(day, {}).get(entity)
+
+    def groups_on(self, day: date) -> dict[str, int]:
+        return self.groups.get(day, {})
+
+
+def read_entities(rows: list[Row]) -> EntityDays:
+    entities: dict[date, set[str]] = defaultdict(set)
+    games: dict[date, dict[str, str]] = defaultdict(dict)
+    groups: dict[date, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        day = row["day"]
+        if row["entity"] is None:
+            group = "(none)" if row["grp"] is None else str(row["grp"])
+            groups[day][group] = int(row["entities"])
+            continue
+        entities[day].add(row["entity"])
+        if row.get("game_key") is not None:
+            games[day][row["entity"]] = row["game_key"]
+    return EntityDays(dict(entities), dict(games), dict(groups))

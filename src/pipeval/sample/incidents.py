@@ -1,0 +1,94 @@
+"""The seeds' incidents as numbers: every test and demo assertion traces back to a name here.
+
+Times are naive datetimes meaning UTC, as everywhere in the sample warehouse.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+PROJECT = "nba-props-platform"
+
+# --- Seed 002: DML concurrency limit drops prediction writes on 2025-12-29 -------------------
+DML_LOSS_DATE = date(2025, 12, 29)
+# The slate is fixed so that its rosters add up to exactly the seed's 158 players.
+DML_LOSS_GAMES: tuple[tuple[str, str], ...] = (  # (away, home)
+    ("MIL", "NOP"),
+    ("BKN", "DEN"),
+    ("MIA", "ORL"),
+    ("WAS", "HOU"),
+    ("PHI", "MEM"),
+    ("SAC", "LAC"),
+)
+DML_LOSS_CONTEXT_PLAYERS = 158
+DML_LOSS_PREDICTED_PLAYERS = 68
+DML_LOSS_MISSING_PLAYERS = DML_LOSS_CONTEXT_PLAYERS - DML_LOSS_PREDICTED_PLAYERS  # 90
+DML_LOSS_DEEP_BENCH = 15  # in the registry, but no book posted a line for them that day
+DML_LOSS_LOST_WRITES = 63  # line + registry fine: the MERGE itself was rejected
+DML_LOSS_FAILED_MERGES = 90
+DML_LOSS_WINDOW = (datetime(2025, 12, 29, 20, 0), datetime(2025, 12, 29, 22, 0))
+DML_LOSS_REASON = "quotaExceeded"
+DML_LOSS_MESSAGE = (
+    "Too many DML statements outstanding against table "
+    "nba-props-platform:nba_predictions.player_prop_predictions, limit is 20"
+)
+
+# Context lookup -> (canonical lookup, alias_type); the alias rows exist but nothing used them.
+UNRESOLVED_ALIASES: dict[str, tuple[str, str]] = {
+    "herbjones": ("herbertjones", "nickname"),
+    "garytrentjr": ("garytrent", "suffix_variation"),
+    "jabarismithjr": ("jabarismith", "suffix_variation"),
+    "jaimejaquezjr": ("jaimejaquez", "suffix_variation"),
+    "michaelporterjr": ("michaelporter", "suffix_variation"),
+    "treymurphyiii": ("treymurphy", "suffix_variation"),
+    "marvinbagleyiii": ("marvinbagley", "suffix_variation"),
+}
+# Context lookup -> canonical lookup, with no alias row at all.
+SUFFIX_VARIANTS: dict[str, str] = {
+    "kevinporterjr": "kevinporter",
+    "timhardawayjr": "timhardaway",
+    "wendellcarterjr": "wendellcarter",
+}
+# Never registered: they only appear in the context on DML_LOSS_DATE so clean days stay clean.
+UNREGISTERED: tuple[str, ...] = ("alexsarr", "egordemin")
+
+# --- Seed 002: the same person under two universal ids --------------------------------------
+REGISTRY_DUPLICATE = ("garytrentjr", "garytrentjr_001")  # besides garytrent -> garytrent_001
+
+# --- Seed 000: load-job quota outage ----------------------------------------------------------
+SUMMARY_GAP_DATE = date(2026, 1, 25)
+SUMMARY_GAP_GAMES = 2  # final games absent from player_game_summary although the doc says success
+RUN_HISTORY_TABLE = ("nba_orchestration", "processor_run_history")
+BURST_JOBS = 1400
+BURST_WINDOW = (datetime(2026, 1, 25, 14, 0), datetime(2026, 1, 25, 21, 0))
+
+PHASE3_OUTAGE_DATE = date(2026, 1, 26)
+OUTAGE_JOBS = 2466
+OUTAGE_WINDOW = (datetime(2026, 1, 26, 15, 0), datetime(2026, 1, 27, 3, 0))
+LOAD_QUOTA = 1500  # load jobs per table in a rolling 24 h
+LOAD_QUOTA_REASON = "quotaExceeded"
+LOAD_QUOTA_MESSAGE = (
+    "Quota exceeded: Your table exceeded quota for imports or query appends per table"
+)
+# No routine run-history loads in here, so the burst and the outage counts stay exact and the
+# demo window [2026-01-26T15:00Z, 2026-01-27T15:00Z) holds only the outage jobs.
+RUN_HISTORY_QUIET = (BURST_WINDOW[0], datetime(2026, 1, 27, 15, 0))
+PHASE3_OUTAGE_DONE = (
+    "team_offense_game_summary",
+    "team_defense_game_summary",
+    "upcoming_player_game_context",
+    "upcoming_team_game_context",
+)
+
+# --- Seed 002: staging tables left behind by a failed consolidation ---------------------------
+STAGING_TABLES: tuple[str, ...] = (
+    "_staging_batch_worker1",
+    "_staging_batch_worker2",
+    "_staging_batch_worker3",
+)
+STAGING_CREATED = datetime(2026, 1, 25, 22, 0)
+STAGING_ROWS = 6
+
+# --- The default slice ends mid-evening: late games not final, no overnight docs yet ----------
+LIVE_IN_PROGRESS = 2
+LIVE_SCHEDULED = 1

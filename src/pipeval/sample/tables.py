@@ -1,0 +1,151 @@
+"""Table names and DuckDB column types of the sample warehouse (DESIGN.md's data contract).
+
+Column order here is the order of the CSV files the generators write.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pipeval.sample import incidents
+
+SCHEDULE = "nba_raw.nbac_schedule"
+GAMEBOOK = "nba_raw.nbac_gamebook_player_stats"
+PROPS = "nba_raw.odds_api_player_points_props"
+SUMMARY = "nba_analytics.player_game_summary"
+CONTEXT = "nba_analytics.upcoming_player_game_context"
+FEATURES = "nba_precompute.ml_feature_store_v2"
+PREDICTIONS = "nba_predictions.player_prop_predictions"
+REGISTRY = "nba_reference.nba_players_registry"
+ALIASES = "nba_reference.player_aliases"
+RUN_HISTORY = "nba_orchestration.processor_run_history"
+JOBS = "bq_meta.jobs_by_project"
+TABLES = "bq_meta.tables"
+
+_PREDICTION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("prediction_id", "VARCHAR"),
+    ("game_id", "VARCHAR"),
+    ("game_date", "DATE"),
+    ("player_lookup", "VARCHAR"),
+    ("system_id", "VARCHAR"),
+    ("current_points_line", "DOUBLE"),
+    ("is_active", "BOOLEAN"),
+    ("created_at", "TIMESTAMP"),
+    # Seed 003's drift: added by runtime ALTERs, never written back to the DDL file.
+    ("feature_importance", "VARCHAR"),
+    ("filter_reason", "VARCHAR"),
+    ("is_actionable", "BOOLEAN"),
+    ("line_minutes_before_game", "BIGINT"),
+    ("model_version", "VARCHAR"),
+    ("teammate_opportunity_score", "DOUBLE"),
+    ("teammate_out_starters", "BIGINT"),
+    ("teammate_usage_boost", "DOUBLE"),
+)
+
+COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    SCHEDULE: (
+        ("game_id", "VARCHAR"),
+        ("game_date", "DATE"),
+        ("home_team_tricode", "VARCHAR"),
+        ("away_team_tricode", "VARCHAR"),
+        ("game_status", "BIGINT"),
+    ),
+    GAMEBOOK: (
+        ("game_id", "VARCHAR"),
+        ("game_date", "DATE"),
+        ("player_lookup", "VARCHAR"),
+        ("team_abbr", "VARCHAR"),
+        ("points", "BIGINT"),
+    ),
+    PROPS: (
+        ("game_id", "VARCHAR"),
+        ("game_date", "DATE"),
+        ("player_lookup", "VARCHAR"),
+        ("bookmaker", "VARCHAR"),
+        ("points_line", "DOUBLE"),
+    ),
+    SUMMARY: (
+        ("game_id", "VARCHAR"),
+        ("game_date", "DATE"),
+        ("player_lookup", "VARCHAR"),
+        ("team_abbr", "VARCHAR"),
+        ("points", "BIGINT"),
+        ("minutes_played", "DOUBLE"),
+    ),
+    CONTEXT: (
+        ("game_id", "VARCHAR"),
+        ("game_date", "DATE"),
+        ("player_lookup", "VARCHAR"),
+        ("team_abbr", "VARCHAR"),
+    ),
+    FEATURES: (
+        ("game_id", "VARCHAR"),
+        ("game_date", "DATE"),
+        ("player_lookup", "VARCHAR"),
+        ("features", "DOUBLE[]"),
+        ("feature_count", "BIGINT"),
+    ),
+    PREDICTIONS: _PREDICTION_COLUMNS,
+    REGISTRY: (
+        ("player_lookup", "VARCHAR"),
+        ("universal_player_id", "VARCHAR"),
+        ("team_abbr", "VARCHAR"),
+    ),
+    ALIASES: (
+        ("alias_lookup", "VARCHAR"),
+        ("nba_canonical_lookup", "VARCHAR"),
+        ("alias_type", "VARCHAR"),
+    ),
+    RUN_HISTORY: (
+        ("processor_name", "VARCHAR"),
+        ("data_date", "DATE"),
+        ("status", "VARCHAR"),
+        ("started_at", "TIMESTAMP"),
+    ),
+    **{f"nba_predictions.{name}": _PREDICTION_COLUMNS for name in incidents.STAGING_TABLES},
+    JOBS: (
+        ("job_id", "VARCHAR"),
+        ("creation_time", "TIMESTAMP"),
+        ("job_type", "VARCHAR"),
+        ("statement_type", "VARCHAR"),
+        ("state", "VARCHAR"),
+        ("destination_table", "STRUCT(project_id VARCHAR, dataset_id VARCHAR, table_id VARCHAR)"),
+        ("error_result", "STRUCT(reason VARCHAR, location VARCHAR, message VARCHAR)"),
+        ("total_modified_partitions", "BIGINT"),
+        ("total_bytes_processed", "BIGINT"),
+    ),
+    TABLES: (
+        ("dataset_id", "VARCHAR"),
+        ("table_id", "VARCHAR"),
+        ("creation_time", "TIMESTAMP"),
+    ),
+}
+
+# When each table was created in BigQuery; the pipeline predates the season.
+CREATED: dict[str, datetime] = {
+    SCHEDULE: datetime(2024, 9, 30, 17, 4, 12),
+    GAMEBOOK: datetime(2024, 9, 30, 17, 6, 40),
+    PROPS: datetime(2024, 10, 8, 21, 15, 3),
+    SUMMARY: datetime(2024, 10, 14, 19, 42, 55),
+    CONTEXT: datetime(2024, 10, 14, 19, 44, 10),
+    FEATURES: datetime(2025, 9, 22, 16, 30, 0),  # v2 replaced the first feature store
+    PREDICTIONS: datetime(2024, 11, 4, 18, 2, 31),
+    REGISTRY: datetime(2024, 9, 25, 15, 0, 9),
+    ALIASES: datetime(2024, 12, 2, 20, 11, 45),
+    RUN_HISTORY: datetime(2024, 11, 19, 22, 37, 18),
+}
+
+
+def split(table: str) -> tuple[str, str]:
+    dataset, name = table.split(".")
+    return dataset, name
+
+
+def table_rows() -> list[tuple[str, str, datetime]]:
+    """bq_meta.tables: every table of the pipeline's datasets, orphaned staging tables included."""
+    rows = [(*split(table), created) for table, created in CREATED.items()]
+    rows += [
+        ("nba_predictions", name, incidents.STAGING_CREATED.replace(second=7 + 11 * index))
+        for index, name in enumerate(incidents.STAGING_TABLES)
+    ]
+    return rows

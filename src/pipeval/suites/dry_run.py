@@ -1,0 +1,114 @@
+"""`--dry-run`: every query a suite would send, with BigQuery's byte estimate, and nothing run.
+
+The list comes from the same place the runner prefetches from (each selected check's
+`queries(ctx)`), so what the dry run shows is exactly what a real run sends. BigQuery prices
+each query with a free dry-run job; the embedded DuckDB warehouse has no estimate to give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from pipeval.checks.base import Check, Context, Query
+from pipeval.errors import PipevalError
+from pipeval.results import jsonable
+from pipeval.suites.runner import _one_line
+
+NO_ESTIMATE = "this warehouse gives no byte estimate (embedded DuckDB): queries are listed only"
+
+
+@dataclass
+class PlannedQuery:
+    query: Query
+    checks: list[str] = field(default_factory=list)
+    estimated_bytes: int | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.query.label,
+            "checks": self.checks,
+            "sql": self.query.sql,
+            "params": self.query.bound(),
+            "estimated_bytes": self.estimated_bytes,
+            "error": self.error,
+        }
+
+
+@dataclass
+class QueryPlan:
+    suite: str
+    ctx: Context
+    target: dict[str, Any]
+    queries: list[PlannedQuery]
+    undeclared: dict[str, str]
+    estimated: bool
+
+    @property
+    def total_bytes(self) -> int | None:
+        if not self.estimated:
+            return None
+        return sum(planned.estimated_bytes or 0 for planned in self.queries)
+
+    @property
+    def errors(self) -> list[str]:
+        failed = [f"{p.query.label or 'query'}: {p.error}" for p in self.queries if p.error]
+        return failed + [f"{check}: {reason}" for check, reason in self.undeclared.items()]
+
+    @property
+    def exit_code(self) -> int:
+        # A query BigQuery refuses to price would be an ERROR in the real run.
+        return 3 if self.errors else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        warehouse = self.ctx.warehouse
+        return jsonable(
+            {
+                "suite": self.suite,
+                "dry_run": True,
+                "as_of": self.ctx.as_of,
+                "target": self.target,
+                "warehouse": warehouse.url if warehouse is not None else None,
+                "estimated": self.estimated,
+                "note": "" if self.estimated else NO_ESTIMATE,
+                "total_estimated_bytes": self.total_bytes,
+                "queries": [planned.to_dict() for planned in self.queries],
+                "errors": self.errors,
+            }
+        )
+
+
+def declared_queries(
+    checks: list[Check], ctx: Context
+) -> tuple[list[PlannedQuery], dict[str, str]]:
+    """Distinct queries in first-asked order, each with the checks that need it."""
+    planned: dict[Any, PlannedQuery] = {}
+    undeclared: dict[str, str] = {}
+    for check in checks:
+        try:
+            asked = check.queries(ctx)
+        except Exception as err:
+            undeclared[check.id] = _one_line(err)
+            continue
+        for query in asked:
+            entry = planned.setdefault(
+                query.key(), PlannedQuery(replace(query, check=query.check or check.id))
+            )
+            if check.id not in entry.checks:
+                entry.checks.append(check.id)
+    return list(planned.values()), undeclared
+
+
+def plan(suite: str, checks: list[Check], ctx: Context, target: dict[str, Any]) -> QueryPlan:
+    queries, undeclared = declared_queries(checks, ctx)
+    estimate_all = getattr(ctx.warehouse, "estimate_all", None)
+    if estimate_all is not None:
+        outcomes = estimate_all([planned.query for planned in queries])
+        for planned in queries:
+            outcome = outcomes.get(planned.query.key())
+            if isinstance(outcome, PipevalError):
+                planned.error = _one_line(outcome)
+            else:
+                planned.estimated_bytes = outcome
+    return QueryPlan(suite, ctx, target, queries, undeclared, estimate_all is not None)

@@ -1,0 +1,391 @@
+"""The BigQuery adapter and the checks' SQL through the official client against a local server.
+
+bqemulator (installed by `bash .ci/setup-bqemu`) runs on a free loopback port for the session;
+each test creates its tables in a project of its own. What the emulator cannot serve (dry-run
+bytes, the byte cap, 403s, retries, the jobs view) is in test_bigquery_contract.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.cloud import bigquery
+
+from pipeval.adapters.bigquery_warehouse import BigQueryWarehouse
+from pipeval.checks.base import Context, Query
+from pipeval.errors import BackendError, UnsafeStatementError
+from pipeval.ports import Column
+from pipeval.profile import Profile
+from pipeval.suites.daily import run_daily
+from tests.bq_emulator import SETUP, Emulator, create_tables, start_emulator, stop
+from tests.builders import CONTRACT, build_warehouse, season_rows
+
+pytestmark = pytest.mark.emulator
+
+DAYS = [date(2026, 1, 24), date(2026, 1, 25), date(2026, 1, 26)]
+AS_OF = datetime(2026, 1, 27, 15, tzinfo=UTC)
+PHASE_AND_SCHEDULE = [
+    "nba_raw.nbac_schedule",
+    "nba_raw.nbac_gamebook_player_stats",
+    "nba_raw.odds_api_player_points_props",
+    "nba_analytics.player_game_summary",
+    "nba_analytics.upcoming_player_game_context",
+    "nba_precompute.ml_feature_store_v2",
+    "nba_predictions.player_prop_predictions",
+]
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """bqemulator for the whole session. Not installed or not starting: the tests FAIL."""
+    try:
+        started = start_emulator(tmp_path_factory.mktemp("bqemulator"))
+    except RuntimeError as err:
+        pytest.fail(f"BigQuery emulator unavailable ({SETUP} installs it): {err}", pytrace=False)
+    yield started
+    stop(started.process)
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[bigquery.Client]:
+    made = emulator.client(emulator.new_project())
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def warehouse(emulator: Emulator, client: bigquery.Client) -> Iterator[BigQueryWarehouse]:
+    opened = BigQueryWarehouse(client.project, endpoint=emulator.endpoint, max_workers=4)
+    yield opened
+    opened.close()
+
+
+def test_parameters_of_every_type_bind_and_come_back_as_plain_values(
+    warehouse: BigQueryWarehouse,
+) -> None:
+    params = {
+        "day": date(2026, 1, 26),
+        "as_of": AS_OF,
+        "naive": datetime(2026, 1, 27, 3),  # naive instants are UTC everywhere in pipeval
+        "name": "herbjones",
+        "limit": 1500,
+        "pct": 95.5,
+        "active": True,
+        "names": ["garytrent", "garytrentjr"],
+        "days": [date(2026, 1, 25), date(2026, 1, 26)],
+    }
+    sql = (
+        "SELECT @day AS day, @as_of AS as_of, @naive AS naive, @name AS name, @limit AS lim, "
+        "@pct AS pct, @active AS active, @names AS names, @days AS days, "
+        "ARRAY_LENGTH(@names) AS n_names"
+    )
+    result = warehouse.query(sql, params, "types")
+    assert result.rows == [
+        {
+            "day": date(2026, 1, 26),
+            "as_of": AS_OF,
+            "naive": datetime(2026, 1, 27, 3, tzinfo=UTC),
+            "name": "herbjones",
+            "lim": 1500,
+            "pct": 95.5,
+            "active": True,
+            "names": ["garytrent", "garytrentjr"],
+            "days": [date(2026, 1, 25), date(2026, 1, 26)],
+            "n_names": 2,
+        }
+    ]
+    assert result.rows[0]["as_of"].tzinfo is not None
+    assert warehouse.stats.queries == 1 and warehouse.stats.sent == [sql]
+
+
+def test_parameters_filter_a_partitioned_table(
+    warehouse: BigQueryWarehouse, client: bigquery.Client
+) -> None:
+    rows = season_rows(DAYS, status={DAYS[-1]: 2})
+    create_tables(client, {"nba_raw.nbac_schedule": rows["nba_raw.nbac_schedule"]})
+    result = warehouse.query(
+        "SELECT game_id, game_status FROM nba_raw.nbac_schedule "
+        "WHERE game_date BETWEEN @start AND @end AND game_status IN UNNEST(@statuses) "
+        "ORDER BY game_id",
+        {"start": DAYS[1], "end": DAYS[2], "statuses": [2]},
+    )
+    assert [row["game_status"] for row in result.rows] == [2, 2]
+    expected = [r["game_id"] for r in rows["nba_raw.nbac_schedule"] if r["game_date"] == DAYS[2]]
+    assert [row["game_id"] for row in result.rows] == sorted(expected)
+
+
+def test_rows_decode_numeric_struct_array_and_timestamp(
+    warehouse: BigQueryWarehouse, client: bigquery.Client
+) -> None:
+    columns = (
+        "n DECIMAL(38,9), s STRUCT(dataset_id VARCHAR, n BIGINT), arr DOUBLE[], "
+        "ts TIMESTAMP, d DATE, ok BOOLEAN, missing VARCHAR"
+    )
+    row = {
+        "n": "12.5",
+        "s": {"dataset_id": "nba_raw", "n": 3},
+        "arr": [1.5, 2.0],
+        "ts": "2026-01-26T15:00:00Z",
+        "d": "2026-01-26",
+        "ok": False,
+        "missing": None,
+    }
+    create_tables(client, {"misc.typed_values": [row]}, schemas={"misc.typed_values": columns})
+    (decoded,) = warehouse.query("SELECT * FROM misc.typed_values").rows
+    assert decoded == {
+        "n": 12.5,
+        "s": {"dataset_id": "nba_raw", "n": 3},
+        "arr": [1.5, 2.0],
+        "ts": datetime(2026, 1, 26, 15, tzinfo=UTC),
+        "d": date(2026, 1, 26),
+        "ok": False,
+        "missing": None,
+    }
+    assert type(decoded["n"]) is float and type(decoded["s"]) is dict
+
+
+def test_table_schema_has_modes_and_nested_fields(
+    warehouse: BigQueryWarehouse, client: bigquery.Client
+) -> None:
+    client.create_dataset(f"{client.project}.nba_precompute")
+    schema = [
+        bigquery.SchemaField("game_id", "STRING", mode="REQUIRED"),
+        bigquery.SchemaField("game_date", "DATE"),
+        bigquery.SchemaField("features", "FLOAT", mode="REPEATED"),
+        bigquery.SchemaField(
+            "meta",
+            "RECORD",
+            fields=[
+                bigquery.SchemaField("version", "INTEGER"),
+                bigquery.SchemaField("tags", "STRING", mode="REPEATED"),
+            ],
+        ),
+        bigquery.SchemaField("ok", "BOOLEAN"),
+    ]
+    client.create_table(bigquery.Table(f"{client.project}.nba_precompute.feats", schema=schema))
+    assert warehouse.table_schema("nba_precompute.feats") == [
+        Column("game_id", "STRING", "REQUIRED"),
+        Column("game_date", "DATE"),
+        Column("features", "FLOAT64", "REPEATED"),
+        Column(
+            "meta",
+            "STRUCT",
+            "NULLABLE",
+            (Column("version", "INT64"), Column("tags", "STRING", "REPEATED")),
+        ),
+        Column("ok", "BOOL"),
+    ]
+    assert warehouse.table_schema("nba_precompute.absent") is None
+    assert warehouse.table_schema("no_dataset.absent") is None
+
+
+def test_list_tables_sorted_and_empty_for_a_missing_dataset(
+    warehouse: BigQueryWarehouse, client: bigquery.Client
+) -> None:
+    create_tables(client, {}, tables=["nba_predictions.player_prop_predictions"])
+    for name in ("_staging_batch_worker2", "_staging_batch_worker1"):
+        client.create_table(f"{client.project}.nba_predictions.{name}")
+    assert warehouse.list_tables("nba_predictions") == [
+        "_staging_batch_worker1",
+        "_staging_batch_worker2",
+        "player_prop_predictions",
+    ]
+    assert warehouse.list_tables("nba_nothing_here") == []
+
+
+def test_information_schema_tables_and_columns(
+    warehouse: BigQueryWarehouse, client: bigquery.Client
+) -> None:
+    create_tables(
+        client, {}, tables=["nba_raw.nbac_schedule", "nba_raw.nbac_gamebook_player_stats"]
+    )
+    tables = warehouse.query(
+        "SELECT table_name FROM nba_raw.INFORMATION_SCHEMA.TABLES ORDER BY table_name"
+    )
+    assert [row["table_name"] for row in tables.rows] == [
+        "nbac_gamebook_player_stats",
+        "nbac_schedule",
+    ]
+    columns = warehouse.query(
+        "SELECT column_name, data_type FROM nba_raw.INFORMATION_SCHEMA.COLUMNS "
+        "WHERE table_name = @table ORDER BY ordinal_position",
+        {"table": "nbac_schedule"},
+    )
+    assert [(r["column_name"], r["data_type"]) for r in columns.rows] == [
+        ("game_id", "STRING"),
+        ("game_date", "DATE"),
+        ("home_team_tricode", "STRING"),
+        ("away_team_tricode", "STRING"),
+        ("game_status", "INT64"),
+    ]
+
+
+def _comparable(checks: list[Any]) -> list[tuple[str, str, str, str]]:
+    return [
+        (c.id, c.status.value, c.summary, json.dumps(c.metrics, default=str, sort_keys=True))
+        for c in checks
+    ]
+
+
+def test_completeness_sql_gives_the_same_answers_as_embedded_mode(
+    warehouse: BigQueryWarehouse, client: bigquery.Client, profile: Profile, tmp_path: Path
+) -> None:
+    rows = season_rows(
+        DAYS,
+        drop={
+            ("nba_analytics.player_game_summary", DAYS[0]): 1,
+            ("nba_raw.odds_api_player_points_props", DAYS[1]): 2,
+        },
+        status={DAYS[2]: 2},
+    )
+    create_tables(client, rows, tables=PHASE_AND_SCHEDULE)
+    from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
+
+    embedded = DuckDBWarehouse(build_warehouse(tmp_path / "same.duckdb", rows))
+    try:
+        for day in DAYS:
+            on_bigquery = run_daily(
+                Context(profile, AS_OF, day, day, warehouse), day, "completeness"
+            )
+            local = run_daily(Context(profile, AS_OF, day, day, embedded), day, "completeness")
+            assert _comparable(on_bigquery.checks) == _comparable(local.checks), day
+    finally:
+        embedded.close()
+    statuses = [c.status.value for c in on_bigquery.checks]
+    assert statuses == ["OK", "OK", "OK", "OK"]  # the last day's games are pending, not missing
+    # one statement per table and run, whatever the number of checks
+    assert warehouse.stats.queries == 3 * 7
+
+
+def test_first_day_gap_is_found_through_bigquery(
+    warehouse: BigQueryWarehouse, client: bigquery.Client, profile: Profile
+) -> None:
+    rows = season_rows(DAYS[:1], drop={("nba_analytics.player_game_summary", DAYS[0]): 1})
+    create_tables(client, rows, tables=PHASE_AND_SCHEDULE)
+    result = run_daily(
+        Context(profile, AS_OF, DAYS[0], DAYS[0], warehouse), DAYS[0], "completeness"
+    )
+    phase3 = next(check for check in result.checks if check.id == "completeness.phase3")
+    assert phase3.status.value == "FAIL"
+    missing = phase3.metrics["tables"]["nba_analytics.player_game_summary"]["missing"]
+    assert missing == ["20260124_LAL_BOS"]
+
+
+def test_a_bad_column_is_a_clean_error_for_that_check_only(
+    warehouse: BigQueryWarehouse, client: bigquery.Client, profile: Profile
+) -> None:
+    rows = season_rows(DAYS[:1])
+    features = "nba_precompute.ml_feature_store_v2"
+    rows[features] = [{k: v for k, v in row.items() if k != "game_id"} for row in rows[features]]
+    without_game_id = CONTRACT[features].replace("game_id VARCHAR, ", "")
+    create_tables(client, rows, tables=PHASE_AND_SCHEDULE, schemas={features: without_game_id})
+    result = run_daily(
+        Context(profile, AS_OF, DAYS[0], DAYS[0], warehouse), DAYS[0], "completeness"
+    )
+    statuses = {check.id: check.status.value for check in result.checks}
+    assert statuses == {
+        "completeness.phase2": "OK",
+        "completeness.phase3": "OK",
+        "completeness.phase4": "ERROR",
+        "completeness.phase5": "OK",
+    }
+    phase4 = next(check for check in result.checks if check.id == "completeness.phase4")
+    assert "game_id" in phase4.summary and "\n" not in phase4.summary
+    assert "presence:nba_precompute.ml_feature_store_v2" in phase4.summary
+
+
+WRITES = [
+    "DELETE FROM nba_raw.nbac_schedule WHERE TRUE",
+    "UPDATE nba_raw.nbac_schedule SET game_status = 1 WHERE TRUE",
+    "INSERT INTO nba_raw.nbac_schedule (game_id) VALUES ('x')",
+    "DROP TABLE nba_raw.nbac_schedule",
+    "CREATE OR REPLACE TABLE nba_raw.nbac_schedule AS SELECT 1 AS x",
+    "SELECT 1; DELETE FROM nba_raw.nbac_schedule WHERE TRUE",
+]
+
+
+def test_writes_are_refused_and_the_table_is_untouched(
+    warehouse: BigQueryWarehouse, client: bigquery.Client
+) -> None:
+    rows = season_rows(DAYS[:1])
+    create_tables(client, {"nba_raw.nbac_schedule": rows["nba_raw.nbac_schedule"]})
+    for statement in WRITES:
+        with pytest.raises(UnsafeStatementError):
+            warehouse.query(statement)
+    # the emulator itself would run them: the guard is what kept the rows
+    count = client.query_and_wait("SELECT COUNT(*) AS n FROM nba_raw.nbac_schedule")
+    assert [row["n"] for row in count] == [2]
+    assert warehouse.stats.queries == 0
+
+
+def test_prefetch_returns_rows_and_failures_by_query(
+    warehouse: BigQueryWarehouse, client: bigquery.Client
+) -> None:
+    rows = season_rows(DAYS)
+    create_tables(client, {"nba_raw.nbac_schedule": rows["nba_raw.nbac_schedule"]})
+    sql = "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date BETWEEN @start AND @end"
+    good = [Query.of(sql, f"day{n}", start=day, end=day) for n, day in enumerate(DAYS)]
+    bad = Query.of("SELECT no_such_column FROM nba_raw.nbac_schedule", "bad")
+    outcomes = warehouse.prefetch([*good, bad])
+    assert [len(outcomes[q.key()]) for q in good] == [2, 2, 2]
+    assert isinstance(outcomes[bad.key()], BackendError)
+    assert "no_such_column" in str(outcomes[bad.key()])
+    assert warehouse.stats.queries == 3
+
+
+def _cli_args(project: str, *extra: str) -> list[str]:
+    return [
+        "daily",
+        "--warehouse",
+        f"bigquery://{project}?location=US",
+        "--date",
+        DAYS[0].isoformat(),
+        "--as-of",
+        "2026-01-25T15:00:00Z",
+        "--checks",
+        "completeness",
+        *extra,
+    ]
+
+
+def test_pipeval_daily_runs_against_bigquery(
+    run_cli, emulator: Emulator, client: bigquery.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = season_rows(DAYS[:1], drop={("nba_predictions.player_prop_predictions", DAYS[0]): 2})
+    create_tables(client, rows, tables=PHASE_AND_SCHEDULE)
+    monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", emulator.endpoint)
+    code, out, err = run_cli(*_cli_args(client.project, "--format", "json"))
+    assert code == 2, err
+    document = json.loads(out)
+    assert document["warehouse"] == f"bigquery://{client.project}?location=US"
+    assert document["stats"]["queries"] == 7
+    phase5 = next(c for c in document["checks"] if c["id"] == "completeness.phase5")
+    assert phase5["status"] == "FAIL"
+    assert phase5["metrics"]["tables"]["nba_predictions.player_prop_predictions"]["missing"] == [
+        "20260124_LAL_BOS",
+        "20260124_NYK_MIA",
+    ]
+
+
+def test_dry_run_against_bigquery_lists_queries_and_runs_none(
+    run_cli, emulator: Emulator, client: bigquery.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_tables(client, season_rows(DAYS[:1]), tables=PHASE_AND_SCHEDULE)
+    monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", emulator.endpoint)
+    code, out, err = run_cli(*_cli_args(client.project, "--dry-run", "--format", "json"))
+    assert code == 0, err
+    document = json.loads(out)
+    labels = sorted(q["label"] for q in document["queries"])
+    assert labels == sorted(
+        ["schedule"] + [f"presence:{table}" for table in PHASE_AND_SCHEDULE[1:]]
+    )
+    assert document["estimated"] is True
+    assert all(isinstance(q["estimated_bytes"], int) for q in document["queries"])
+    assert document["total_estimated_bytes"] == sum(
+        q["estimated_bytes"] for q in document["queries"]
+    )

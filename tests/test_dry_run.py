@@ -1,0 +1,111 @@
+"""`pipeval daily --dry-run`: exactly the queries a real run sends, and nothing run.
+
+BigQuery's byte estimates are tested in test_bigquery_contract.py (recorded responses) and
+test_bigquery_emulator.py; here the embedded warehouse, which has no estimate to give.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeval.adapters.dir_store import DirStore
+from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
+from pipeval.checks import select_checks
+from pipeval.checks.base import Check, Context, Query
+from pipeval.errors import ConfigError
+from pipeval.profile import Profile
+from pipeval.results import CheckResult
+from pipeval.suites.daily import plan_daily, run_daily
+from pipeval.suites.dry_run import plan
+from tests.builders import build_warehouse, season_rows
+
+DAY = date(2026, 1, 20)
+AS_OF = datetime(2026, 1, 21, 15, tzinfo=UTC)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    state = tmp_path / "state"
+    state.mkdir()
+    return build_warehouse(tmp_path / "w.duckdb", season_rows([DAY])), state
+
+
+def open_ctx(profile: Profile, files: tuple[Path, Path]) -> Context:
+    warehouse, state = files
+    return Context(profile, AS_OF, DAY, DAY, DuckDBWarehouse(warehouse), DirStore(str(state)))
+
+
+def test_the_plan_is_exactly_what_a_real_daily_run_sends(
+    profile: Profile, files: tuple[Path, Path]
+) -> None:
+    planning = open_ctx(profile, files)
+    query_plan = plan_daily(planning, DAY)
+    assert planning.warehouse.stats.queries == 0  # nothing ran
+    running = open_ctx(profile, files)
+    run_daily(running, DAY)
+    planned = sorted(p.query.sql for p in query_plan.queries)
+    assert planned and planned == sorted(running.warehouse.stats.sent)
+    assert query_plan.undeclared == {} and query_plan.exit_code == 0
+    # each distinct statement once, naming every check that needs it
+    schedule = [p for p in query_plan.queries if p.query.label == "schedule"]
+    assert len(schedule) == 1
+    assert {"completeness.phase2", "completeness.phase5"} <= set(schedule[0].checks)
+
+
+def test_dry_run_on_duckdb_lists_queries_without_estimates(
+    run_cli, files: tuple[Path, Path]
+) -> None:
+    warehouse, state = files
+    args = [
+        "daily",
+        "--dry-run",
+        "--warehouse",
+        f"duckdb://{warehouse}",
+        "--state",
+        f"dir://{state}",
+        "--as-of",
+        "2026-01-21T15:00:00Z",
+        "--checks",
+        "completeness",
+    ]
+    code, out, err = run_cli(*args, "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["dry_run"] is True and document["estimated"] is False
+    assert document["total_estimated_bytes"] is None
+    assert "no byte estimate" in document["note"]
+    assert len(document["queries"]) == 7
+    assert all(q["estimated_bytes"] is None for q in document["queries"])
+    presence = next(q for q in document["queries"] if q["label"].startswith("presence:"))
+    assert presence["params"] == {"start": "2026-01-20", "end": "2026-01-20"}
+
+    code, out, _ = run_cli(*args)
+    assert code == 0
+    assert out.startswith("# pipeval daily --dry-run — 2026-01-20")
+    assert "No estimate: this warehouse gives no byte estimate" in out
+    assert out.count("```sql") == 7 and out.count("| n/a |") == 7
+
+
+class Misconfigured(Check):
+    category = "broken"
+
+    def queries(self, ctx: Context) -> list[Query]:
+        raise ConfigError("phase tables misconfigured")
+
+    def run(self, ctx: Context) -> CheckResult:
+        raise AssertionError("a dry run runs nothing")
+
+
+def test_a_check_that_cannot_declare_its_queries_fails_the_dry_run(
+    profile: Profile, files: tuple[Path, Path]
+) -> None:
+    ctx = open_ctx(profile, files)
+    checks = [Misconfigured("broken.one"), *select_checks(profile, "completeness", ())]
+    query_plan = plan("daily", checks, ctx, {"date": DAY.isoformat()})
+    assert query_plan.exit_code == 3
+    assert query_plan.errors == ["broken.one: phase tables misconfigured"]
+    assert len(query_plan.queries) == 7  # the other checks are still listed
