@@ -33,8 +33,9 @@ STATE: DirStore | None = None
 
 
 def ctx_for(profile, warehouse, start: date, end: date) -> Context:
-    return Context(profile=profile, as_of=AS_OF, start=start, end=end, warehouse=warehouse,
-                   state=STATE)
+    return Context(
+        profile=profile, as_of=AS_OF, start=start, end=end, warehouse=warehouse, state=STATE
+    )
 
 
 @pytest.fixture
@@ -104,8 +105,9 @@ def test_same_number_of_queries_for_3_and_30_dates(profile, gap_warehouse) -> No
         run_historical(ctx_for(profile, gap_warehouse, start, end), start, end)
         counts.append(gap_warehouse.stats.queries - before)
     assert counts[0] == counts[1]
-    # schedule + one per phase table + coverage's five entity/identity statements
-    assert counts[0] == 1 + sum(len(p.tables) for p in profile.phases) + 5
+    # schedule + one per phase table + coverage's five entity/identity statements + the
+    # jobs view for the plan's quota estimate
+    assert counts[0] == 1 + sum(len(p.tables) for p in profile.phases) + 5 + 1
 
 
 def test_verify_backfill_fails_before_and_passes_after(
@@ -174,6 +176,8 @@ def test_svg_is_well_formed_and_names_every_phase_and_date() -> None:
     texts = {node.text for node in root.iter("{http://www.w3.org/2000/svg}text")}
     assert {"phase2", "phase3", "coverage.predictions"} <= texts
     assert {d.isoformat() for d in days} <= texts
-    fills = {r.get("fill") for r in root.iter("{http://www.w3.org/2000/svg}rect")}
-    assert len(fills) == 5
+    svg = "{http://www.w3.org/2000/svg}"
+    cells = [r for r in root.iter(f"{svg}rect") if r.find(f"{svg}title") is not None]
+    assert len(cells) == 3 * 5 and len({r.get("fill") for r in cells}) == 5
+    assert {"complete", "missing", "off-day"} <= texts  # the legend
     assert heat_strip(matrix)[0].endswith("🟩🟨🟥⬜·")

@@ -136,7 +136,8 @@ def test_substituted_filters_cannot_escape_the_date_predicate() -> None:
     )
     assert sql.endswith("AND (is_active OR system_id = 'x')")
     plain = render(
-        "SELECT _e_k AS k FROM _t_main", {"main": TableName("nba_raw", "t")},
+        "SELECT _e_k AS k FROM _t_main",
+        {"main": TableName("nba_raw", "t")},
         {"k": parse_expression("game_id", "k")},
     )
     assert plain.startswith("SELECT game_id AS k")

@@ -30,15 +30,17 @@ def cache_dir() -> Path:
 def _build(path: Path, season: bool) -> None:
     from pipeval.sample import build_sample
 
-    err = Console(stderr=True)
-    with err.status(f"building the {'season' if season else 'sample'} in {path} ..."):
+    err = Console(stderr=True, soft_wrap=True, highlight=False)
+    err.print(f"building the {'season' if season else 'sample'} in {path} ...")
+    with err.status("generating games, phase tables, jobs metadata and state documents"):
         info = build_sample(path, season=season)
     err.print(
         f"sample: {info.games:,} games {info.start}..{info.end}, "
         f"{sum(info.rows.values()):,} rows\n"
         f"  --warehouse duckdb://{info.warehouse.resolve()}\n"
-        f"  --state dir://{info.state.resolve()}",
-        highlight=False,
+        f"  --state dir://{info.state.resolve()}\n"
+        f"  --profile {(path / 'pipeline' / 'profile.yaml').resolve()}"
+        "  (the shipped profile plus seed 003's schema drift)"
     )
 
 

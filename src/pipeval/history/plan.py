@@ -7,9 +7,8 @@ dates separated only by off-days, merge into one range.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from pipeval.history.cascade import Gap
 from pipeval.profile.model import Profile
@@ -36,7 +35,6 @@ class Step:
     phase: str | None
     ranges: list[DateRange]
     command: list[str]
-    quota: dict[str, Any] = field(default_factory=dict)
 
 
 def merge_ranges(days: set[date], game_days: set[date]) -> list[DateRange]:

@@ -40,13 +40,30 @@ def _text(parent: ET.Element, x: float, y: float, label: str, **attrs: str) -> N
     node.text = label
 
 
+def _legend(svg: ET.Element, y: int) -> None:
+    _text(svg, 4, y + CELL - 3, "x: date · y: phase or check")
+    for index, (status, colour) in enumerate(COLOURS.items()):
+        x = LEFT + index * 90
+        ET.SubElement(
+            svg,
+            "rect",
+            x=str(x),
+            y=str(y),
+            width=str(CELL),
+            height=str(CELL),
+            fill=colour,
+            stroke="#9e9e9e",
+        )
+        _text(svg, x + CELL + 4, y + CELL - 3, status)
+
+
 def heatmap_svg(matrix: dict[str, list[dict[str, Any]]], title: str) -> str:
     """Dates along x, rows (phases, checks) along y, colour by status; every axis labelled."""
     rows = list(matrix)
     dates = [str(cell["date"]) for cell in next(iter(matrix.values()), [])]
     width = LEFT + len(dates) * (CELL + GAP) + 20
     bottom = TOP + 24 + len(rows) * (CELL + GAP)
-    height = bottom + 90
+    height = bottom + 100
     svg = ET.Element(
         "svg",
         xmlns="http://www.w3.org/2000/svg",
@@ -82,5 +99,5 @@ def heatmap_svg(matrix: dict[str, list[dict[str, Any]]], title: str) -> str:
             transform=f"rotate(-60 {x} {bottom + 4})",
             **{"text-anchor": "end", "font-size": "9"},
         )
-    _text(svg, LEFT, height - 6, "date (x) · phase or check (y) · " + ", ".join(COLOURS))
+    _legend(svg, height - 16)
     return ET.tostring(svg, encoding="unicode", xml_declaration=False) + "\n"

@@ -16,6 +16,7 @@ import duckdb
 from pipeval.sample import facts, incidents, tables
 from pipeval.sample.jobs import DayJobs, job_rows
 from pipeval.sample.lineups import GamePlan, build_plans, slate_days
+from pipeval.sample.pipeline_repo import write_pipeline_repo
 from pipeval.sample.rosters import Player, alias_rows, build_rosters, registry_rows
 from pipeval.sample.runs import run_rows
 from pipeval.sample.schedule import (
@@ -25,7 +26,6 @@ from pipeval.sample.schedule import (
     SLICE_START,
     build_schedule,
 )
-from pipeval.sample.pipeline_repo import write_pipeline_repo
 from pipeval.sample.state import DayCounts, write_documents
 from pipeval.sample.writer import copy_csv, create_tables, write_csv
 

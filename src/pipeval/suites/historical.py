@@ -17,9 +17,10 @@ from pipeval.checks import select_checks
 from pipeval.checks.base import Check, Context
 from pipeval.checks.completeness import Completeness
 from pipeval.clock import date_range, local_date
+from pipeval.errors import PipevalError
 from pipeval.history.cascade import Gap, find_gaps
 from pipeval.history.matrix import PhaseDay, classify
-from pipeval.history.plan import build_plan
+from pipeval.history.plan import Step, build_plan
 from pipeval.results import CheckResult, Finding, Severity, Status, SuiteResult, worst
 from pipeval.suites.runner import prefetch, run_check, suite_result
 
@@ -65,11 +66,15 @@ def _game_days_and_predictions(ctx: Context, checks: list[Check]) -> tuple[set[d
     return game_days, predictions
 
 
+def _dated(day: date, message: str) -> str:
+    return message if str(day) in message else f"{day}: {message}"
+
+
 def _over_range(check_id: str, per_day: dict[date, CheckResult]) -> CheckResult:
     """One result per check over the range: the worst date decides, findings carry their date."""
     bad = {day: r for day, r in per_day.items() if r.status is not Status.OK}
     findings = [
-        Finding(f.severity, f"{day}: {f.message}", f.subject, {**f.data, "date": day})
+        Finding(f.severity, _dated(day, f.message), f.subject, {**f.data, "date": day})
         for day, result in sorted(bad.items())
         for f in result.findings
         if f.severity is not Severity.INFO
@@ -116,13 +121,48 @@ def run_historical(
     gaps = [g for g in find_gaps(cells, game_days, predictions, ctx.profile.historical)]
     latest = local_date(ctx.as_of, ctx.profile.timezone)
     plan = build_plan(ctx.profile, gaps, game_days, latest)
+    quota = _plan_quota(ctx, plan, game_days)
     target = {"start": start.isoformat(), "end": end.isoformat()}
-    document = _document(days, cells, gaps, plan, results)
+    document = {**_document(days, cells, gaps, plan, results, game_days), "quota": quota}
     return suite_result("historical", ctx, target, results, started, {"historical": document})
 
 
+def _plan_quota(ctx: Context, plan: list[Step], game_days: set[date]) -> dict[str, Any] | None:
+    """What re-running every planned date adds to each table's rolling 24 h, and whether it fits.
+
+    One statement on the jobs view; without it (no permission, no metadata) the plan still
+    stands and says why the estimate is missing.
+    """
+    from pipeval.metrics.jobs import jobs_window
+    from pipeval.quota_estimate import estimate_backfill
+
+    dates = {
+        day
+        for step in plan
+        if step.phase is not None
+        for span in step.ranges
+        for day in date_range(span.start, span.end)
+        if day in game_days
+    }
+    if not dates:
+        return None
+    try:
+        window = jobs_window(ctx)
+    except PipevalError as err:
+        return {"verdict": f"no estimate: {err}", "fits": None}
+    estimate = estimate_backfill(
+        window, ctx.profile.thresholds.quota, min(dates), max(dates), len(dates)
+    )
+    return estimate.to_dict()
+
+
 def _document(
-    days: list[date], cells: list[PhaseDay], gaps: list[Gap], plan: list, results: list[CheckResult]
+    days: list[date],
+    cells: list[PhaseDay],
+    gaps: list[Gap],
+    plan: list[Step],
+    results: list[CheckResult],
+    game_days: set[date],
 ) -> dict[str, Any]:
     matrix: dict[str, list[dict[str, Any]]] = {}
     for cell in cells:
@@ -139,7 +179,8 @@ def _document(
         if not result.id.startswith("completeness."):
             dates = result.metrics.get("dates", {})
             matrix[result.id] = [
-                {"date": day, "status": _check_cell(dates.get(str(day)))} for day in days
+                {"date": day, "status": _check_cell(dates.get(str(day)), day in game_days)}
+                for day in days
             ]
     return {
         "dates": days,
@@ -167,7 +208,9 @@ def _document(
     }
 
 
-def _check_cell(status: str | None) -> str:
+def _check_cell(status: str | None, game_day: bool) -> str:
+    if not game_day and status in {None, "OK"}:
+        return "off-day"
     return {"OK": "complete", "WARN": "partial", "FAIL": "missing", "ERROR": "error"}.get(
         status or "", "off-day"
     )
