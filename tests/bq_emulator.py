@@ -8,11 +8,11 @@ Each test gets its own project id, so the data of one test never leaks into anot
 
 from __future__ import annotations
 
+import ctypes
 import os
-import socket
+import signal
 import subprocess
-import time
-import urllib.request
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import count
@@ -28,22 +28,18 @@ from sqlglot import exp
 from pipeval.ports import Column
 from pipeval.types import column_from_type
 from tests.builders import CONTRACT
+from tests.local_servers import free_port, wait_for_http
 
 REPO = Path(__file__).resolve().parents[1]
 SETUP = "bash .ci/setup-bqemu"
 STARTUP_LIMIT_S = 90
+PR_SET_PDEATHSIG = 1
 PARTITION_COLUMN = "game_date"
 
 
 def emulator_binary() -> Path:
     configured = os.environ.get("PIPEVAL_BQEMU")
     return Path(configured) if configured else REPO / ".venv-bqemu" / "bin" / "bqemulator"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -65,6 +61,16 @@ class Emulator:
             credentials=AnonymousCredentials(),
             client_options=ClientOptions(api_endpoint=self.endpoint),
         )
+
+
+# Loaded here, not in the child: between fork and exec only the prctl call itself runs.
+LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+def die_with_parent() -> None:
+    """The emulator gets SIGTERM if the test process dies without running its teardown."""
+    assert LIBC is not None
+    LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def start_emulator(workdir: Path) -> Emulator:
@@ -91,21 +97,20 @@ def start_emulator(workdir: Path) -> Emulator:
         "warning",
     ]
     with log.open("wb") as sink:
-        process = subprocess.Popen(command, cwd=workdir, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent if LIBC is not None else None,
+        )
     endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_LIMIT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log.read_text("utf-8", "replace")[-2000:]
-            raise RuntimeError(f"bqemulator exited with {process.returncode}; log tail:\n{tail}")
-        try:
-            with urllib.request.urlopen(f"{endpoint}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    return Emulator(endpoint, process, log)
-        except OSError:
-            time.sleep(0.25)
-    stop(process)
-    raise RuntimeError(f"bqemulator did not answer {endpoint}/healthz in {STARTUP_LIMIT_S} s")
+    try:
+        wait_for_http(process, f"{endpoint}/healthz", log, STARTUP_LIMIT_S, "bqemulator")
+    except RuntimeError:
+        stop(process)
+        raise
+    return Emulator(endpoint, process, log)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

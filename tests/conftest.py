@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,6 +13,9 @@ from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
 from pipeval.profile import Profile, load_profile
 from tests.builders import build_warehouse
 from tests.firestore_emulator import FirestoreEmulator, start_emulator, stop
+
+if TYPE_CHECKING:
+    from tests.bq_emulator import Emulator as BigQueryEmulator
 
 
 @pytest.fixture(scope="session")
@@ -98,3 +102,18 @@ def firestore(
     firestore_emulator.clear(FIRESTORE_TEST_PROJECT)
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", firestore_emulator.host)
     return firestore_emulator
+
+
+@pytest.fixture(scope="session")
+def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BigQueryEmulator]:
+    """bqemulator (its own venv, `bash .ci/setup-bqemu`), once per session. Missing: FAIL."""
+    from tests import bq_emulator  # imports google.cloud.bigquery: only when a test needs it
+
+    try:
+        emulator = bq_emulator.start_emulator(tmp_path_factory.mktemp("bqemulator"))
+    except RuntimeError as err:
+        pytest.fail(
+            f"BigQuery emulator unavailable ({bq_emulator.SETUP} installs it): {err}", pytrace=False
+        )
+    yield emulator
+    bq_emulator.stop(emulator.process)

@@ -22,7 +22,7 @@ from pipeval.errors import BackendError, UnsafeStatementError
 from pipeval.ports import Column
 from pipeval.profile import Profile
 from pipeval.suites.daily import run_daily
-from tests.bq_emulator import SETUP, Emulator, create_tables, start_emulator, stop
+from tests.bq_emulator import Emulator, create_tables
 from tests.builders import CONTRACT, build_warehouse, season_rows
 
 pytestmark = pytest.mark.emulator
@@ -40,15 +40,10 @@ PHASE_AND_SCHEDULE = [
 ]
 
 
-@pytest.fixture(scope="session")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    """bqemulator for the whole session. Not installed or not starting: the tests FAIL."""
-    try:
-        started = start_emulator(tmp_path_factory.mktemp("bqemulator"))
-    except RuntimeError as err:
-        pytest.fail(f"BigQuery emulator unavailable ({SETUP} installs it): {err}", pytrace=False)
-    yield started
-    stop(started.process)
+@pytest.fixture
+def emulator(bigquery_emulator: Emulator) -> Emulator:
+    """The session's bqemulator (tests/conftest.py); each test uses a project of its own."""
+    return bigquery_emulator
 
 
 @pytest.fixture
@@ -299,6 +294,52 @@ def test_a_bad_column_is_a_clean_error_for_that_check_only(
     assert "presence:nba_precompute.ml_feature_store_v2" in phase4.summary
 
 
+# Every family whose SQL reads tables (not region-qualified metadata views, which the
+# emulator does not serve: quota.* and hygiene.staging_tables are covered by recorded responses).
+TABLE_CHECKS = "completeness,orchestration,coverage,hygiene.registry_duplicates"
+
+
+def test_every_table_reading_check_agrees_with_embedded_mode(
+    warehouse: BigQueryWarehouse, client: bigquery.Client, profile: Profile, tmp_path: Path
+) -> None:
+    rows = season_rows(DAYS, drop={("nba_predictions.player_prop_predictions", DAYS[1]): 1})
+    tables = [name for name in CONTRACT if not name.startswith("bq_meta.")]
+    create_tables(client, rows, tables=tables)
+    from pipeval.adapters.dir_store import DirStore
+    from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
+
+    (tmp_path / "state").mkdir()
+    state = DirStore(str(tmp_path / "state"))
+    embedded = DuckDBWarehouse(build_warehouse(tmp_path / "all.duckdb", rows))
+    try:
+        day = DAYS[1]
+        on_bigquery = run_daily(
+            Context(profile, AS_OF, day, day, warehouse, state), day, TABLE_CHECKS
+        )
+        local = run_daily(Context(profile, AS_OF, day, day, embedded, state), day, TABLE_CHECKS)
+    finally:
+        embedded.close()
+    assert _comparable(on_bigquery.checks) == _comparable(local.checks)
+    assert {c.category for c in on_bigquery.checks} == {
+        "completeness",
+        "orchestration",
+        "coverage",
+        "hygiene",
+    }
+    assert "ERROR" not in {c.status.value for c in on_bigquery.checks}
+    coverage = next(c for c in on_bigquery.checks if c.category == "coverage")
+    assert coverage.status.value != "OK"  # the dropped predictions are found through BigQuery
+
+
+def test_quota_checks_fail_cleanly_where_the_jobs_view_is_not_served(
+    warehouse: BigQueryWarehouse, profile: Profile
+) -> None:
+    result = run_daily(Context(profile, AS_OF, DAYS[0], DAYS[0], warehouse), DAYS[0], "quota")
+    assert result.checks and {c.status.value for c in result.checks} == {"ERROR"}
+    assert all("JOBS_BY_PROJECT" in c.summary and "\n" not in c.summary for c in result.checks)
+    assert warehouse.stats.queries == 1  # one statement for all four checks, not retried
+
+
 WRITES = [
     "DELETE FROM nba_raw.nbac_schedule WHERE TRUE",
     "UPDATE nba_raw.nbac_schedule SET game_status = 1 WHERE TRUE",
@@ -335,7 +376,7 @@ def test_prefetch_returns_rows_and_failures_by_query(
     assert [len(outcomes[q.key()]) for q in good] == [2, 2, 2]
     assert isinstance(outcomes[bad.key()], BackendError)
     assert "no_such_column" in str(outcomes[bad.key()])
-    assert warehouse.stats.queries == 3
+    assert warehouse.stats.queries == 4
 
 
 def _cli_args(project: str, *extra: str) -> list[str]:

@@ -109,3 +109,18 @@ def test_a_check_that_cannot_declare_its_queries_fails_the_dry_run(
     assert query_plan.exit_code == 3
     assert query_plan.errors == ["broken.one: phase tables misconfigured"]
     assert len(query_plan.queries) == 7  # the other checks are still listed
+
+
+def test_queries_the_suite_reads_itself_are_listed_once(
+    profile: Profile, files: tuple[Path, Path]
+) -> None:
+    from pipeval.metrics.games import schedule_query
+
+    ctx = open_ctx(profile, files)
+    own = schedule_query(profile, DAY, DAY)
+    checks = select_checks(profile, "completeness", ())
+    query_plan = plan("daily", checks, ctx, {"date": DAY.isoformat()}, extra=[own])
+    listed = [p for p in query_plan.queries if p.query.key() == own.key()]
+    assert len(listed) == 1 and listed[0].checks[0] == "(suite)"
+    assert "completeness.phase2" in listed[0].checks
+    assert len(query_plan.queries) == 7

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pipeval.errors import ConfigError, InputError
 
 EARLIEST_DATE = date(2000, 1, 1)
+# Far enough for any real run, near enough that windows and cascades never leave datetime's range.
+LATEST_DATE = date(2999, 12, 31)
 
 
 def parse_as_of(value: str | None) -> datetime:
@@ -20,6 +22,8 @@ def parse_as_of(value: str | None) -> datetime:
         raise InputError(f"--as-of {value!r} is not an ISO-8601 timestamp") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    if not EARLIEST_DATE <= parsed.date() <= LATEST_DATE:
+        raise InputError(f"--as-of {value} is outside {EARLIEST_DATE}..{LATEST_DATE}")
     return parsed.astimezone(UTC)
 
 
@@ -30,6 +34,8 @@ def parse_date(value: str, option: str = "--date") -> date:
         raise InputError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
     if parsed < EARLIEST_DATE:
         raise InputError(f"{option} {value} is before {EARLIEST_DATE}")
+    if parsed > LATEST_DATE:
+        raise InputError(f"{option} {value} is after {LATEST_DATE}")
     return parsed
 
 

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
+from pipeval.redact import redact_text
+
 
 class Status(StrEnum):
     OK = "OK"
@@ -82,6 +84,8 @@ class CheckResult:
 
     @classmethod
     def error(cls, check_id: str, reason: str) -> CheckResult:
+        # Backend messages can quote URLs or keys; the reason lands in reports and handoffs.
+        reason = redact_text(reason)
         return cls(
             id=check_id,
             category=check_id.split(".", 1)[0],

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from pipeval.errors import InputError
 from pipeval.ports import StateStore, Warehouse
+from pipeval.redact import redact_url
 
 WAREHOUSE_SCHEMES = ("duckdb:///PATH", "bigquery://PROJECT?location=REGION")
 STATE_SCHEMES = ("dir:///PATH", "firestore://PROJECT[/DATABASE]")
@@ -18,6 +19,20 @@ def _path_part(url: str, scheme: str) -> str:
     return path
 
 
+def _split(url: str, what: str) -> SplitResult:
+    try:
+        parts = urlsplit(url)
+    except ValueError as err:
+        raise InputError(f"{what} URL {redact_url(url)!r} is malformed: {err}") from None
+    # A password in a URL ends up in shell history, CI logs and reports: refuse it.
+    if "@" in parts.netloc:
+        raise InputError(
+            f"{what} URL {redact_url(url)!r}: credentials in the URL are not supported; "
+            "use --credentials FILE or Application Default Credentials"
+        )
+    return parts
+
+
 def open_warehouse(url: str, **options: object) -> Warehouse:
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme == "duckdb":
@@ -25,15 +40,19 @@ def open_warehouse(url: str, **options: object) -> Warehouse:
 
         return DuckDBWarehouse(_path_part(url, scheme), url=url)
     if scheme == "bigquery":
-        parts = urlsplit(url)
+        parts = _split(url, "warehouse")
         if not parts.netloc:
             raise InputError(f"warehouse URL {url!r} names no project: bigquery://PROJECT")
         query = parse_qs(parts.query)
         location = query.get("location", [None])[0]
         from pipeval.adapters.bigquery_warehouse import BigQueryWarehouse
 
-        return BigQueryWarehouse(parts.netloc, location=location, url=url, **options)
-    raise InputError(f"warehouse URL {url!r}: expected one of {', '.join(WAREHOUSE_SCHEMES)}")
+        # The URL is shown in every report: without the values of unknown parameters.
+        shown = redact_url(url)
+        return BigQueryWarehouse(parts.netloc, location=location, url=shown, **options)
+    raise InputError(
+        f"warehouse URL {redact_url(url)!r}: expected one of {', '.join(WAREHOUSE_SCHEMES)}"
+    )
 
 
 def open_state(url: str, **options: object) -> StateStore:
@@ -43,11 +62,11 @@ def open_state(url: str, **options: object) -> StateStore:
 
         return DirStore(_path_part(url, scheme), url=url)
     if scheme == "firestore":
-        parts = urlsplit(url)
+        parts = _split(url, "state")
         if not parts.netloc:
             raise InputError(f"state URL {url!r} names no project: firestore://PROJECT[/DATABASE]")
         database = parts.path.strip("/") or None
         from pipeval.adapters.firestore_store import FirestoreStore
 
-        return FirestoreStore(parts.netloc, database=database, url=url, **options)
-    raise InputError(f"state URL {url!r}: expected one of {', '.join(STATE_SCHEMES)}")
+        return FirestoreStore(parts.netloc, database=database, url=redact_url(url), **options)
+    raise InputError(f"state URL {redact_url(url)!r}: expected one of {', '.join(STATE_SCHEMES)}")

@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -41,6 +42,7 @@ SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 
 # Reasons BigQuery gives for errors that go away when retried later.
 TRANSIENT_REASONS = frozenset({"rateLimitExceeded", "backendError", "internalError", "badGateway"})
+TRANSIENT_JOB_REASONS = frozenset({"jobBackendError", "jobInternalError", "jobRateLimitExceeded"})
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     api_errors.TooManyRequests,
     api_errors.InternalServerError,
@@ -62,6 +64,7 @@ ROLE_FOR_PERMISSION = {
 _PERMISSION_RE = re.compile(r"\b(bigquery\.[A-Za-z]+\.[A-Za-z]+)\b")
 _JOBS_VIEW_RE = re.compile(r"INFORMATION_SCHEMA\.JOBS", re.IGNORECASE)
 _BYTES_CAP_RE = re.compile(r"limit for bytes billed: (\d+)\. (\d+) or higher required")
+_REQUEST_PREFIX = re.compile(r"^(?:GET|POST|PUT|PATCH|DELETE) \S+: ")
 _LABEL_VALUE_RE = re.compile(r"[^a-z0-9_-]+")
 LABEL_MAX = 63
 
@@ -84,16 +87,26 @@ def job_labels(query_label: str = "", check: str = "") -> dict[str, str]:
 
 
 def is_transient(err: BaseException) -> bool:
-    """429/500/502/503/504 or a transient reason (BigQuery sends rateLimitExceeded as 403)."""
+    """Worth retrying: BigQuery's reason decides when it gives one (rateLimitExceeded comes
+    as a 403, a failed job's reason as any status), else 429/500/502/503/504 or the network.
+    A 400 never is."""
     if isinstance(err, api_errors.BadRequest):
         return False
-    if isinstance(err, api_errors.GoogleAPICallError) and _reason(err) in TRANSIENT_REASONS:
-        return True
-    if isinstance(err, TRANSIENT_ERRORS):
-        return True
+    if isinstance(err, api_errors.GoogleAPICallError):
+        reason = _reason(err)
+        return reason in TRANSIENT_REASONS if reason else isinstance(err, TRANSIENT_ERRORS)
     import requests  # a dependency of google-cloud-bigquery; only its network errors matter
 
-    return isinstance(err, requests.ConnectionError | requests.Timeout)
+    return isinstance(err, ConnectionError | requests.ConnectionError | requests.Timeout)
+
+
+def is_transient_job_failure(err: BaseException) -> bool:
+    """A job that failed for a reason that may not recur (what BigQuery's client re-runs)."""
+    if isinstance(err, api_errors.RetryError):
+        return False  # the API retries already used the budget
+    if isinstance(err, api_errors.GoogleAPICallError) and _reason(err) in TRANSIENT_JOB_REASONS:
+        return True
+    return is_transient(err)
 
 
 def _reason(err: api_errors.GoogleAPICallError) -> str:
@@ -109,7 +122,8 @@ def _first_line(text: str) -> str:
 
 def _api_message(err: BaseException) -> str:
     message = getattr(err, "message", None) or str(err)
-    return _first_line(message) or type(err).__name__
+    # The client prefixes HTTP errors with the request ("POST https://...: "): not the news.
+    return _REQUEST_PREFIX.sub("", _first_line(message)) or type(err).__name__
 
 
 def permission_denied(err: api_errors.GoogleAPICallError, sql: str = "") -> PermissionDeniedError:
@@ -315,11 +329,21 @@ class BigQueryWarehouse:
 
     # -- guards ------------------------------------------------------------------------------
 
-    def retry(self) -> api_retry.Retry:
-        """Backoff on transient errors only, bounded by the query timeout."""
+    def retry(self, deadline: float | None = None) -> api_retry.Retry:
+        """Backoff on transient errors only, and never past the query's deadline."""
+        return self._backoff(is_transient, deadline)
+
+    def job_retry(self, deadline: float) -> api_retry.Retry:
+        """Run the query again when its job failed for a transient reason, within the deadline."""
+        return self._backoff(is_transient_job_failure, deadline)
+
+    def _backoff(
+        self, transient: Callable[[BaseException], bool], deadline: float | None
+    ) -> api_retry.Retry:
+        until = deadline if deadline is not None else time.monotonic() + self.query_timeout_s
         initial, maximum = self._retry_backoff
         return api_retry.Retry(
-            predicate=is_transient,
+            predicate=lambda err: time.monotonic() < until and transient(err),
             initial=initial,
             maximum=maximum,
             multiplier=2.0,
@@ -358,6 +382,11 @@ class BigQueryWarehouse:
         self, sql: str, params: dict[str, Any] | None = None, label: str = "", check: str = ""
     ) -> QueryResult:
         config = self.job_config(sql, params, label, check)
+        # One budget for the whole query: API retries, job re-runs and waiting for rows.
+        deadline = time.monotonic() + self.query_timeout_s
+        with self._lock:  # counted when sent, as the embedded warehouse does, failed or not
+            self.stats.queries += 1
+            self.stats.sent.append(sql)
         job = None
         try:
             # jobs.insert rather than jobs.query: every run leaves a job (with its labels) in
@@ -367,11 +396,15 @@ class BigQueryWarehouse:
                 sql,
                 job_config=config,
                 location=self.location,
-                retry=self.retry(),
+                retry=self.retry(deadline),
                 timeout=self.query_timeout_s,
-                job_retry=self._job_retry(),
+                # Not here: the client would wrap jobs.insert in its own 10-minute retry.
+                job_retry=None,
             )
-            rows = job.result(retry=self.retry(), timeout=self.query_timeout_s)
+            left = max(deadline - time.monotonic(), 0.001)
+            rows = job.result(
+                retry=self.retry(deadline), timeout=left, job_retry=self.job_retry(deadline)
+            )
             decoded = [{key: decode(value) for key, value in row.items()} for row in rows]
         except Exception as err:
             if job is not None and isinstance(err, concurrent.futures.TimeoutError):
@@ -379,15 +412,8 @@ class BigQueryWarehouse:
             raise translate(err, sql, label, self.maximum_bytes_billed) from None
         processed = job.total_bytes_processed
         with self._lock:
-            self.stats.queries += 1
             self.stats.bytes_processed += int(processed or 0)
-            self.stats.sent.append(sql)
         return QueryResult(decoded, bytes_processed=processed)
-
-    def _job_retry(self) -> api_retry.Retry:
-        from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY
-
-        return DEFAULT_JOB_RETRY.with_timeout(self.query_timeout_s)
 
     def estimate(
         self, sql: str, params: dict[str, Any] | None = None, label: str = "", check: str = ""
@@ -401,6 +427,7 @@ class BigQueryWarehouse:
                 location=self.location,
                 retry=self.retry(),
                 timeout=self.query_timeout_s,
+                job_retry=None,  # a dry run starts no job that could fail later
             )
         except Exception as err:
             raise translate(err, sql, label, self.maximum_bytes_billed) from None

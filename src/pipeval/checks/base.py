@@ -70,7 +70,7 @@ class QueryCache:
     def prefetch(self, queries: Iterable[Query]) -> None:
         runner: Callable[[Iterable[Query]], None] | None = getattr(self.warehouse, "prefetch", None)
         pending = [q for q in dict.fromkeys(queries) if q.key() not in self._rows]
-        if runner is not None and len(pending) > 1:
+        if runner is not None and pending:
             runner_results = runner(pending)  # concurrent backends return {key: rows | error}
             for key, outcome in (runner_results or {}).items():
                 if isinstance(outcome, PipevalError):

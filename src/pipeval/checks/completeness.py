@@ -12,9 +12,9 @@ from pipeval.checks.base import Check, Context, Query
 from pipeval.metrics.games import (
     TableDay,
     assess,
+    load_presence,
+    load_schedule,
     presence_query,
-    read_presence,
-    read_schedule,
     schedule_query,
 )
 from pipeval.profile.model import Phase, Profile
@@ -54,14 +54,8 @@ class Completeness(Check):
         return ctx.memo[key]
 
     def _assess_range(self, ctx: Context) -> dict[date, list[TableDay]]:
-        schedule = read_schedule(
-            ctx.fetch(schedule_query(ctx.profile, ctx.start, ctx.end)),
-            ctx.profile.schedule.final_status,
-        )
-        presence = {
-            table.table: read_presence(ctx.fetch(presence_query(table, ctx.start, ctx.end)))
-            for table in self.phase.tables
-        }
+        schedule = load_schedule(ctx)
+        presence = {table.table: load_presence(ctx, table) for table in self.phase.tables}
         return {
             day: [
                 assess(t, schedule.on(day), presence[t.table].get(day, {}))

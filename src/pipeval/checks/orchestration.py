@@ -19,9 +19,9 @@ from pipeval.metrics.completion import CompletionDoc, MalformedDocument, parse_c
 from pipeval.metrics.games import (
     Schedule,
     assess,
+    load_presence,
+    load_schedule,
     presence_query,
-    read_presence,
-    read_schedule,
     schedule_query,
 )
 from pipeval.profile.model import ModeSpec, OrchestrationSpec, PhaseTable, Profile
@@ -204,13 +204,9 @@ class Orchestration(Check):
         """The schedule and the downstream tables' games over the whole range, parsed once."""
         key = ("orchestration-range", self.spec.phase, ctx.start, ctx.end)
         if key not in ctx.memo:
-            schedule = read_schedule(
-                ctx.fetch(schedule_query(ctx.profile, ctx.start, ctx.end)),
-                ctx.profile.schedule.final_status,
-            )
+            schedule = load_schedule(ctx)
             presence = {
-                table.table: read_presence(ctx.fetch(presence_query(table, ctx.start, ctx.end)))
-                for table in self._downstream_tables(ctx)
+                table.table: load_presence(ctx, table) for table in self._downstream_tables(ctx)
             }
             ctx.memo[key] = (schedule, presence)
         return ctx.memo[key]

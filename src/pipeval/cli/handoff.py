@@ -21,6 +21,7 @@ from pipeval.errors import InputError
 from pipeval.handoff.document import build, default_output
 from pipeval.handoff.git import GitFacts, GitUnavailable, collect, repository
 from pipeval.profile import Profile
+from pipeval.redact import redact_url
 from pipeval.report.output import write_atomic
 from pipeval.report.render import render
 from pipeval.results import SuiteResult
@@ -78,10 +79,11 @@ def _make_dir(directory: Path) -> None:
 
 def _connection(opts: Options) -> list[str]:
     parts = [] if opts.profile == "nba-props" else ["--profile", opts.profile]
+    # Verification commands are committed with the handoff: URLs lose any credentials.
     if opts.warehouse:
-        parts += ["--warehouse", opts.warehouse]
+        parts += ["--warehouse", redact_url(opts.warehouse)]
     if opts.state:
-        parts += ["--state", opts.state]
+        parts += ["--state", redact_url(opts.state)]
     return parts
 
 

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import track
 
 from pipeval.cli.options import Options, common_options, open_context, profile_and_time
-from pipeval.clock import check_not_future, default_date, parse_date
+from pipeval.clock import EARLIEST_DATE, check_not_future, default_date, parse_date
 from pipeval.errors import InputError
 from pipeval.profile import Profile
 from pipeval.report.heatmap import LEGEND, heat_strip, heatmap_svg
@@ -35,6 +35,10 @@ def resolve_range(
     )
     if last < first:
         raise InputError(f"--end {last} is before --start {first}")
+    if first < EARLIEST_DATE:
+        raise InputError(
+            f"range {first}..{last} starts before {EARLIEST_DATE}: pass a later --end or --start"
+        )
     days = (last - first).days + 1
     if days > profile.historical.max_range_days:
         raise InputError(
@@ -61,13 +65,21 @@ def _emit(result: SuiteResult, opts: Options) -> None:
     if opts.format == "json":
         emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", opts.output)
         return
-    svg = None
-    if opts.output is not None and "historical" in result.extra:
-        svg = opts.output.with_suffix(".svg")
-        target = result.target
-        title = f"pipeval historical {target['start']} … {target['end']}"
-        write_atomic(svg, heatmap_svg(result.to_dict()["historical"]["matrix"], title))
-    emit(_markdown(result, svg), opts.output)
+    if opts.output is None or "historical" not in result.extra:
+        emit(_markdown(result, None), opts.output)
+        return
+    svg = opts.output.with_suffix(".svg")
+    target = result.target
+    title = f"pipeval historical {target['start']} … {target['end']}"
+    # Both documents are rendered before either is written: a failure leaves neither behind.
+    picture = heatmap_svg(result.to_dict()["historical"]["matrix"], title)
+    report = _markdown(result, svg)
+    write_atomic(svg, picture)
+    try:
+        write_atomic(opts.output, report)
+    except BaseException:
+        svg.unlink(missing_ok=True)
+        raise
 
 
 @click.command()

@@ -15,6 +15,7 @@ import click
 
 from pipeval import __version__
 from pipeval.errors import PipevalError
+from pipeval.redact import redact_text
 
 EXIT_COULD_NOT_RUN = 3
 
@@ -67,7 +68,8 @@ def cli() -> None:
 
 
 def _fail(message: str, code: int = EXIT_COULD_NOT_RUN) -> None:
-    sys.stderr.write(f"pipeval: error: {message}\n")
+    # Errors echo the URLs and values people typed: never a password or token in them.
+    sys.stderr.write(f"pipeval: error: {redact_text(message)}\n")
     sys.exit(code)
 
 

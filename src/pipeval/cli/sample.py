@@ -9,7 +9,8 @@ import click
 from rich.console import Console
 
 from pipeval.cli.options import Options, common_options, finish, open_context, profile_and_time
-from pipeval.clock import parse_date
+from pipeval.clock import check_not_future, parse_date
+from pipeval.errors import InputError
 from pipeval.suites.daily import run_daily
 
 # The demo validates the morning after the seeds' worst day: phase 3 never ran on 2026-01-26
@@ -30,10 +31,18 @@ def cache_dir() -> Path:
 def _build(path: Path, season: bool) -> None:
     from pipeval.sample import build_sample
 
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"--path {path}: cannot create the directory ({err.strerror})") from None
     err = Console(stderr=True, soft_wrap=True, highlight=False)
     err.print(f"building the {'season' if season else 'sample'} in {path} ...")
-    with err.status("generating games, phase tables, jobs metadata and state documents"):
-        info = build_sample(path, season=season)
+    try:
+        with err.status("generating games, phase tables, jobs metadata and state documents"):
+            info = build_sample(path, season=season)
+    except OSError as error:
+        # Disk full or a read-only mount; the build is staged, so the old sample is intact.
+        raise InputError(f"cannot build the sample in {path}: {error.strerror or error}") from None
     err.print(
         f"sample: {info.games:,} games {info.start}..{info.end}, "
         f"{sum(info.rows.values()):,} rows\n"
@@ -67,13 +76,14 @@ def sample(path: Path, season: bool) -> int:
 @common_options
 def demo(opts: Options, day: str) -> int:
     """Build the sample in a cache dir when absent, then run `daily` on its incident date."""
+    # Bad input is refused before the (seconds-long) build writes anything.
+    opts.as_of = opts.as_of or DEMO_AS_OF
+    profile, as_of = profile_and_time(opts)
+    target = check_not_future(parse_date(day), as_of, profile.timezone)
     path = cache_dir()
     if not (path / "warehouse.duckdb").is_file():
         _build(path, season=False)
     opts.warehouse = f"duckdb://{(path / 'warehouse.duckdb').resolve()}"
     opts.state = f"dir://{(path / 'state').resolve()}"
-    opts.as_of = opts.as_of or DEMO_AS_OF
-    profile, as_of = profile_and_time(opts)
-    target = parse_date(day)
     ctx = open_context(opts, profile, as_of, target, target)
     return finish(run_daily(ctx, target), opts, "daily.md.j2")

@@ -14,14 +14,18 @@ from pydantic import ValidationError
 from pipeval.checks.schema import SchemaAlignment
 from pipeval.cli.options import Options, common_options, finish, open_context, profile_and_time
 from pipeval.clock import default_date
-from pipeval.errors import InputError
+from pipeval.errors import ConfigError, InputError
+from pipeval.identifiers import TableName
 from pipeval.profile import Profile
 from pipeval.profile.model import SchemaTable
 from pipeval.schema.ddl import table_from_ddl
+from pipeval.schema.writers import split_spec
 from pipeval.suites.runner import run_suite
 
 
 def configured(profile: Profile, table: str | None) -> list[SchemaAlignment]:
+    if table is not None:
+        _table_name(table)
     specs = [spec for spec in profile.schema_tables if table in (None, spec.table)]
     if specs:
         return [SchemaAlignment(spec) for spec in specs]
@@ -37,7 +41,29 @@ def configured(profile: Profile, table: str | None) -> list[SchemaAlignment]:
     )
 
 
+def _table_name(table: str) -> TableName:
+    try:
+        return TableName.parse(table)
+    except ConfigError as err:
+        raise InputError(f"--table: {err}") from None
+
+
+def _check_writer(spec: str) -> None:
+    """A --writer typed on the command line must name a readable file: say so in one line."""
+    try:
+        path_text, _ = split_spec(spec)
+    except ConfigError as err:
+        raise InputError(f"--writer: {err}") from None
+    path = Path(path_text)
+    if path.is_dir():
+        raise InputError(f"--writer {spec}: {path_text} is a directory, expected a Python file")
+    if not path.is_file():
+        raise InputError(f"--writer {spec}: {path_text}: file not found")
+
+
 def ad_hoc(table: str | None, ddl: tuple[Path, ...], writers: tuple[str, ...]) -> SchemaAlignment:
+    for spec in writers:
+        _check_writer(spec)
     if table is None:
         if not ddl:
             raise InputError("--writer needs --table dataset.table (or a --ddl file to read it)")

@@ -115,8 +115,16 @@ def discover(target: LintTarget) -> list[SourcePath]:
         else:
             candidates = _walk(path, str(path), _spec(path, target))
         for candidate in candidates:
-            found.setdefault(candidate.file.resolve(), candidate)
+            found.setdefault(_identity(candidate.file), candidate)
     return list(found.values())
+
+
+def _identity(path: Path) -> Path:
+    """The real file behind `path`; a symlink loop has none, and is reported when it is read."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
 
 
 # --- one file ---

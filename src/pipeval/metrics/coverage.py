@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from pipeval.checks.base import Context, Query
 from pipeval.metrics.entities import EntityDays, entities_query, read_entities
-from pipeval.metrics.games import Schedule, read_schedule, schedule_query
+from pipeval.metrics.games import Schedule, load_schedule, schedule_query
 from pipeval.metrics.identity import (
     Registry,
     aliases_query,
@@ -84,7 +84,7 @@ def load_inputs(ctx: Context, spec: CoverageSpec) -> CoverageInputs:
     if key not in ctx.memo:
         queries = coverage_queries(ctx.profile, spec, ctx.start, ctx.end)
         ctx.memo[key] = CoverageInputs(
-            schedule=read_schedule(ctx.fetch(queries.schedule), ctx.profile.schedule.final_status),
+            schedule=load_schedule(ctx),
             expected=read_entities(ctx.fetch(queries.expected)),
             target=read_entities(ctx.fetch(queries.target)),
             lines=read_entities(ctx.fetch(queries.lines)) if queries.lines else None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from sqlglot import exp
 
@@ -36,25 +37,43 @@ GROUP BY GROUPING SETS ((_e_date, _e_entity, _e_key), (_e_date, _e_group))
 
 
 def entities_query(source: EntitySource, start: date, end: date) -> Query:
-    where = source.table
+    sql = _entities_sql(
+        source.table,
+        source.date_column,
+        source.entity,
+        source.game_key,
+        source.filter,
+        source.group_by,
+    )
+    return Query.of(sql, label=f"entities:{source.table}", start=start, end=end)
+
+
+# The SQL depends only on the profile's strings: parsed and rendered once per process, not once
+# per check and date of a historical run.
+@lru_cache(maxsize=64)
+def _entities_sql(
+    table: str,
+    date_column: str,
+    entity: str,
+    game_key: str,
+    filter_text: str | None,
+    group_by: str | None,
+) -> str:
     # Parenthesised: a filter `a OR b` must not escape the date range it is ANDed with.
     filter_expr = (
-        exp.paren(parse_expression(source.filter, f"{where}.filter"))
-        if source.filter
-        else exp.true()
+        exp.paren(parse_expression(filter_text, f"{table}.filter")) if filter_text else exp.true()
     )
     exprs = {
-        "date": column(source.date_column),
-        "entity": column(source.entity),
-        "key": parse_expression(source.game_key, f"{where}.game_key"),
+        "date": column(date_column),
+        "entity": column(entity),
+        "key": parse_expression(game_key, f"{table}.game_key"),
         "filter": filter_expr,
     }
     template = ENTITIES_SQL
-    if source.group_by:
+    if group_by:
         template = GROUPED_ENTITIES_SQL
-        exprs["group"] = column(source.group_by)
-    sql = render(template, {"main": TableName.parse(source.table)}, exprs)
-    return Query.of(sql, label=f"entities:{source.table}", start=start, end=end)
+        exprs["group"] = column(group_by)
+    return render(template, {"main": TableName.parse(table)}, exprs)
 
 
 @dataclass

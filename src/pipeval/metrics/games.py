@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from sqlglot import exp
 
-from pipeval.checks.base import Query
+from pipeval.checks.base import Context, Query
 from pipeval.identifiers import TableName
 from pipeval.ports import Row
 from pipeval.profile.model import PhaseTable, Profile
@@ -49,16 +50,23 @@ class Schedule:
 
 def schedule_query(profile: Profile, start: date, end: date) -> Query:
     spec = profile.schedule
-    sql = render(
+    sql = _schedule_sql(spec.table, spec.date_column, spec.game_key, spec.status_column)
+    return Query.of(sql, label="schedule", start=start, end=end)
+
+
+# Every check asks for its queries twice (prefetch, then run) and a historical run once per
+# date: the SQL text depends only on the profile's strings, so it is parsed and rendered once.
+@lru_cache(maxsize=64)
+def _schedule_sql(table: str, date_column: str, game_key: str, status_column: str) -> str:
+    return render(
         SCHEDULE_SQL,
-        {"schedule": TableName.parse(spec.table)},
+        {"schedule": TableName.parse(table)},
         {
-            "date": column(spec.date_column),
-            "key": parse_expression(spec.game_key, "schedule.game_key"),
-            "status": column(spec.status_column),
+            "date": column(date_column),
+            "key": parse_expression(game_key, "schedule.game_key"),
+            "status": column(status_column),
         },
     )
-    return Query.of(sql, label="schedule", start=start, end=end)
 
 
 def read_schedule(rows: list[Row], final_status: int) -> Schedule:
@@ -73,19 +81,43 @@ def read_schedule(rows: list[Row], final_status: int) -> Schedule:
     )
 
 
+def load_schedule(ctx: Context) -> Schedule:
+    """The context range's schedule, parsed once per run: completeness, orchestration and
+    coverage all read the same statement."""
+    query = schedule_query(ctx.profile, ctx.start, ctx.end)
+    key = ("schedule", query.key())
+    if key not in ctx.memo:
+        ctx.memo[key] = read_schedule(ctx.fetch(query), ctx.profile.schedule.final_status)
+    return ctx.memo[key]
+
+
+def load_presence(ctx: Context, table: PhaseTable) -> dict[date, dict[str, int]]:
+    """Games per date held by `table` over the context range, parsed once per run."""
+    query = presence_query(table, ctx.start, ctx.end)
+    key = ("presence", query.key())
+    if key not in ctx.memo:
+        ctx.memo[key] = read_presence(ctx.fetch(query))
+    return ctx.memo[key]
+
+
 def presence_query(table: PhaseTable, start: date, end: date) -> Query:
-    where = f"{table.table}.filter"
-    filter_expr = parse_expression(table.filter, where) if table.filter else exp.true()
-    sql = render(
+    sql = _presence_sql(table.table, table.date_column, table.game_key, table.filter)
+    return Query.of(sql, label=f"presence:{table.table}", start=start, end=end)
+
+
+@lru_cache(maxsize=128)
+def _presence_sql(table: str, date_column: str, game_key: str, filter_text: str | None) -> str:
+    where = f"{table}.filter"
+    filter_expr = parse_expression(filter_text, where) if filter_text else exp.true()
+    return render(
         PRESENCE_SQL,
-        {"main": TableName.parse(table.table)},
+        {"main": TableName.parse(table)},
         {
-            "date": column(table.date_column),
-            "key": parse_expression(table.game_key, f"{table.table}.game_key"),
+            "date": column(date_column),
+            "key": parse_expression(game_key, f"{table}.game_key"),
             "filter": filter_expr,
         },
     )
-    return Query.of(sql, label=f"presence:{table.table}", start=start, end=end)
 
 
 def read_presence(rows: list[Row]) -> dict[date, dict[str, int]]:

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from pipeval.clock import zone
 from pipeval.errors import ConfigError, PipevalError
 from pipeval.profile.model import Profile
 
@@ -81,6 +82,12 @@ def load_profile(name_or_path: str = "nba-props") -> Profile:
         raise ConfigError(_describe(err, source)) from None
     except PipevalError as err:
         raise ConfigError(f"profile {source}: {err}") from None
+    try:
+        zone(profile.timezone)  # checked now, not at the first date computation
+    except ConfigError:
+        raise ConfigError(
+            f"profile {source}: timezone: {profile.timezone!r} is not an IANA timezone name"
+        ) from None
     profile._base_dir = base_dir
     profile._source = source
     return profile

@@ -12,6 +12,8 @@ _INLINE = re.compile(r"([\\`*\[\]<>|~&])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 # A block marker only counts when a space (or the end) follows it: "0.1.0" and "-3" stay as is.
 _LEADING = re.compile(r"^(?:([#+=-])|(\d+)([.)]))(?=\s|$)")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
+# Table cells and paragraphs drop whitespace at their edges: keep it as character references.
+_EDGE_SPACE = re.compile(r"^\s+|\s+$")
 
 
 def _escape_inline(match: re.Match[str]) -> str:
@@ -24,12 +26,20 @@ def _escape_leading(match: re.Match[str]) -> str:
     return match.group(2) + "\\" + match.group(3)
 
 
+def _references(match: re.Match[str]) -> str:
+    return "".join(f"&#{ord(char)};" for char in match.group(0))
+
+
 def escape(value: object) -> str:
-    """Inline text that renders literally, on one line, inside a paragraph or table cell."""
-    text = "" if value is None else str(value)
+    """Inline text that renders literally, on one line, inside a paragraph or table cell.
+
+    Newlines become `<br>`; NUL, which CommonMark never renders, becomes U+FFFD as it would.
+    """
+    text = "" if value is None else str(value).replace("\0", "\ufffd")
     text = _INLINE.sub(_escape_inline, text)
     text = _LEADING.sub(_escape_leading, text)
-    return _NEWLINES.sub("<br>", text)
+    text = _NEWLINES.sub("<br>", text)
+    return _EDGE_SPACE.sub(_references, text)
 
 
 def code(value: object) -> str:

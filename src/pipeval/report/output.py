@@ -1,4 +1,8 @@
-"""Write reports atomically: a temp file beside the target, then one rename."""
+"""Write reports atomically: a temp file beside the target, then one rename.
+
+Every report and handoff passes `redact_text` on its way out: a secret that reached a
+message or a URL is masked before anything is printed or written.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from pipeval.errors import InputError
+from pipeval.redact import redact_text
 
 
 def check_writable(path: Path, overwrite: bool = True) -> None:
@@ -24,7 +29,11 @@ def check_writable(path: Path, overwrite: bool = True) -> None:
 
 def write_atomic(path: Path, text: str, overwrite: bool = True) -> None:
     check_writable(path, overwrite)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    text = redact_text(text)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise InputError(f"cannot write {path}: {err.strerror}") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -40,6 +49,11 @@ def write_atomic(path: Path, text: str, overwrite: bool = True) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise InputError(f"{path} exists already; pass --force to replace it") from None
+    except OSError as err:
+        # Disk full, quota, a read-only mount: the temp file goes, the target is untouched.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise InputError(f"cannot write {path}: {err.strerror or err}") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
@@ -48,7 +62,7 @@ def write_atomic(path: Path, text: str, overwrite: bool = True) -> None:
 
 def emit(text: str, output: Path | None) -> None:
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(redact_text(text))
         sys.stdout.flush()
     else:
         write_atomic(output, text)

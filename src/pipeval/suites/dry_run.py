@@ -7,6 +7,7 @@ each query with a free dry-run job; the embedded DuckDB warehouse has no estimat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,6 +16,7 @@ from pipeval.errors import PipevalError
 from pipeval.results import jsonable
 from pipeval.suites.runner import _one_line
 
+SUITE = "(suite)"  # a query the suite reads itself rather than for one check
 NO_ESTIMATE = "this warehouse gives no byte estimate (embedded DuckDB): queries are listed only"
 
 
@@ -80,10 +82,13 @@ class QueryPlan:
 
 
 def declared_queries(
-    checks: list[Check], ctx: Context
+    checks: list[Check], ctx: Context, extra: Iterable[Query] = ()
 ) -> tuple[list[PlannedQuery], dict[str, str]]:
-    """Distinct queries in first-asked order, each with the checks that need it."""
-    planned: dict[Any, PlannedQuery] = {}
+    """Distinct queries in first-asked order, each with the checks that need it; `extra` are
+    those the suite itself reads (as passed to the runner's prefetch)."""
+    planned: dict[Any, PlannedQuery] = {
+        query.key(): PlannedQuery(query, [SUITE]) for query in extra
+    }
     undeclared: dict[str, str] = {}
     for check in checks:
         try:
@@ -100,8 +105,14 @@ def declared_queries(
     return list(planned.values()), undeclared
 
 
-def plan(suite: str, checks: list[Check], ctx: Context, target: dict[str, Any]) -> QueryPlan:
-    queries, undeclared = declared_queries(checks, ctx)
+def plan(
+    suite: str,
+    checks: list[Check],
+    ctx: Context,
+    target: dict[str, Any],
+    extra: Iterable[Query] = (),
+) -> QueryPlan:
+    queries, undeclared = declared_queries(checks, ctx, extra)
     estimate_all = getattr(ctx.warehouse, "estimate_all", None)
     if estimate_all is not None:
         outcomes = estimate_all([planned.query for planned in queries])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -27,8 +28,9 @@ def run_check(check: Check, ctx: Context) -> CheckResult:
         return CheckResult.error(check.id, f"{type(err).__name__}: {_one_line(err)}")
 
 
-def prefetch(checks: list[Check], ctx: Context) -> None:
-    queries: list[Query] = []
+def prefetch(checks: list[Check], ctx: Context, extra: Iterable[Query] = ()) -> None:
+    """Every query the checks declare, plus `extra` ones the suite itself reads, in one batch."""
+    queries: list[Query] = list(extra)
     for check in checks:
         try:
             # Tagged with the asking check: BigQuery jobs carry it as a label.

@@ -1,0 +1,142 @@
+"""pipeval itself: the suites in this process (their own `duration_s`) and as CLI processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Any
+
+from pipeval.adapters.dir_store import DirStore
+from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
+from pipeval.checks.base import Context
+from pipeval.profile import Profile
+from pipeval.results import SuiteResult
+from pipeval.suites.daily import run_daily
+from pipeval.suites.historical import run_historical
+
+
+@dataclass(frozen=True)
+class Sample:
+    warehouse: Path
+    state: Path
+
+    @property
+    def urls(self) -> list[str]:
+        return [
+            "--warehouse",
+            f"duckdb://{self.warehouse.resolve()}",
+            "--state",
+            f"dir://{self.state.resolve()}",
+        ]
+
+
+class RecordingWarehouse(DuckDBWarehouse):
+    """The embedded warehouse, also keeping each statement's bound parameters (for bytes)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.params: list[dict[str, Any]] = []
+
+    def query(self, sql: str, params: dict[str, Any] | None = None, label: str = "") -> Any:
+        result = super().query(sql, params, label)
+        self.params.append(dict(params or {}))
+        return result
+
+
+def morning_after(day: date) -> datetime:
+    """The as-of of a validation run: 15:00 UTC the next day (the demo's convention)."""
+    return datetime.combine(day + timedelta(days=1), clock_time(15), tzinfo=UTC)
+
+
+def context(
+    profile: Profile, sample: Sample, as_of: datetime, day: date, recording: bool = False
+) -> Context:
+    kind = RecordingWarehouse if recording else DuckDBWarehouse
+    return Context(
+        profile=profile,
+        as_of=as_of,
+        start=day,
+        end=day,
+        warehouse=kind(sample.warehouse),
+        state=DirStore(sample.state),
+    )
+
+
+def historical(
+    profile: Profile, sample: Sample, start: date, end: date, recording: bool = False
+) -> tuple[SuiteResult, Context]:
+    ctx = context(profile, sample, morning_after(end), end, recording)
+    try:
+        return run_historical(ctx, start, end), ctx
+    finally:
+        ctx.warehouse.close()  # type: ignore[union-attr]
+
+
+def daily(
+    profile: Profile, sample: Sample, day: date, recording: bool = False
+) -> tuple[SuiteResult, Context]:
+    ctx = context(profile, sample, morning_after(day), day, recording)
+    try:
+        return run_daily(ctx, day), ctx
+    finally:
+        ctx.warehouse.close()  # type: ignore[union-attr]
+
+
+def console_script() -> list[str]:
+    """The installed `pipeval` entry point (next to this interpreter), as a user runs it."""
+    beside = Path(sys.executable).with_name("pipeval")
+    found = str(beside) if beside.is_file() else shutil.which("pipeval")
+    return [found] if found else [sys.executable, "-m", "pipeval"]
+
+
+@dataclass(frozen=True)
+class ProcessRun:
+    seconds: float
+    exit_code: int
+    queries: int | None
+
+
+def run_process(args: list[str]) -> ProcessRun:
+    """One whole `pipeval ... --format json` process; the JSON proves it ran the suite."""
+    env = {**os.environ, "PIPEVAL_DEBUG": ""}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*console_script(), *args, "--format", "json"], capture_output=True, text=True, env=env
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1, 2):
+        raise RuntimeError(f"pipeval {' '.join(args)} exited {done.returncode}: {done.stderr}")
+    queries = json.loads(done.stdout).get("stats", {}).get("queries")
+    return ProcessRun(seconds, done.returncode, queries)
+
+
+def historical_args(sample: Sample, start: date, end: date) -> list[str]:
+    return [
+        "historical",
+        "--start",
+        start.isoformat(),
+        "--end",
+        end.isoformat(),
+        "--as-of",
+        morning_after(end).isoformat(),
+        *sample.urls,
+    ]
+
+
+def daily_args(sample: Sample, day: date) -> list[str]:
+    return [
+        "daily",
+        "--date",
+        day.isoformat(),
+        "--as-of",
+        morning_after(day).isoformat(),
+        *sample.urls,
+    ]

@@ -1,0 +1,502 @@
+"""`python -m benchmarks.run [--quick]`: pipeval against the lower bound, the per-date loop and
+Soda Core on the full-season sample, written to docs/benchmarks.md.
+
+Everything runs in this process and machine: the season is built once into the cache, then each
+scope (the whole season for `historical`, ten dates for `daily`) is timed with a warm-up and
+interleaved repetitions. Before any time is compared, the lower bound's counts are checked
+against pipeval's own report for the same dates.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from benchmarks import bq_bytes, lower_bound, machine, per_date, pipeval_runs, soda_peer
+from benchmarks.profiles import hotspots
+from benchmarks.report import render_markdown
+from benchmarks.startup import help_timing, import_report
+from benchmarks.timing import Timing, interleaved
+from pipeval.cli.sample import SAMPLE_VERSION
+from pipeval.profile import Profile, load_profile
+from pipeval.report.output import check_writable, write_atomic
+from pipeval.results import SuiteResult
+from pipeval.suites.daily import run_daily
+from pipeval.suites.historical import run_historical
+
+HERE = Path(__file__).resolve().parent
+DOCS = HERE.parent / "docs" / "benchmarks.md"
+SAMPLE_NAME = f"season-{SAMPLE_VERSION}"  # rebuilt when the generator changes version
+# Dates the daily scope prefers: the seeds' incidents, an off-day and clean days.
+PREFERRED_DAYS = (
+    "2026-01-26",
+    "2025-12-29",
+    "2026-01-25",
+    "2025-12-24",
+    "2025-12-15",
+    "2026-01-10",
+    "2026-01-20",
+    "2025-11-15",
+    "2026-02-20",
+    "2026-03-20",
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    sample: pipeval_runs.Sample
+    cache: Path
+    warmup: int
+    reps: int
+    daily_days: int
+    soda: bool
+    quick: bool
+
+
+def cache_root(explicit: Path | None) -> Path:
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("PIPEVAL_CACHE_DIR")
+    return Path(env) / "benchmarks" if env else HERE / ".cache"
+
+
+def season_sample(cache: Path) -> pipeval_runs.Sample:
+    """The full-season sample, built on first use and reused after (the build is atomic)."""
+    path = cache / SAMPLE_NAME
+    if not (path / "warehouse.duckdb").is_file():
+        from pipeval.sample import build_sample
+
+        click.echo(f"building the full-season sample in {path} (once) ...", err=True)
+        build_sample(path, season=True)
+    return pipeval_runs.Sample(path / "warehouse.duckdb", path / "state")
+
+
+def game_range(sample: pipeval_runs.Sample) -> tuple[date, date]:
+    con = lower_bound.connect(sample.warehouse)
+    try:
+        first, last = con.execute(
+            "SELECT MIN(game_date), MAX(game_date) FROM nba_raw.nbac_schedule"
+        ).fetchone()
+    finally:
+        con.close()
+    return first, last
+
+
+def daily_dates(start: date, end: date, wanted: int) -> list[date]:
+    """The preferred dates inside the range, topped up with evenly spaced ones."""
+    days = [d for d in map(date.fromisoformat, PREFERRED_DAYS) if start <= d <= end]
+    span = (end - start).days
+    step = 0
+    while len(days) < wanted and step <= span:
+        candidate = start + timedelta(days=(step * 7) % (span + 1))
+        if candidate not in days:
+            days.append(candidate)
+        step += 1
+    return sorted(days[:wanted])
+
+
+# -- the approaches ---------------------------------------------------------------------------
+
+
+def pipeval_counts(result: SuiteResult) -> lower_bound.DayCounts:
+    """The numbers of pipeval's daily report, in the lower bound's shape."""
+    tables: dict[str, lower_bound.TableCounts] = {}
+    covered = expected = 0
+    for check in result.checks:
+        if check.id.startswith("completeness."):
+            for table, facts in check.metrics.get("tables", {}).items():
+                tables[table] = lower_bound.TableCounts(
+                    facts["expected"], facts["present"], facts["rows"]
+                )
+        if check.id.startswith("coverage."):
+            covered = int(check.metrics.get("covered", 0))
+            expected = int(check.metrics.get("expected", 0)) + int(check.metrics.get("pending", 0))
+    return lower_bound.DayCounts(tables, covered, expected)
+
+
+def agreement(profile: Profile, config: Config, days: list[date]) -> dict[str, Any]:
+    """Do the lower bound and pipeval's daily report count the same things on these dates?"""
+    con = lower_bound.connect(config.sample.warehouse)
+    mismatches = []
+    try:
+        for day in days:
+            rows = lower_bound.read_range(
+                con, config.sample.state, day, day, pipeval_runs.morning_after(day), daily=True
+            )
+            ours = lower_bound.tally(rows).get(day) or lower_bound.nothing_on_date()
+            result, _ = pipeval_runs.daily(profile, config.sample, day)
+            if ours != pipeval_counts(result):
+                mismatches.append({"date": day.isoformat(), "lower_bound": asdict(ours)})
+    finally:
+        con.close()
+    return {
+        "dates": [d.isoformat() for d in days],
+        "agree": not mismatches,
+        "mismatches": mismatches,
+    }
+
+
+def historical_scope(profile: Profile, config: Config, start: date, end: date) -> dict[str, Any]:
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    as_of = pipeval_runs.morning_after(end)
+    con = lower_bound.connect(config.sample.warehouse)
+    queries: dict[str, int] = {}
+
+    def pipeval_suite() -> float:
+        result, _ = pipeval_runs.historical(profile, config.sample, start, end)
+        queries["pipeval"] = result.stats["queries"]
+        return result.duration_s
+
+    def bound() -> float:
+        with _clock() as took:
+            rows = lower_bound.read_range(con, config.sample.state, start, end, as_of)
+            lower_bound.tally(rows)
+        queries["lower_bound"] = rows.queries
+        return took()
+
+    def loop() -> float:
+        with _clock() as took:
+            rows = per_date.read_per_date(con, days)
+            lower_bound.tally(rows)
+        queries["per_date"] = rows.queries
+        return took()
+
+    click.echo(f"historical: {len(days)} dates, in-process ...", err=True)
+    try:
+        timings = interleaved(
+            {"pipeval": pipeval_suite, "lower_bound": bound, "per_date": loop},
+            config.warmup,
+            config.reps,
+        )
+    finally:
+        con.close()
+    click.echo("historical: CLI processes ...", err=True)
+    args = pipeval_runs.historical_args(config.sample, start, end)
+    runs = [pipeval_runs.run_process(args) for _ in range(config.warmup + config.reps)]
+    timings["pipeval_cli"] = Timing(tuple(run.seconds for run in runs[config.warmup :]))
+    queries["pipeval_cli"] = runs[-1].queries or 0
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "days": len(days),
+        "timings": {name: t.to_dict() for name, t in timings.items()},
+        "queries": queries,
+    }
+
+
+def daily_scope(profile: Profile, config: Config, days: list[date]) -> dict[str, Any]:
+    con = lower_bound.connect(config.sample.warehouse)
+    queries: dict[str, int] = {}
+    per_day: dict[str, dict[str, list[float]]] = {}
+
+    def runner(day: date) -> dict[str, Any]:
+        as_of = pipeval_runs.morning_after(day)
+
+        def pipeval_suite() -> float:
+            result, _ = pipeval_runs.daily(profile, config.sample, day)
+            queries["pipeval"] = result.stats["queries"]
+            return result.duration_s
+
+        def bound() -> float:
+            with _clock() as took:
+                rows = lower_bound.read_range(con, config.sample.state, day, day, as_of, True)
+                lower_bound.tally(rows)
+            queries["lower_bound"] = rows.queries
+            return took()
+
+        def loop() -> float:
+            with _clock() as took:
+                rows = per_date.read_per_date(con, [day])
+                lower_bound.tally(rows)
+            queries["per_date"] = rows.queries
+            return took()
+
+        return {"pipeval": pipeval_suite, "lower_bound": bound, "per_date": loop}
+
+    click.echo(f"daily: {len(days)} dates, in-process ...", err=True)
+    try:
+        for day in days:
+            timed = interleaved(runner(day), config.warmup, config.reps)
+            per_day[day.isoformat()] = {name: list(t.samples) for name, t in timed.items()}
+    finally:
+        con.close()
+    click.echo("daily: CLI processes ...", err=True)
+    pipeval_runs.run_process(pipeval_runs.daily_args(config.sample, days[0]))  # warm-up
+    cli = [pipeval_runs.run_process(pipeval_runs.daily_args(config.sample, d)) for d in days]
+    queries["pipeval_cli"] = cli[-1].queries or 0
+    names = ("pipeval", "lower_bound", "per_date")
+    timings = {
+        name: Timing(tuple(s for day in per_day.values() for s in day[name])) for name in names
+    }
+    timings["pipeval_cli"] = Timing(tuple(run.seconds for run in cli))
+    medians = {
+        day: {name: Timing(tuple(samples)).median for name, samples in runs.items()}
+        for day, runs in per_day.items()
+    }
+    overhead = Timing(tuple(m["pipeval"] - m["lower_bound"] for m in medians.values()))
+    return {
+        "dates": list(per_day),
+        "timings": {name: t.to_dict() for name, t in timings.items()},
+        "per_date_medians": medians,
+        "overhead_over_lower_bound": overhead.to_dict(),
+        "queries": queries,
+    }
+
+
+class _clock:
+    """`with _clock() as took: ...; took()` -> seconds spent inside the block."""
+
+    def __enter__(self) -> Callable[[], float]:
+        self._started = time.perf_counter()
+        self._elapsed = 0.0
+        return lambda: self._elapsed
+
+    def __exit__(self, *exc: object) -> None:
+        self._elapsed = time.perf_counter() - self._started
+
+
+def query_counts(profile: Profile, config: Config, start: date, end: date) -> dict[str, Any]:
+    """pipeval's statements for a week and for the whole range: the same count and text."""
+    week_start = max(start, end - timedelta(days=6))
+    week, week_ctx = pipeval_runs.historical(profile, config.sample, week_start, end)
+    full, full_ctx = pipeval_runs.historical(profile, config.sample, start, end)
+    same_text = sorted(week_ctx.warehouse.stats.sent) == sorted(full_ctx.warehouse.stats.sent)  # type: ignore[union-attr]
+    return {
+        "short_days": (end - week_start).days + 1,
+        "short": week.stats["queries"],
+        "long_days": (end - start).days + 1,
+        "long": full.stats["queries"],
+        "identical": week.stats["queries"] == full.stats["queries"] and same_text,
+    }
+
+
+def bytes_estimate(profile: Profile, config: Config, start: date, end: date, day: date) -> dict:
+    from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
+
+    partitions = bq_bytes.partition_columns(profile)
+    estimator = DuckDBWarehouse(config.sample.warehouse)
+    out: dict[str, Any] = {
+        "price_per_tib_usd": bq_bytes.PRICE_PER_TIB_USD,
+        "min_billed_bytes": bq_bytes.MIN_BILLED_BYTES,
+    }
+    try:
+        for scope, run in (
+            (
+                "historical",
+                lambda: pipeval_runs.historical(profile, config.sample, start, end, True),
+            ),
+            ("daily", lambda: pipeval_runs.daily(profile, config.sample, day, True)),
+        ):
+            _, ctx = run()
+            warehouse = ctx.warehouse
+            sent = list(zip(warehouse.stats.sent, warehouse.params, strict=True))  # type: ignore[union-attr]
+            statements = bq_bytes.estimate(estimator, sent, partitions)
+            columns: dict[str, set[str]] = {}
+            for statement in statements:
+                columns.setdefault(statement.table, set()).update(statement.columns)
+            days = [start + timedelta(n) for n in range((end - start).days + 1)]
+            loop_days = days if scope == "historical" else [day]
+            out[scope] = {
+                "statements": [asdict(s) for s in statements],
+                "scanned": sum(s.scanned for s in statements),
+                "unpruned": sum(s.unpruned for s in statements),
+                "billed": sum(s.billed for s in statements),
+                "whole_tables": bq_bytes.whole_tables(estimator, columns),
+                "per_date_billed": bq_bytes.per_date_billed(
+                    estimator,
+                    {t: tuple(sorted(c)) for t, c in columns.items()},
+                    partitions,
+                    loop_days,
+                ),
+                "per_date_queries": len(loop_days) * len(per_date.DATED_TABLES),
+            }
+    finally:
+        estimator.close()
+    return out
+
+
+def soda_scope(config: Config, start: date, end: date, days: list[date]) -> dict[str, Any]:
+    if not config.soda:
+        return {"skipped": "not run (--no-soda)"}
+    click.echo("soda: preparing its venv and data (cached) ...", err=True)
+    setup = soda_peer.prepare(config.cache, config.sample.warehouse)
+    if setup.python is None:
+        return {"skipped": setup.reason}
+    con = lower_bound.connect(config.sample.warehouse)
+    try:
+        game_days = [
+            row[0].isoformat()
+            for row in con.execute(
+                "SELECT DISTINCT game_date FROM nba_raw.nbac_schedule "
+                "WHERE game_date BETWEEN $start AND $end ORDER BY 1",
+                {"start": start, "end": end},
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    reps = max(1, min(config.reps, 3))
+    scopes = [
+        {"name": "filters", "mode": "filters", "days": game_days},
+        {"name": "groupby", "mode": "groupby", "days": game_days},
+        {
+            "name": "daily",
+            "mode": "filters",
+            "days": [d.isoformat() for d in days],
+            "each_day": True,
+        },
+    ]
+    click.echo("soda: timing the scans ...", err=True)
+    timed = soda_peer.run_scans(setup, scopes, config.warmup, reps)
+    if "error" in timed:
+        return {"skipped": timed["error"]}
+    processes = {}
+    for scope in scopes[:2]:
+        single = soda_peer.run_scans(setup, [scope], 0, 1)
+        processes[scope["name"]] = single.get("wall_s")
+    return {
+        "version": timed["soda_version"],
+        "game_days": len(game_days),
+        "scopes": {
+            name: {**result, "timing": Timing(tuple(result["execute_s"])).to_dict()}
+            for name, result in timed["scopes"].items()
+        },
+        "process_s": processes,
+    }
+
+
+def startup(config: Config, day: date) -> dict[str, Any]:
+    report = import_report([*pipeval_runs.daily_args(config.sample, day), "--format", "json"])
+    return {
+        "help": help_timing(max(config.reps, 3)).to_dict(),
+        "importtime": {
+            "command": "pipeval daily --date " + day.isoformat(),
+            "modules": report.modules,
+            "google_cloud_modules": list(report.cloud_modules),
+            "heaviest": [{"package": name, "seconds": s} for name, s in report.top],
+            "exit_code": report.exit_code,
+        },
+    }
+
+
+def profiles(profile: Profile, config: Config, start: date, end: date, day: date) -> dict:
+    """cProfile of each suite alone (the files are opened before and closed after)."""
+    out = {}
+    for scope, first, last, runner in (
+        ("historical", start, end, lambda ctx: run_historical(ctx, start, end)),
+        ("daily", day, day, lambda ctx: run_daily(ctx, day)),
+    ):
+        ctx = pipeval_runs.context(profile, config.sample, pipeval_runs.morning_after(last), first)
+        try:
+            out[scope] = hotspots(lambda ctx=ctx, runner=runner: runner(ctx))
+        finally:
+            ctx.warehouse.close()  # type: ignore[union-attr]
+    return out
+
+
+def collect(config: Config) -> dict[str, Any]:
+    profile = load_profile("nba-props")
+    start, end = game_range(config.sample)
+    days = daily_dates(start, end, config.daily_days)
+    document: dict[str, Any] = {
+        "machine": machine.describe(),
+        "quick": config.quick,
+        "warmup": config.warmup,
+        "reps": config.reps,
+        "sample": {"warehouse": str(config.sample.warehouse), "start": start, "end": end},
+    }
+    document["agreement"] = agreement(profile, config, days)
+    document["historical"] = historical_scope(profile, config, start, end)
+    document["daily"] = daily_scope(profile, config, days)
+    document["query_counts"] = query_counts(profile, config, start, end)
+    document["per_date_loop_queries"] = document["historical"]["queries"]["per_date"]
+    # The demo's date when the sample has it: the day the seeds' worst incident is judged.
+    focus = next((d for d in days if d.isoformat() == PREFERRED_DAYS[0]), days[0])
+    document["bytes"] = bytes_estimate(profile, config, start, end, focus)
+    document["soda"] = soda_scope(config, start, end, days)
+    document["startup"] = startup(config, focus)
+    document["profile"] = profiles(profile, config, start, end, focus)
+    return document
+
+
+@click.command()
+@click.option("--quick", is_flag=True, help="Smoke version: one repetition, two daily dates.")
+@click.option("--reps", type=click.IntRange(1), help="Timed repetitions (default 5; quick 1).")
+@click.option("--warmup", type=click.IntRange(0), help="Untimed warm-up runs (default 1; quick 0).")
+@click.option(
+    "--sample-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Use this sample (DIR/warehouse.duckdb, DIR/state) instead of the cached season.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Cache for the season and Soda's venv (default $PIPEVAL_CACHE_DIR/benchmarks "
+    "or benchmarks/.cache).",
+)
+@click.option(
+    "--daily-dates", type=click.IntRange(1), help="Dates for daily (default 10; quick 2)."
+)
+@click.option("--no-soda", is_flag=True, help="Skip the Soda Core peer.")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DOCS,
+    show_default=True,
+    help="Markdown report to (re)write.",
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False))
+def main(
+    quick: bool,
+    reps: int | None,
+    warmup: int | None,
+    sample_dir: Path | None,
+    cache_dir: Path | None,
+    daily_dates: int | None,
+    no_soda: bool,
+    output: Path,
+    json_path: Path | None,
+) -> None:
+    """Benchmark pipeval against the lower bound, the per-date loop and Soda Core."""
+    for path in (output, json_path):
+        if path is not None:  # fail before minutes of work, not after
+            path.parent.mkdir(parents=True, exist_ok=True)
+            check_writable(path)
+    cache = cache_root(cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    if sample_dir is not None:
+        sample = pipeval_runs.Sample(sample_dir / "warehouse.duckdb", sample_dir / "state")
+        if not sample.warehouse.is_file():
+            raise click.BadParameter(
+                f"no warehouse.duckdb in {sample_dir}", param_hint="--sample-dir"
+            )
+    else:
+        sample = season_sample(cache)
+    config = Config(
+        sample=sample,
+        cache=cache,
+        warmup=warmup if warmup is not None else (0 if quick else 1),
+        reps=reps or (1 if quick else 5),
+        daily_days=daily_dates or (2 if quick else 10),
+        soda=not no_soda,
+        quick=quick,
+    )
+    document = collect(config)
+    document["command"] = "python -m benchmarks.run" + (" --quick" if quick else "")
+    write_atomic(output, render_markdown(document))
+    if json_path is not None:
+        import json
+
+        write_atomic(json_path, json.dumps(document, indent=2, default=str) + "\n")
+    click.echo(f"wrote {output}", err=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

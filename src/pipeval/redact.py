@@ -1,0 +1,72 @@
+"""Keep secrets out of everything pipeval shows: error lines, reports and handoffs.
+
+People put credentials where they do not belong (a password in a warehouse URL, a token in a
+query string, a webhook in handoff notes, a key file's content in an error). pipeval echoes
+URLs and messages back, and handoffs get committed, so whatever it prints or writes passes
+through `redact_text` first. URLs keep what helps the reader (scheme, host, the path of a
+pipeval URL, `location`) and lose what authenticates.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+MASK = "***"
+PIPEVAL_SCHEMES = frozenset({"duckdb", "dir", "bigquery", "firestore"})
+# Query parameters pipeval URLs use; any other parameter's value is masked.
+SAFE_PARAMS = frozenset({"location"})
+
+_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`()\[\]{}|,]+")
+# A path segment that looks generated rather than named: long, with letters and digits.
+_TOKEN_SEGMENT = re.compile(r"(?=[^/]*[A-Za-z])(?=[^/]*\d)[A-Za-z0-9_.~+=-]{16,}")
+_SECRETS = (
+    # A PEM private key (service-account JSON holds one), whole or cut off.
+    re.compile(
+        r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S
+    ),
+    re.compile(r"\bya29\.[A-Za-z0-9._-]+"),  # Google OAuth access token
+    re.compile(r"\bAIza[0-9A-Za-z_-]{35}"),  # Google API key
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),  # GitHub token
+    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
+    re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),  # Slack token
+)
+
+
+def redact_url(url: str) -> str:
+    """`url` without userinfo, secret query values or a token-bearing path."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return f"{url.split('://', 1)[0]}://{MASK}"
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{MASK}@{host}" if "@" in parts.netloc else host
+    path = parts.path
+    if parts.scheme.lower() not in PIPEVAL_SCHEMES and _secret_path(host, path):
+        path = f"/{MASK}"
+    query = "&".join(_param(pair) for pair in parts.query.split("&") if pair)
+    text = f"{url.split('://', 1)[0]}://{netloc}{path}"
+    if parts.query:
+        text += f"?{query or MASK}"
+    if parts.fragment:
+        text += f"#{MASK}"
+    return text
+
+
+def _secret_path(host: str, path: str) -> bool:
+    # Webhooks (Slack, Teams, Discord, ...) carry their secret in the path.
+    if "hook" in host.lower() or "hook" in path.lower():
+        return True
+    return any(_TOKEN_SEGMENT.fullmatch(segment) for segment in path.split("/"))
+
+
+def _param(pair: str) -> str:
+    name, _, value = pair.partition("=")
+    return f"{name}={value if name.lower() in SAFE_PARAMS else MASK}"
+
+
+def redact_text(text: str) -> str:
+    """`text` with secrets masked: key material, known token shapes, and every URL redacted."""
+    for pattern in _SECRETS:
+        text = pattern.sub(MASK, text)
+    return _URL.sub(lambda found: redact_url(found.group(0)), text)

@@ -1,0 +1,493 @@
+"""The bad-input catalogue: every command, every kind of bad input, one table.
+
+Each case runs the real entry point (in-process through `run_cli`; a few also through the
+`pipeval` console script) from a scratch working directory and asserts the contract: the exit
+code (3, or the documented status), ONE line on stderr naming the problem (or the documented
+report), no traceback, nothing written anywhere (the whole scratch tree is snapshotted before
+and after), and the warehouses and state directories byte-for-byte unchanged.
+
+Unreadable files: the tests run as root, where `chmod 000` does not stop a read. A symlink
+that points at itself fails every read with ELOOP for root too, so it stands in for an
+unreadable file; a directory stands in for "a directory where a file is expected".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.builders import build_warehouse, season_rows, write_state
+
+DAY = date(2026, 1, 20)
+AS_OF = "2026-01-21T18:00:00Z"  # after both completion documents are due
+SCRIPT = Path(sys.executable).parent / "pipeval"
+PHASE3 = [
+    "player_game_summary",
+    "team_offense_game_summary",
+    "team_defense_game_summary",
+    "upcoming_player_game_context",
+    "upcoming_team_game_context",
+]
+PHASE4 = [
+    "team_defense_zone_analysis",
+    "player_shot_zone_analysis",
+    "player_composite_factors",
+    "player_daily_cache",
+    "ml_feature_store",
+]
+SUMMARY = "nba_analytics.player_game_summary"
+
+
+# --- the shared, never-modified inputs ---------------------------------------------------------
+
+
+def _complete(processors: list[str], mode: str) -> dict:
+    document: dict = {
+        name: {"status": "success", "completed_at": "2026-01-21T11:00:00Z", "record_count": 40}
+        for name in processors
+    }
+    return {**document, "_triggered": True, "_completed_count": len(processors), "_mode": mode}
+
+
+def _state(root: Path, phase3: dict | None = None, phase4: dict | None = None) -> Path:
+    write_state(root, "phase3_completion", str(DAY), phase3 or _complete(PHASE3, "overnight"))
+    write_state(root, "phase4_completion", str(DAY), phase4 or _complete(PHASE4, "default"))
+    return root
+
+
+def _without_game_id(rows: dict) -> dict:
+    rows[SUMMARY] = [{k: v for k, v in row.items() if k != "game_id"} for row in rows[SUMMARY]]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Warehouses and state directories every case may read; each case proves it left them be."""
+    root = tmp_path_factory.mktemp("catalogue-shared")
+    empty = root / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    broken_processor = _complete(PHASE4, "default")
+    broken_processor["ml_feature_store"] = "success"  # a processor value that is not a map
+    return {
+        "wh": build_warehouse(root / "clean.duckdb", season_rows([DAY])),
+        "empty": empty,
+        "zero": build_warehouse(
+            root / "zero.duckdb", season_rows([DAY], drop={(SUMMARY, DAY): 2})
+        ),
+        "nocol": build_warehouse(
+            root / "nocol.duckdb",
+            _without_game_id(season_rows([DAY])),
+            extra_tables={SUMMARY: "game_date DATE, player_lookup VARCHAR"},
+        ),
+        "notable": build_warehouse(
+            root / "notable.duckdb", season_rows([DAY]), skip=["nba_precompute.ml_feature_store_v2"]
+        ),
+        "state": _state(root / "state"),
+        "state_yes": _state(
+            root / "state_yes", phase3={**_complete(PHASE3, "overnight"), "_triggered": "yes"}
+        ),
+        "state_map": _state(root / "state_map", phase4=broken_processor),
+    }
+
+
+# --- the per-case scratch tree -----------------------------------------------------------------
+
+
+def _write(path: Path, data: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, "utf-8")
+    return path
+
+
+PROFILES = {
+    "syntax.yaml": "name: x\nschedule: [\n",
+    "wrong_type.yaml": "extends: nba-props\nthresholds: {quota: {warn_pct: high}}\n",
+    "unknown_key.yaml": "extends: nba-props\nthreshold: {quota: {}}\n",
+    "missing_key.yaml": "name: mine\nphases: []\n",
+    "injection.yaml": "extends: nba-props\nschedule:\n  table: 'nba_raw.x; DROP TABLE y'\n"
+    "  game_key: game_id\n",
+    "backticks.yaml": "extends: nba-props\nschedule:\n  table: 'nba_raw.`x`'\n  game_key: game_id\n",
+    "space.yaml": "extends: nba-props\nschedule:\n  table: nba_raw.nbac_schedule\n"
+    "  date_column: game date\n  game_key: game_id\n",
+    # Cyrillic "а" (U+0430) in the dataset name: looks like nba_raw, is not.
+    "lookalike.yaml": "extends: nba-props\nschedule:\n  table: nb\u0430_raw.nbac_schedule\n"
+    "  game_key: game_id\n",
+    "statements.yaml": "extends: nba-props\nschedule:\n  table: nba_raw.nbac_schedule\n"
+    "  game_key: 'game_id; DROP TABLE y'\n",
+    "column_injection.yaml": "extends: nba-props\nreference:\n  registry:\n"
+    "    table: nba_reference.nba_players_registry\n    columns: ['x; DROP TABLE y']\n",
+    "unknown_phase.yaml": "extends: nba-props\norchestration:\n  - phase: phase9\n"
+    "    collection: phase9_completion\n    modes: {default: {expected: [a]}}\n",
+    "timezone.yaml": "extends: nba-props\ntimezone: Mars/Olympus\n",
+    "short_range.yaml": "extends: nba-props\nhistorical: {max_range_days: 5}\n",
+}
+
+
+def scratch(tmp: Path) -> None:
+    """Every bad file the catalogue points at, made fresh in the case's working directory."""
+    for name, text in PROFILES.items():
+        _write(tmp / "profiles" / name, text)
+    (tmp / "profiles" / "dir.yaml").mkdir()
+    (tmp / "profiles" / "loop.yaml").symlink_to("loop.yaml")
+    _write(tmp / "notes" / "latin1.md", "caf\xe9 notes".encode("latin-1"))
+    (tmp / "notes" / "dir.md").mkdir()
+    (tmp / "notes" / "loop.md").symlink_to("loop.md")
+    _write(tmp / "code" / "latin1.sql", b"CREATE TABLE d.t (a STRING, b\xff INT64);\n")
+    _write(tmp / "code" / "ok.sql", "CREATE TABLE d.t (a STRING, b INT64);\n")
+    _write(tmp / "code" / "writer.py", "def build(x):\n    return {'a': 1}\n")
+    _write(tmp / "code" / "broken.py", "def build(x:\n    return {'a': 1}\n")
+    lint = tmp / "lintsrc"
+    _write(lint / "broken.py", "def f(:\n    pass\n")
+    _write(lint / "latin1.py", b"x = '\xff'\n")
+    _write(
+        lint / "good.py",
+        "for row in rows:\n    client.insert_rows_json('nba_raw.t', [row])\n",
+    )
+    _write(tmp / "afile", "not a directory\n")
+    _write(tmp / "notduck.duckdb", "not a DuckDB file\n")
+    (tmp / "out").mkdir()
+    _write(tmp / "handoff.md", "an earlier handoff\n")
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every entry under `root`: file digests, directories and link targets (loops included)."""
+    seen: dict[str, str] = {}
+    for directory, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(directory) / name
+            key = str(path.relative_to(root))
+            if path.is_symlink():
+                seen[key] = "link:" + os.readlink(path)
+            elif path.is_dir():
+                seen[key] = "dir"
+            else:
+                seen[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return seen
+
+
+# --- the catalogue -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    args: tuple[str, ...]
+    # On the one stderr line, or (report=True) each of them in the written report.
+    expect: str | tuple[str, ...]
+    code: int = 3
+    report: bool = False  # a documented report instead of a one-line error
+    console: bool = False  # also run through the `pipeval` console script
+
+
+WH = ("--warehouse", "duckdb://{wh}", "--state", "dir://{state}", "--as-of", AS_OF)
+OUT = ("--output", "{tmp}/out/report.md")
+
+
+def c(case_id: str, *args: str, expect: str | tuple[str, ...], **kw) -> Case:
+    return Case(case_id, args, expect, **kw)
+
+
+CASES = [
+    # daily: option values
+    c("daily-impossible-date", "daily", *WH, "--date", "2026-02-30", *OUT, expect="is not a date"),
+    c("daily-date-before-range", "daily", *WH, "--date", "1999-12-31", *OUT,
+      expect="--date 1999-12-31 is before 2000-01-01"),
+    c("daily-date-after-as-of", "daily", *WH, "--date", "2026-03-01", *OUT,
+      expect="is after the as-of date 2026-01-21"),
+    c("daily-as-of-out-of-range", "daily", "--warehouse", "duckdb://{wh}", "--as-of",
+      "9999-12-31T23:59:59Z", *OUT, expect="--as-of 9999-12-31T23:59:59Z is outside"),
+    c("daily-unknown-check", "daily", *WH, "--checks", "completeness,nope", *OUT,
+      expect="--checks: unknown check 'nope'", console=True),
+    c("daily-unknown-phase", "daily", *WH, "--checks", "orchestration.phase9", *OUT,
+      expect="unknown check 'orchestration.phase9'"),
+    c("daily-checks-injection", "daily", *WH, "--checks", "quota; DROP TABLE y", *OUT,
+      expect="unknown check 'quota; DROP TABLE y'"),
+    c("daily-unknown-format", "daily", *WH, "--format", "xml", *OUT, expect="'xml' is not one of"),
+    # daily: profiles
+    c("daily-unknown-profile", "daily", *WH, "--profile", "nba-prop", *OUT,
+      expect="unknown profile 'nba-prop'"),
+    c("daily-yaml-syntax", "daily", *WH, "--profile", "profiles/syntax.yaml", *OUT,
+      expect="profile profiles/syntax.yaml: line 3 malformed YAML", console=True),
+    c("daily-yaml-wrong-type", "daily", *WH, "--profile", "profiles/wrong_type.yaml", *OUT,
+      expect="thresholds.quota.warn_pct: Input should be a valid number"),
+    c("daily-yaml-unknown-key", "daily", *WH, "--profile", "profiles/unknown_key.yaml", *OUT,
+      expect="profiles/unknown_key.yaml: threshold: unknown key"),
+    c("daily-yaml-missing-key", "daily", *WH, "--profile", "profiles/missing_key.yaml", *OUT,
+      expect="schedule: required key is missing"),
+    c("daily-profile-table-injection", "daily", *WH, "--profile", "profiles/injection.yaml",
+      *OUT, expect="schedule.table: table 'x; DROP TABLE y' is not a plain name"),
+    c("daily-profile-backticks", "daily", *WH, "--profile", "profiles/backticks.yaml", *OUT,
+      expect="table '`x`' is not a plain name"),
+    c("daily-profile-column-space", "daily", *WH, "--profile", "profiles/space.yaml", *OUT,
+      expect="schedule.date_column: 'game date' is not a plain name"),
+    c("daily-profile-unicode-lookalike", "daily", *WH, "--profile", "profiles/lookalike.yaml",
+      *OUT, expect="table dataset 'nb\u0430_raw' is not a plain name"),
+    c("daily-profile-column-injection", "daily", *WH, "--profile",
+      "profiles/column_injection.yaml", *OUT,
+      expect="reference.registry.columns.0: 'x; DROP TABLE y' is not a plain name"),
+    c("daily-profile-two-statements", "daily", *WH, "--profile", "profiles/statements.yaml",
+      *OUT, expect="must be one expression, not several statements"),
+    c("daily-profile-unknown-phase", "daily", *WH, "--profile", "profiles/unknown_phase.yaml",
+      *OUT, expect="orchestration refers to unknown phase 'phase9'"),
+    c("daily-profile-timezone", "daily", *WH, "--profile", "profiles/timezone.yaml", *OUT,
+      expect="timezone: 'Mars/Olympus' is not an IANA timezone name"),
+    c("daily-profile-is-directory", "daily", *WH, "--profile", "profiles/dir.yaml", *OUT,
+      expect="profile profiles/dir.yaml: is a directory, expected a YAML file"),
+    c("daily-profile-unreadable", "daily", *WH, "--profile", "profiles/loop.yaml", *OUT,
+      expect="profile profiles/loop.yaml: cannot read"),
+    c("daily-profile-missing", "daily", *WH, "--profile", "profiles/none.yaml", *OUT,
+      expect="profile profiles/none.yaml: file not found"),
+    # daily: warehouse and state URLs
+    c("daily-warehouse-missing", "daily", "--warehouse", "duckdb://{tmp}/none.duckdb", *OUT,
+      expect="warehouse file not found", console=True),
+    c("daily-warehouse-is-directory", "daily", "--warehouse", "duckdb://{tmp}/out", *OUT,
+      expect="is a directory, expected a DuckDB file"),
+    c("daily-warehouse-not-duckdb", "daily", "--warehouse", "duckdb://{tmp}/notduck.duckdb",
+      *OUT, expect="cannot open warehouse"),
+    c("daily-warehouse-scheme", "daily", "--warehouse", "mysql://host/db", *OUT,
+      expect="expected one of duckdb:///PATH"),
+    c("daily-warehouse-no-path", "daily", "--warehouse", "duckdb://", *OUT,
+      expect="names no path"),
+    c("daily-warehouse-no-project", "daily", "--warehouse", "bigquery://", *OUT,
+      expect="names no project"),
+    c("daily-warehouse-malformed", "daily", "--warehouse", "bigquery://[::1", *OUT,
+      expect="is malformed"),
+    c("daily-state-missing", "daily", "--warehouse", "duckdb://{wh}", "--state",
+      "dir://{tmp}/nostate", *OUT, expect="state directory not found"),
+    c("daily-state-is-file", "daily", "--warehouse", "duckdb://{wh}", "--state",
+      "dir://{tmp}/afile", *OUT, expect="is not a directory"),
+    c("daily-state-scheme", "daily", "--warehouse", "duckdb://{wh}", "--state", "redis://h/0",
+      *OUT, expect="expected one of dir:///PATH"),
+    c("daily-output-is-directory", "daily", *WH, "--output", "{tmp}/out",
+      expect="--output {tmp}/out is a directory"),
+    c("daily-output-no-directory", "daily", *WH, "--output", "{tmp}/nodir/r.md",
+      expect="does not exist"),
+    # daily: data that cannot be judged, or judged with its documented status
+    c("daily-empty-warehouse", "daily", "--warehouse", "duckdb://{empty}", "--as-of", AS_OF,
+      "--checks", "completeness", *OUT, report=True,
+      expect="**Could not run:** completeness.phase2, completeness.phase3"),
+    c("daily-zero-rows-for-the-date", "daily", "--warehouse", "duckdb://{zero}", "--as-of",
+      AS_OF, "--checks", "completeness", *OUT, code=2, report=True,
+      expect="| completeness.phase3 | ❌ FAIL | nba_analytics.player_game_summary: 2 of 2 games"),
+    c("daily-missing-column", "daily", "--warehouse", "duckdb://{nocol}", "--as-of", AS_OF,
+      "--checks", "completeness", *OUT, report=True,
+      expect="**Could not run:** completeness.phase3\n"),
+    c("daily-missing-table", "daily", "--warehouse", "duckdb://{notable}", "--as-of", AS_OF,
+      "--checks", "completeness", *OUT, report=True,
+      expect="**Could not run:** completeness.phase4\n"),
+    c("daily-state-triggered-yes", "daily", "--warehouse", "duckdb://{wh}", "--state",
+      "dir://{state_yes}", "--as-of", AS_OF, "--checks", "orchestration", *OUT, report=True,
+      expect="\\_triggered must be true or false, got 'yes'"),
+    c("daily-state-processor-not-map", "daily", "--warehouse", "duckdb://{wh}", "--state",
+      "dir://{state_map}", "--as-of", AS_OF, "--checks", "orchestration", *OUT, report=True,
+      expect="processor 'ml_feature_store' must be a map"),
+    # historical
+    c("historical-end-before-start", "historical", *WH, "--start", "2026-01-10", "--end",
+      "2026-01-01", *OUT, expect="--end 2026-01-01 is before --start 2026-01-10"),
+    c("historical-range-over-profile-limit", "historical", *WH, "--profile",
+      "profiles/short_range.yaml", "--start", "2026-01-01", "--end", "2026-01-20", *OUT,
+      expect="is 20 days, over the profile's limit of 5"),
+    c("historical-impossible-start", "historical", *WH, "--start", "2026-13-01", *OUT,
+      expect="--start '2026-13-01' is not a date"),
+    c("historical-default-start-out-of-range", "historical", *WH, "--end", "2000-01-03", *OUT,
+      expect="starts before 2000-01-01"),
+    c("historical-verify-after-as-of", "historical", *WH, "--verify-backfill", "2026-02-01",
+      *OUT, expect="is after the as-of date", console=True),
+    # quota
+    c("quota-backfill-reversed", "quota", *WH, "--backfill", "2026-01-20", "2026-01-10", *OUT,
+      expect="--backfill: END 2026-01-10 is before START 2026-01-20"),
+    c("quota-backfill-too-long", "quota", *WH, "--backfill", "2024-01-01", "2026-01-20", *OUT,
+      expect="exceed the profile's max_range_days 400"),
+    c("quota-backfill-future", "quota", *WH, "--backfill", "2026-03-01", "2026-03-02", *OUT,
+      expect="--backfill END 2026-03-02 is after the as-of date"),
+    c("quota-backfill-not-a-date", "quota", *WH, "--backfill", "yesterday", "today", *OUT,
+      expect="--backfill 'yesterday' is not a date"),
+    c("quota-empty-warehouse", "quota", "--warehouse", "duckdb://{empty}", "--as-of", AS_OF,
+      *OUT, report=True, expect="**Could not run:** quota.table_operations"),
+    # schema
+    c("schema-table-injection", "schema", "--table", "x; DROP TABLE y", *OUT,
+      expect="--table: table 'x; DROP TABLE y' must be written dataset.table"),
+    c("schema-table-backticks", "schema", "--table", "nba_raw.`t`", *OUT,
+      expect="--table: table '`t`' is not a plain name"),
+    c("schema-table-unicode-lookalike", "schema", "--ddl", "code/ok.sql", "--table",
+      "nb\u0430_raw.t", *OUT, expect="'nb\u0430_raw' is not a plain name"),
+    c("schema-table-space", "schema", "--ddl", "code/ok.sql", "--table", "nba raw.t", *OUT,
+      expect="'nba raw' is not a plain name"),
+    c("schema-ddl-not-utf8", "schema", "--ddl", "code/latin1.sql", "--writer",
+      "code/writer.py::build", *OUT, expect="DDL file code/latin1.sql: not UTF-8 text"),
+    c("schema-ddl-is-directory", "schema", "--ddl", "code", *OUT, expect="is a directory"),
+    c("schema-ddl-missing", "schema", "--ddl", "code/none.sql", *OUT, expect="does not exist"),
+    c("schema-writer-missing", "schema", "--ddl", "code/ok.sql", "--writer",
+      "code/none.py::build", *OUT, expect="--writer code/none.py::build: code/none.py: file"),
+    c("schema-writer-not-a-spec", "schema", "--ddl", "code/ok.sql", "--writer",
+      "code/writer.py", *OUT, expect="expected PATH::FUNCTION"),
+    c("schema-writer-syntax-error", "schema", "--ddl", "code/ok.sql", "--writer",
+      "code/broken.py::build", *OUT, report=True, expect="Python syntax error"),
+    c("schema-nothing-configured", "schema", *OUT, expect="configures no schema tables"),
+    # lint
+    c("lint-missing-path", "lint", "nowhere", *OUT, expect="lint: nowhere: no such file"),
+    c("lint-unparsable-files-reported-others-scanned", "lint", "lintsrc", *OUT, code=1,
+      report=True,
+      expect=(
+          "`lintsrc/latin1.py:1` not UTF-8 (byte 0xff on line 1); file not scanned",
+          "`lintsrc/broken.py:1` syntax error on line 1: invalid syntax; file not scanned",
+          "`lintsrc/good.py:2` one-row client.insert\\_rows\\_json",  # the others: scanned
+          "| lint.single-row-write | ⚠️ WARN | 1 finding in 1 file |",
+      )),
+    c("lint-profile-malformed", "lint", "lintsrc", "--profile", "profiles/syntax.yaml", *OUT,
+      expect="malformed YAML"),
+    # doctor
+    c("doctor-no-warehouse", "doctor", *OUT, expect="no warehouse"),
+    c("doctor-empty-warehouse", "doctor", "--warehouse", "duckdb://{empty}", "--as-of", AS_OF,
+      *OUT, code=2, report=True, expect="nba_raw.nbac_schedule: table not found"),
+    c("doctor-missing-column", "doctor", "--warehouse", "duckdb://{nocol}", "--as-of", AS_OF,
+      *OUT, code=2, report=True,
+      expect="nba_analytics.player_game_summary.game_id: column not found"),
+    c("doctor-profile-wrong-type", "doctor", "--warehouse", "duckdb://{wh}", "--profile",
+      "profiles/wrong_type.yaml", *OUT, expect="Input should be a valid number"),
+    # handoff
+    c("handoff-notes-directory", "handoff", *WH, "--notes", "notes/dir.md", *OUT,
+      expect="--notes notes/dir.md is a directory"),
+    c("handoff-notes-missing", "handoff", *WH, "--notes", "notes/none.md", *OUT,
+      expect="--notes notes/none.md: file not found"),
+    c("handoff-notes-not-utf8", "handoff", *WH, "--notes", "notes/latin1.md", *OUT,
+      expect="--notes notes/latin1.md: not UTF-8 text"),
+    c("handoff-notes-unreadable", "handoff", *WH, "--notes", "notes/loop.md", *OUT,
+      expect="--notes notes/loop.md: cannot read"),
+    c("handoff-never-overwrites", "handoff", *WH, "--output", "{tmp}/handoff.md",
+      expect="handoff.md exists already; pass --force"),
+    c("handoff-impossible-date", "handoff", *WH, "--date", "2026-04-31", *OUT,
+      expect="--date '2026-04-31' is not a date"),
+    c("handoff-since-outside-git", "handoff", *WH, "--since", "HEAD~3", *OUT,
+      expect="--since 'HEAD~3' needs a git repository"),
+    # skills install
+    c("skills-target-is-file", "skills", "install", "--target", "afile",
+      expect="--target afile is not a directory"),
+    c("skills-target-missing", "skills", "install", "--target", "nowhere",
+      expect="--target nowhere is not a directory"),
+    # sample
+    c("sample-path-is-file", "sample", "--path", "afile",
+      expect="afile exists and is not a directory", console=True),
+    c("sample-path-under-a-file", "sample", "--path", "afile/sub",
+      expect="--path afile/sub: cannot create the directory"),
+    # demo: refused before the sample is built into the cache
+    c("demo-impossible-date", "demo", "--date", "2026-02-30", *OUT, expect="is not a date"),
+    c("demo-date-after-as-of", "demo", "--date", "2026-03-01", *OUT,
+      expect="--date 2026-03-01 is after the as-of date 2026-01-27"),
+    c("demo-bad-as-of", "demo", "--as-of", "noon", *OUT, expect="--as-of 'noon' is not an ISO"),
+    c("demo-malformed-profile", "demo", "--profile", "profiles/missing_key.yaml", *OUT,
+      expect="schedule: required key is missing"),
+]
+
+
+def test_the_catalogue_covers_every_command_with_at_least_40_cases() -> None:
+    assert len(CASES) >= 40
+    assert len({case.id for case in CASES}) == len(CASES)
+    commands = {case.args[0] for case in CASES}
+    assert commands == {
+        "daily", "historical", "quota", "schema", "lint", "doctor", "handoff", "skills",
+        "sample", "demo",
+    }
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    scratch(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PIPEVAL_CACHE_DIR", str(tmp_path / "cache"))
+    for name in ("PIPEVAL_WAREHOUSE", "PIPEVAL_STATE", "PIPEVAL_PROFILE", "PIPEVAL_CREDENTIALS"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def _args(case: Case, tmp: Path, shared: dict[str, Path]) -> list[str]:
+    return [arg.format(tmp=tmp, **shared) for arg in case.args]
+
+
+def _assert_contract(
+    case: Case, tmp: Path, code: int, out: str, err: str, before: dict[str, str]
+) -> None:
+    expected = (case.expect,) if isinstance(case.expect, str) else case.expect
+    expect = [text.format(tmp=tmp) for text in expected]
+    assert "Traceback" not in out + err
+    assert code == case.code, err or out[:400]
+    after = snapshot(tmp)
+    if not case.report:
+        assert err.startswith("pipeval: error: ") and err.count("\n") == 1, err
+        assert all(text in err for text in expect), err
+        assert out == ""
+        assert after == before  # nothing written, not even a temp file
+        return
+    assert err == ""
+    written = {key for key in after if key not in before}
+    assert written == {"out/report.md"}  # the documented report, nothing else
+    assert {key: after[key] for key in before} == before
+    report = (tmp / "out" / "report.md").read_text("utf-8")
+    assert [text for text in expect if text not in report] == []
+
+
+def _shared_state(shared: dict[str, Path]) -> dict[str, dict[str, str]]:
+    return {
+        name: snapshot(path) if path.is_dir() else {"": snapshot_file(path)}
+        for name, path in shared.items()
+    }
+
+
+def snapshot_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_bad_input(case: Case, workdir: Path, shared: dict[str, Path], run_cli) -> None:
+    untouched = _shared_state(shared)
+    before = snapshot(workdir)
+    code, out, err = run_cli(*_args(case, workdir, shared))
+    _assert_contract(case, workdir, code, out, err, before)
+    assert _shared_state(shared) == untouched  # warehouses and state byte-for-byte the same
+
+
+CONSOLE_CASES = [case for case in CASES if case.console]
+
+
+@pytest.mark.parametrize("case", CONSOLE_CASES, ids=lambda case: case.id)
+def test_bad_input_through_the_console_script(
+    case: Case, workdir: Path, shared: dict[str, Path]
+) -> None:
+    untouched = _shared_state(shared)
+    before = snapshot(workdir)
+    done = subprocess.run(
+        [str(SCRIPT), *_args(case, workdir, shared)],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env={**os.environ, "PIPEVAL_CACHE_DIR": str(workdir / "cache")},
+        check=False,
+    )
+    _assert_contract(case, workdir, done.returncode, done.stdout, done.stderr, before)
+    assert _shared_state(shared) == untouched
+
+
+def test_a_json_report_of_a_documented_status_is_complete(
+    workdir: Path, shared: dict[str, Path], run_cli
+) -> None:
+    """Zero rows for the date is a finding (FAIL, exit 2), not a failure to run."""
+    code, out, err = run_cli(
+        "daily", "--warehouse", f"duckdb://{shared['zero']}", "--as-of", AS_OF,
+        "--checks", "completeness", "--format", "json",
+    )
+    assert (code, err) == (2, "")
+    checks = {check["id"]: check for check in json.loads(out)["checks"]}
+    assert checks["completeness.phase3"]["status"] == "FAIL"
+    assert checks["completeness.phase2"]["status"] == "OK"

@@ -1,0 +1,72 @@
+"""Guards for the benchmark-driven optimisations: rows decode only where a type needs it, and a
+historical run sends the same statements whatever the range holds."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipeval.adapters.dir_store import DirStore
+from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
+from pipeval.checks.base import Context
+from pipeval.suites.historical import run_historical
+
+
+def _warehouse(path: Path) -> DuckDBWarehouse:
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA d")
+    con.execute(
+        "CREATE TABLE d.t AS SELECT 'x' AS s, 7::BIGINT AS n, DATE '2026-01-26' AS day, "
+        "TIMESTAMP '2026-01-26 15:00:00' AS at, 1.25::DECIMAL(5, 2) AS price, "
+        "[TIMESTAMP '2026-01-26 01:00:00'] AS stamps, {'reason': 'quotaExceeded', "
+        "'n': 2.50::DECIMAL(4, 2)} AS error, true AS flag, 0.5::DOUBLE AS share"
+    )
+    con.close()
+    return DuckDBWarehouse(path)
+
+
+def test_rows_decode_only_the_types_that_need_it(tmp_path: Path) -> None:
+    warehouse = _warehouse(tmp_path / "w.duckdb")
+    (row,) = warehouse.query("SELECT * FROM d.t").rows
+    warehouse.close()
+    assert row == {
+        "s": "x",
+        "n": 7,
+        "day": date(2026, 1, 26),
+        "at": datetime(2026, 1, 26, 15, tzinfo=UTC),
+        "price": 1.25,
+        "stamps": [datetime(2026, 1, 26, 1, tzinfo=UTC)],
+        "error": {"reason": "quotaExceeded", "n": 2.5},
+        "flag": True,
+        "share": 0.5,
+    }
+    assert type(row["price"]) is float and type(row["day"]) is date
+    assert row["at"].tzinfo is UTC and row["stamps"][0].tzinfo is UTC
+
+
+def _statements(sample_dir: Path, profile, start: date, end: date) -> list[str]:
+    warehouse = DuckDBWarehouse(sample_dir / "warehouse.duckdb")
+    ctx = Context(
+        profile=profile,
+        as_of=datetime(2026, 2, 1, 15, tzinfo=UTC),
+        start=start,
+        end=end,
+        warehouse=warehouse,
+        state=DirStore(sample_dir / "state"),
+    )
+    result = run_historical(ctx, start, end)
+    warehouse.close()
+    assert result.stats["queries"] == len(warehouse.stats.sent)
+    return sorted(warehouse.stats.sent)
+
+
+def test_a_clean_week_and_a_range_with_gaps_send_the_same_statements(
+    sample_dir: Path, profile
+) -> None:
+    # 2026-01-01..07 has no gap (no plan, no quota estimate); the whole sample has 01-25/26.
+    clean = _statements(sample_dir, profile, date(2026, 1, 1), date(2026, 1, 7))
+    gaps = _statements(sample_dir, profile, date(2025, 12, 1), date(2026, 1, 31))
+    assert clean == gaps
+    assert any("JOBS_BY_PROJECT" in sql for sql in clean)
