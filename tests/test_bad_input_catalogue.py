@@ -80,9 +80,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "wh": build_warehouse(root / "clean.duckdb", season_rows([DAY])),
         "empty": empty,
-        "zero": build_warehouse(
-            root / "zero.duckdb", season_rows([DAY], drop={(SUMMARY, DAY): 2})
-        ),
+        "zero": build_warehouse(root / "zero.duckdb", season_rows([DAY], drop={(SUMMARY, DAY): 2})),
         "nocol": build_warehouse(
             root / "nocol.duckdb",
             _without_game_id(season_rows([DAY])),
@@ -118,7 +116,8 @@ PROFILES = {
     "missing_key.yaml": "name: mine\nphases: []\n",
     "injection.yaml": "extends: nba-props\nschedule:\n  table: 'nba_raw.x; DROP TABLE y'\n"
     "  game_key: game_id\n",
-    "backticks.yaml": "extends: nba-props\nschedule:\n  table: 'nba_raw.`x`'\n  game_key: game_id\n",
+    "backticks.yaml": "extends: nba-props\nschedule:\n  table: 'nba_raw.`x`'\n"
+    "  game_key: game_id\n",
     "space.yaml": "extends: nba-props\nschedule:\n  table: nba_raw.nbac_schedule\n"
     "  date_column: game date\n  game_key: game_id\n",
     # Cyrillic "а" (U+0430) in the dataset name: looks like nba_raw, is not.
@@ -132,6 +131,8 @@ PROFILES = {
     "    collection: phase9_completion\n    modes: {default: {expected: [a]}}\n",
     "timezone.yaml": "extends: nba-props\ntimezone: Mars/Olympus\n",
     "short_range.yaml": "extends: nba-props\nhistorical: {max_range_days: 5}\n",
+    "fast.yaml": "extends: nba-props\n"
+    "warehouse: {region: us-west2, maximum_bytes_billed: 10000000000, query_timeout_s: 1}\n",
 }
 
 
@@ -189,6 +190,7 @@ class Case:
     code: int = 3
     report: bool = False  # a documented report instead of a one-line error
     console: bool = False  # also run through the `pipeval` console script
+    env: tuple[tuple[str, str], ...] = ()  # extra environment, e.g. an unreachable endpoint
 
 
 WH = ("--warehouse", "duckdb://{wh}", "--state", "dir://{state}", "--as-of", AS_OF)
@@ -199,6 +201,7 @@ def c(case_id: str, *args: str, expect: str | tuple[str, ...], **kw) -> Case:
     return Case(case_id, args, expect, **kw)
 
 
+# fmt: off
 CASES = [
     # daily: option values
     c("daily-impossible-date", "daily", *WH, "--date", "2026-02-30", *OUT, expect="is not a date"),
@@ -264,6 +267,12 @@ CASES = [
       expect="names no project"),
     c("daily-warehouse-malformed", "daily", "--warehouse", "bigquery://[::1", *OUT,
       expect="is malformed"),
+    # Nothing listens on port 9 (discard): the BigQuery client cannot connect.
+    c("daily-warehouse-unreachable", "daily", "--warehouse", "bigquery://nba-props-platform",
+      "--profile", "profiles/fast.yaml", "--as-of", AS_OF, "--checks", "completeness", *OUT,
+      report=True, env=(("BIGQUERY_EMULATOR_HOST", "127.0.0.1:9"),), console=True,
+      expect=("**Could not run:** completeness.phase2, completeness.phase3, completeness.phase4,",
+              "BigQuery kept failing (schedule) after retries", "Connection refused")),
     c("daily-state-missing", "daily", "--warehouse", "duckdb://{wh}", "--state",
       "dir://{tmp}/nostate", *OUT, expect="state directory not found"),
     c("daily-state-is-file", "daily", "--warehouse", "duckdb://{wh}", "--state",
@@ -301,6 +310,9 @@ CASES = [
       expect="is 20 days, over the profile's limit of 5"),
     c("historical-impossible-start", "historical", *WH, "--start", "2026-13-01", *OUT,
       expect="--start '2026-13-01' is not a date"),
+    # An unset shell variable (`--start "$FROM"`) is bad input, not "the default range".
+    c("historical-empty-start", "historical", *WH, "--start", "", *OUT,
+      expect="--start '' is not a date"),
     c("historical-default-start-out-of-range", "historical", *WH, "--end", "2000-01-03", *OUT,
       expect="starts before 2000-01-01"),
     c("historical-verify-after-as-of", "historical", *WH, "--verify-backfill", "2026-02-01",
@@ -343,7 +355,7 @@ CASES = [
       expect=(
           "`lintsrc/latin1.py:1` not UTF-8 (byte 0xff on line 1); file not scanned",
           "`lintsrc/broken.py:1` syntax error on line 1: invalid syntax; file not scanned",
-          "`lintsrc/good.py:2` one-row client.insert\\_rows\\_json",  # the others: scanned
+          "`lintsrc/good.py:2` one-row client.insert_rows_json",  # the others: scanned
           "| lint.single-row-write | ⚠️ WARN | 1 finding in 1 file |",
       )),
     c("lint-profile-malformed", "lint", "lintsrc", "--profile", "profiles/syntax.yaml", *OUT,
@@ -370,6 +382,8 @@ CASES = [
       expect="handoff.md exists already; pass --force"),
     c("handoff-impossible-date", "handoff", *WH, "--date", "2026-04-31", *OUT,
       expect="--date '2026-04-31' is not a date"),
+    c("handoff-empty-date", "handoff", *WH, "--date", "", *OUT,
+      expect="--date '' is not a date"),
     c("handoff-since-outside-git", "handoff", *WH, "--since", "HEAD~3", *OUT,
       expect="--since 'HEAD~3' needs a git repository"),
     # skills install
@@ -390,6 +404,7 @@ CASES = [
     c("demo-malformed-profile", "demo", "--profile", "profiles/missing_key.yaml", *OUT,
       expect="schedule: required key is missing"),
 ]
+# fmt: on
 
 
 def test_the_catalogue_covers_every_command_with_at_least_40_cases() -> None:
@@ -397,8 +412,16 @@ def test_the_catalogue_covers_every_command_with_at_least_40_cases() -> None:
     assert len({case.id for case in CASES}) == len(CASES)
     commands = {case.args[0] for case in CASES}
     assert commands == {
-        "daily", "historical", "quota", "schema", "lint", "doctor", "handoff", "skills",
-        "sample", "demo",
+        "daily",
+        "historical",
+        "quota",
+        "schema",
+        "lint",
+        "doctor",
+        "handoff",
+        "skills",
+        "sample",
+        "demo",
     }
 
 
@@ -450,7 +473,11 @@ def snapshot_file(path: Path) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-def test_bad_input(case: Case, workdir: Path, shared: dict[str, Path], run_cli) -> None:
+def test_bad_input(
+    case: Case, workdir: Path, shared: dict[str, Path], run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in case.env:
+        monkeypatch.setenv(name, value)
     untouched = _shared_state(shared)
     before = snapshot(workdir)
     code, out, err = run_cli(*_args(case, workdir, shared))
@@ -472,7 +499,7 @@ def test_bad_input_through_the_console_script(
         capture_output=True,
         text=True,
         cwd=workdir,
-        env={**os.environ, "PIPEVAL_CACHE_DIR": str(workdir / "cache")},
+        env={**os.environ, **dict(case.env), "PIPEVAL_CACHE_DIR": str(workdir / "cache")},
         check=False,
     )
     _assert_contract(case, workdir, done.returncode, done.stdout, done.stderr, before)
@@ -484,8 +511,15 @@ def test_a_json_report_of_a_documented_status_is_complete(
 ) -> None:
     """Zero rows for the date is a finding (FAIL, exit 2), not a failure to run."""
     code, out, err = run_cli(
-        "daily", "--warehouse", f"duckdb://{shared['zero']}", "--as-of", AS_OF,
-        "--checks", "completeness", "--format", "json",
+        "daily",
+        "--warehouse",
+        f"duckdb://{shared['zero']}",
+        "--as-of",
+        AS_OF,
+        "--checks",
+        "completeness",
+        "--format",
+        "json",
     )
     assert (code, err) == (2, "")
     checks = {check["id"]: check for check in json.loads(out)["checks"]}

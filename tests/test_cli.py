@@ -95,6 +95,7 @@ def _bad_profile(tmp_path: Path) -> str:
 BAD_INPUTS = [
     (["--date", "2026-02-30"], "is not a date"),
     (["--date", "yesterday"], "is not a date"),
+    (["--date", ""], "--date '' is not a date"),
     (["--date", "2027-06-01"], "after the as-of date"),
     (["--checks", "completeness,nope"], "unknown check 'nope'"),
     (["--format", "xml"], "'xml' is not one of"),

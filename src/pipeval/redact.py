@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-MASK = "***"
+# Plain letters: a mask must not turn into Markdown emphasis when a report shows it.
+MASK = "REDACTED"
 PIPEVAL_SCHEMES = frozenset({"duckdb", "dir", "bigquery", "firestore"})
 # Query parameters pipeval URLs use; any other parameter's value is masked.
 SAFE_PARAMS = frozenset({"location"})
@@ -21,11 +22,15 @@ _URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`()\[\]{}|,]+")
 # A path segment that looks generated rather than named: long, with letters and digits.
 _TOKEN_SEGMENT = re.compile(r"(?=[^/]*[A-Za-z])(?=[^/]*\d)[A-Za-z0-9_.~+=-]{16,}")
 _SECRETS = (
-    # A PEM private key (service-account JSON holds one), whole or cut off.
+    # A PEM private key (service-account JSON holds one), whole or cut off; its body is base64
+    # with real or JSON-escaped line breaks, so a match never runs past the key.
     re.compile(
-        r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S
+        r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:[A-Za-z0-9+/=\s]|\\n)*"
+        r"(?:-----END [A-Z ]*PRIVATE KEY-----)?"
     ),
     re.compile(r"\bya29\.[A-Za-z0-9._-]+"),  # Google OAuth access token
+    # A signed JWT (e.g. the assertion exchanged for a token, echoed in an auth error).
+    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"),
     re.compile(r"\bAIza[0-9A-Za-z_-]{35}"),  # Google API key
     re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),  # GitHub token
     re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime, timedelta
 
 from pipeval.checks.base import Check, Context, Query
@@ -119,7 +120,10 @@ class StagingTables(Check):
             project = f"{ctx.profile.project}:" if ctx.profile.project else ""
             remediation.append(
                 "Make sure no consolidation is running, then drop them: "
-                + "; ".join(f"bq rm -f -t {project}{_table(row)}" for row in old[:MAX_LISTED])
+                # Names come from metadata: quoted, so that a pasted command runs only `bq rm`.
+                + "; ".join(
+                    f"bq rm -f -t {shlex.quote(project + _table(row))}" for row in old[:MAX_LISTED]
+                )
             )
         return CheckResult.from_findings(self.id, summary, findings, metrics, remediation)
 

@@ -24,7 +24,7 @@ from pipeval.suites.daily import plan_daily, run_daily
 def daily(opts: Options, day: str | None, checks: str | None, dry_run: bool) -> int:
     """Validate one game date: quota, completeness, orchestration, coverage, schema, hygiene."""
     profile, as_of = profile_and_time(opts)
-    target = parse_date(day) if day else default_date(as_of, profile.timezone)
+    target = parse_date(day) if day is not None else default_date(as_of, profile.timezone)
     check_not_future(target, as_of, profile.timezone)
     ctx = open_context(opts, profile, as_of, target, target)
     if dry_run:

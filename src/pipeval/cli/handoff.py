@@ -113,7 +113,7 @@ def handoff(
 ) -> int:
     """Write the session handoff to docs/handoffs/YYYY-MM-DD-<slug>.md (never overwrites)."""
     profile, as_of = profile_and_time(opts)
-    chosen = check_not_future(parse_date(day), as_of, profile.timezone) if day else None
+    chosen = check_not_future(parse_date(day), as_of, profile.timezone) if day is not None else None
     handoff_day = chosen or local_date(as_of, profile.timezone)
     validation_day = chosen or default_date(as_of, profile.timezone)
     extension = "json" if opts.format == "json" else "md"

@@ -27,10 +27,11 @@ LONG_RANGE_DAYS = 31
 def resolve_range(
     profile: Profile, start: str | None, end: str | None, yesterday: date
 ) -> tuple[date, date]:
-    last = parse_date(end, "--end") if end else yesterday
+    # `is not None`: an empty value (an unset shell variable) is bad input, not "the default".
+    last = parse_date(end, "--end") if end is not None else yesterday
     first = (
         parse_date(start, "--start")
-        if start
+        if start is not None
         else last - timedelta(days=profile.historical.default_days - 1)
     )
     if last < first:
@@ -98,8 +99,9 @@ def historical(opts: Options, start: str | None, end: str | None, verify: str | 
 
     profile, as_of = profile_and_time(opts)
     yesterday = default_date(as_of, profile.timezone)
-    if verify:
-        day = check_not_future(parse_date(verify, "--verify-backfill"), as_of, profile.timezone)
+    if verify is not None:
+        day = parse_date(verify, "--verify-backfill")
+        check_not_future(day, as_of, profile.timezone, "--verify-backfill")
         ctx = open_context(opts, profile, as_of, day, day)
         result = run_verify_backfill(ctx, day)
     else:

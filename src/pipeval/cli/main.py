@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+import threading
 from typing import Any
 
 import click
@@ -73,7 +75,38 @@ def _fail(message: str, code: int = EXIT_COULD_NOT_RUN) -> None:
     sys.exit(code)
 
 
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM. Not a KeyboardInterrupt, which click would turn into a blank line
+    and "Aborted!"; a BaseException, so that a report being written loses its temp file."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+STOP_SIGNALS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+
+
 def main(argv: list[str] | None = None) -> None:
+    # cron, CI and `timeout` stop jobs with SIGTERM, people with Ctrl-C: both unwind cleanly.
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {signum: signal.signal(signum, _interrupted) for signum in STOP_SIGNALS}
+    try:
+        _run(argv)
+    except Interrupted as stop:
+        _fail(STOP_SIGNALS[signal.Signals(stop.signum)], 128 + stop.signum)
+    finally:
+        for signum, handler in previous.items():
+            if handler is not None:  # None: installed outside Python, not ours to restore
+                signal.signal(signum, handler)
+
+
+def _run(argv: list[str] | None) -> None:
     try:
         result: Any = cli.main(args=argv, prog_name="pipeval", standalone_mode=False)
     except click.exceptions.Exit as done:

@@ -108,7 +108,15 @@ def open_context(
         )
     options = warehouse_options(opts, profile)
     warehouse = open_warehouse(opts.warehouse, **options) if opts.warehouse else None
-    state = open_state(opts.state, credentials_file=opts.credentials) if opts.state else None
+    state = (
+        open_state(
+            opts.state,
+            credentials_file=opts.credentials,
+            timeout_s=profile.warehouse.query_timeout_s,
+        )
+        if opts.state
+        else None
+    )
     return Context(
         profile=profile, as_of=as_of, start=start, end=end, warehouse=warehouse, state=state
     )

@@ -10,6 +10,7 @@ from datetime import date
 
 from pipeval.checks.base import Check, Context
 from pipeval.checks.completeness import Completeness
+from pipeval.errors import PipevalError
 from pipeval.history.cascade import window_days
 from pipeval.metrics.games import TableDay
 from pipeval.results import CheckResult, Finding, Severity, Status
@@ -28,12 +29,19 @@ def _item(check_id: str, passed: bool, summary: str, findings: list[Finding]) ->
     return CheckResult(check_id, "backfill", status, f"{label}: {summary}", findings=findings)
 
 
+def _could_not_run(check_id: str, err: PipevalError) -> CheckResult:
+    return CheckResult.error(check_id, " ".join(str(err).split()))
+
+
 def verify_day(ctx: Context, day: date, completeness: list[Completeness]) -> CheckResult:
-    findings = [
-        Finding(Severity.FAIL, problem, check.phase.name, {"date": day})
-        for check in completeness
-        for problem in _incomplete(check.assess_range(ctx)[day])
-    ]
+    try:
+        findings = [
+            Finding(Severity.FAIL, problem, check.phase.name, {"date": day})
+            for check in completeness
+            for problem in _incomplete(check.assess_range(ctx)[day])
+        ]
+    except PipevalError as err:  # a phase table that cannot be read: this item cannot say
+        return _could_not_run("backfill.day", err)
     phases = ", ".join(check.phase.name for check in completeness)
     summary = f"{day} complete in {phases}" if not findings else f"{day} incomplete"
     return _item("backfill.day", not findings, summary, findings)
@@ -44,12 +52,15 @@ def verify_cascade(
 ) -> CheckResult:
     longest = max(ctx.profile.historical.cascade_windows.values(), default=0)
     window = [d for d in window_days(day, longest, game_days) if d <= ctx.end]
-    findings = [
-        Finding(Severity.FAIL, f"{d}: {problem}", check.phase.name, {"date": d})
-        for d in window
-        for check in completeness
-        for problem in _incomplete(check.assess_range(ctx)[d])
-    ]
+    try:
+        findings = [
+            Finding(Severity.FAIL, f"{d}: {problem}", check.phase.name, {"date": d})
+            for d in window
+            for check in completeness
+            for problem in _incomplete(check.assess_range(ctx)[d])
+        ]
+    except PipevalError as err:
+        return _could_not_run("backfill.cascade", err)
     span = f"{window[0]}..{window[-1]}" if window else "no later game days yet"
     broken = sorted({f.data["date"] for f in findings})
     summary = (

@@ -14,6 +14,9 @@ _LEADING = re.compile(r"^(?:([#+=-])|(\d+)([.)]))(?=\s|$)")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 # Table cells and paragraphs drop whitespace at their edges: keep it as character references.
 _EDGE_SPACE = re.compile(r"^\s+|\s+$")
+# Control characters (NUL, ESC, DEL, C1, ...) have no reliable rendering: CommonMark turns NUL
+# and their character references into U+FFFD, and a table trims them at a cell's edges.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _escape_inline(match: re.Match[str]) -> str:
@@ -33,9 +36,9 @@ def _references(match: re.Match[str]) -> str:
 def escape(value: object) -> str:
     """Inline text that renders literally, on one line, inside a paragraph or table cell.
 
-    Newlines become `<br>`; NUL, which CommonMark never renders, becomes U+FFFD as it would.
+    Newlines become `<br>`; control characters become U+FFFD, as CommonMark renders NUL.
     """
-    text = "" if value is None else str(value).replace("\0", "\ufffd")
+    text = _CONTROL.sub("\ufffd", "" if value is None else str(value))
     text = _INLINE.sub(_escape_inline, text)
     text = _LEADING.sub(_escape_leading, text)
     text = _NEWLINES.sub("<br>", text)
@@ -45,7 +48,12 @@ def escape(value: object) -> str:
 def code(value: object) -> str:
     """An inline code span whose fence is longer than any backtick run in the value."""
     text = _NEWLINES.sub(" ", "" if value is None else str(value))
+    if not text:
+        return "` `"  # CommonMark has no empty code span
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    # CommonMark strips one space from each end when both ends have one (unless the span is
+    # only spaces): pad so that the reader sees exactly `text`.
+    edges = text[:1] + text[-1:]
+    pad = " " if "`" in edges or (edges == "  " and text.strip(" ")) else ""
     return f"{fence}{pad}{text}{pad}{fence}"

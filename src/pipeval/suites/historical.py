@@ -45,10 +45,21 @@ def _completeness(checks: list[Check]) -> list[Completeness]:
     return [check for check in checks if isinstance(check, Completeness)]
 
 
+def _assessed(ctx: Context, checks: list[Check]) -> list[tuple[Completeness, dict]]:
+    """Each phase's per-date tables; a phase whose tables cannot be read is left out here (its
+    check reports the reason as ERROR) so that the other phases are still judged."""
+    assessed = []
+    for check in _completeness(checks):
+        try:
+            assessed.append((check, check.assess_range(ctx)))
+        except PipevalError:
+            continue
+    return assessed
+
+
 def _matrix(ctx: Context, checks: list[Check], days: list[date]) -> list[PhaseDay]:
     cells = []
-    for check in _completeness(checks):
-        by_day = check.assess_range(ctx)
+    for check, by_day in _assessed(ctx, checks):
         cells.extend(classify(check.phase.name, day, by_day[day]) for day in days)
     return cells
 
@@ -57,8 +68,8 @@ def _game_days_and_predictions(ctx: Context, checks: list[Check]) -> tuple[set[d
     game_days: set[date] = set()
     predictions: dict[date, int] = {}
     target = ctx.profile.coverage[0].target.table if ctx.profile.coverage else None
-    for check in _completeness(checks):
-        for day, tables in check.assess_range(ctx).items():
+    for _check, by_day in _assessed(ctx, checks):
+        for day, tables in by_day.items():
             if any(t.expected or t.pending for t in tables):
                 game_days.add(day)
             for table in tables:
