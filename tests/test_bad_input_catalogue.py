@@ -371,7 +371,7 @@ CASES = [
       "profiles/wrong_type.yaml", *OUT, expect="Input should be a valid number"),
     # handoff
     c("handoff-notes-directory", "handoff", *WH, "--notes", "notes/dir.md", *OUT,
-      expect="--notes notes/dir.md is a directory"),
+      expect="--notes notes/dir.md: is a directory, expected a Markdown file"),
     c("handoff-notes-missing", "handoff", *WH, "--notes", "notes/none.md", *OUT,
       expect="--notes notes/none.md: file not found"),
     c("handoff-notes-not-utf8", "handoff", *WH, "--notes", "notes/latin1.md", *OUT,

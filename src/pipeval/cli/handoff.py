@@ -18,6 +18,7 @@ import click
 from pipeval.cli.options import Options, common_options, open_context, profile_and_time
 from pipeval.clock import check_not_future, default_date, local_date, parse_date
 from pipeval.errors import InputError
+from pipeval.files import read_text
 from pipeval.handoff.document import build, default_output
 from pipeval.handoff.git import GitFacts, GitUnavailable, collect, repository
 from pipeval.profile import Profile
@@ -33,16 +34,7 @@ NO_WAREHOUSE = "no warehouse configured (pass --warehouse URL or set PIPEVAL_WAR
 def read_notes(path: Path | None) -> str | None:
     if path is None:
         return None
-    if path.is_dir():
-        raise InputError(f"--notes {path} is a directory, expected a Markdown file")
-    try:
-        return path.read_text("utf-8").strip() or None
-    except FileNotFoundError:
-        raise InputError(f"--notes {path}: file not found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"--notes {path}: not UTF-8 text") from None
-    except OSError as err:
-        raise InputError(f"--notes {path}: cannot read ({err.strerror})") from None
+    return read_text(path, "--notes", InputError, kind="Markdown file").strip() or None
 
 
 def _git_facts(since: str | None, as_of: datetime) -> tuple[GitFacts | None, str | None]:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from pipeval.clock import zone
 from pipeval.errors import ConfigError, PipevalError
+from pipeval.files import read_text
 from pipeval.profile.model import Profile
 
 SHIPPED = ("nba-props",)
@@ -34,16 +35,7 @@ def _read_yaml(text: str, source: str) -> dict[str, Any]:
 
 
 def _read_file(path: Path) -> str:
-    if path.is_dir():
-        raise ConfigError(f"profile {path}: is a directory, expected a YAML file")
-    try:
-        return path.read_text("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"profile {path}: file not found") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"profile {path}: not UTF-8 text") from None
-    except OSError as err:
-        raise ConfigError(f"profile {path}: cannot read ({err.strerror})") from None
+    return read_text(path, "profile", kind="YAML file")
 
 
 def _describe(err: ValidationError, source: str) -> str:

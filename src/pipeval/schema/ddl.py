@@ -21,7 +21,8 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
-from pipeval.errors import ConfigError, InputError
+from pipeval import files
+from pipeval.errors import InputError
 from pipeval.ports import Column
 from pipeval.types import column_from_def
 
@@ -67,16 +68,7 @@ def _quiet_sqlglot() -> Iterator[None]:
 
 
 def read_text(path: Path, what: str = "DDL file") -> str:
-    if path.is_dir():
-        raise ConfigError(f"{what} {path}: is a directory, expected a file")
-    try:
-        return path.read_text("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{what} {path}: file not found") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{what} {path}: not UTF-8 text") from None
-    except OSError as err:
-        raise ConfigError(f"{what} {path}: cannot read ({err.strerror})") from None
+    return files.read_text(path, what)
 
 
 def _chunks(tokens: list[Token]) -> Iterator[list[Token]]:
