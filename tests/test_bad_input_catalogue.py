@@ -319,9 +319,9 @@ CASES = [
       *OUT, expect="is after the as-of date", console=True),
     # quota
     c("quota-backfill-reversed", "quota", *WH, "--backfill", "2026-01-20", "2026-01-10", *OUT,
-      expect="--backfill: END 2026-01-10 is before START 2026-01-20"),
+      expect="--backfill END 2026-01-10 is before --backfill START 2026-01-20"),
     c("quota-backfill-too-long", "quota", *WH, "--backfill", "2024-01-01", "2026-01-20", *OUT,
-      expect="exceed the profile's max_range_days 400"),
+      expect="over the profile's limit of 400"),
     c("quota-backfill-future", "quota", *WH, "--backfill", "2026-03-01", "2026-03-02", *OUT,
       expect="--backfill END 2026-03-02 is after the as-of date"),
     c("quota-backfill-not-a-date", "quota", *WH, "--backfill", "yesterday", "today", *OUT,

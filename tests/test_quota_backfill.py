@@ -200,9 +200,12 @@ def test_quota_command_markdown_to_a_file(run_cli, warehouse_url: str, tmp_path:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--backfill", "2026-01-26", "2026-01-25"], "END 2026-01-25 is before START 2026-01-26"),
+        (
+            ["--backfill", "2026-01-26", "2026-01-25"],
+            "--backfill END 2026-01-25 is before --backfill START 2026-01-26",
+        ),
         (["--backfill", "2026-13-01", "2026-01-25"], "is not a date"),
-        (["--backfill", "2024-01-01", "2026-01-25"], "exceed the profile's max_range_days"),
+        (["--backfill", "2024-01-01", "2026-01-25"], "over the profile's limit"),
         (["--as-of", "yesterday"], "--as-of 'yesterday' is not an ISO-8601 timestamp"),
     ],
 )

@@ -70,5 +70,18 @@ def local_time(day: date, hhmm: str, tz: str) -> datetime:
     return local.astimezone(UTC)
 
 
+def check_range(first: date, last: date, max_days: int, start_option: str, end_option: str) -> int:
+    """Bad input unless first <= last and the range fits the profile's limit; its length."""
+    if last < first:
+        raise InputError(f"{end_option} {last} is before {start_option} {first}")
+    days = (last - first).days + 1
+    if days > max_days:
+        raise InputError(
+            f"range {first}..{last} is {days} days, over the profile's limit of "
+            f"{max_days} (historical.max_range_days)"
+        )
+    return days
+
+
 def date_range(start: date, end: date) -> list[date]:
     return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import track
 
 from pipeval.cli.options import Options, common_options, open_context, profile_and_time
-from pipeval.clock import EARLIEST_DATE, check_not_future, default_date, parse_date
+from pipeval.clock import EARLIEST_DATE, check_not_future, check_range, default_date, parse_date
 from pipeval.errors import InputError
 from pipeval.profile import Profile
 from pipeval.report.heatmap import LEGEND, heat_strip, heatmap_svg
@@ -34,17 +34,10 @@ def resolve_range(
         if start is not None
         else last - timedelta(days=profile.historical.default_days - 1)
     )
-    if last < first:
-        raise InputError(f"--end {last} is before --start {first}")
+    check_range(first, last, profile.historical.max_range_days, "--start", "--end")
     if first < EARLIEST_DATE:
         raise InputError(
             f"range {first}..{last} starts before {EARLIEST_DATE}: pass a later --end or --start"
-        )
-    days = (last - first).days + 1
-    if days > profile.historical.max_range_days:
-        raise InputError(
-            f"range {first}..{last} is {days} days, over the profile's limit of "
-            f"{profile.historical.max_range_days} (historical.max_range_days)"
         )
     return first, last
 

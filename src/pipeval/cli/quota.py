@@ -6,8 +6,7 @@ import click
 
 from pipeval.cli.dry_run import finish_dry_run
 from pipeval.cli.options import Options, common_options, finish, open_context, profile_and_time
-from pipeval.clock import check_not_future, local_date, parse_date
-from pipeval.errors import InputError
+from pipeval.clock import check_not_future, check_range, local_date, parse_date
 from pipeval.suites.quota import plan_quota, run_quota
 
 
@@ -32,16 +31,10 @@ def quota(opts: Options, backfill: tuple[str, str] | None, dry_run: bool) -> int
     span = None
     if backfill:
         start, end = (parse_date(value, "--backfill") for value in backfill)
-        if end < start:
-            raise InputError(f"--backfill: END {end} is before START {start}")
+        limit = profile.historical.max_range_days
+        check_range(start, end, limit, "--backfill START", "--backfill END")
         # A date that has not been played cannot be re-run.
         check_not_future(end, as_of, profile.timezone, "--backfill END")
-        days = (end - start).days + 1
-        if days > profile.historical.max_range_days:
-            raise InputError(
-                f"--backfill: {days} dates exceed the profile's "
-                f"max_range_days {profile.historical.max_range_days}"
-            )
         span = (start, end)
     first, last = span or (today, today)
     ctx = open_context(opts, profile, as_of, first, last)
