@@ -11,7 +11,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import duckdb
+import sqlglot
+from sqlglot import exp
 
+from pipeval.identifiers import TableName, check_identifier
 from pipeval.sample.tables import COLUMNS, split
 
 
@@ -26,21 +29,48 @@ def write_csv(path: Path, rows: Iterable[Sequence[object]]) -> int:
     return count
 
 
+# DDL and COPY cannot bind parameters: the statements are built as sqlglot trees from this
+# package's own table constants (validated as identifiers) and a literal node for the path.
+_COPY = (
+    "COPY _t_ FROM '_path_' (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', ESCAPE '\"', "
+    "NULLSTR '', AUTO_DETECT false)"
+)
+
+
+def _table(name: str) -> exp.Table:
+    parsed = TableName.parse(name)
+    return exp.table_(parsed.table, db=parsed.dataset)
+
+
 def create_tables(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
     names = list(names)
     for schema in sorted({split(name)[0] for name in names}):
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        identifier = exp.to_identifier(check_identifier(schema, "dataset"))
+        con.execute(
+            exp.Create(kind="SCHEMA", this=exp.Table(this=identifier), exists=True).sql("duckdb")
+        )
     for name in names:
-        columns = ", ".join(f"{column} {kind}" for column, kind in COLUMNS[name])
-        con.execute(f"CREATE TABLE {name} ({columns})")
+        columns = [
+            exp.ColumnDef(
+                this=exp.to_identifier(check_identifier(column, "column")),
+                kind=exp.DataType.build(kind, dialect="duckdb"),
+            )
+            for column, kind in COLUMNS[name]
+        ]
+        create = exp.Create(kind="TABLE", this=exp.Schema(this=_table(name), expressions=columns))
+        con.execute(create.sql("duckdb"))
 
 
 def copy_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
-    """COPY a CSV file into `table`; the names are this package's constants, never user input."""
+    """COPY a CSV file into `table`, one of this package's tables."""
     if table not in COLUMNS:
         raise KeyError(table)
-    literal = str(path).replace("'", "''")
-    con.execute(
-        f"COPY {table} FROM '{literal}' (FORMAT csv, HEADER false, DELIMITER ',', "
-        "QUOTE '\"', ESCAPE '\"', NULLSTR '', AUTO_DETECT false)"
-    )
+
+    def fill(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and node.name == "_t_":
+            return _table(table)
+        if isinstance(node, exp.Literal) and node.this == "_path_":
+            return exp.Literal.string(str(path))
+        return node
+
+    con.execute(sqlglot.parse_one(_COPY, read="duckdb").transform(fill).sql("duckdb"))
