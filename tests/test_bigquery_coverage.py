@@ -5,7 +5,6 @@ embedded mode."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,21 +15,17 @@ from pipeval.checks import select_checks
 from pipeval.checks.base import Context
 from pipeval.results import CheckResult
 from pipeval.suites.runner import run_check
-from tests.bq_emulator import SETUP, Emulator, create_tables, start_emulator, stop
+from tests.bq_emulator import Emulator, create_tables
 from tests.builders import build_warehouse
 from tests.test_coverage import AS_OF, DAY, names, world
 
 pytestmark = pytest.mark.emulator
 
 
-@pytest.fixture(scope="module")
-def bq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    try:
-        started = start_emulator(tmp_path_factory.mktemp("bqemulator-coverage"))
-    except RuntimeError as err:
-        pytest.fail(f"BigQuery emulator unavailable ({SETUP} installs it): {err}", pytrace=False)
-    yield started
-    stop(started.process)
+@pytest.fixture
+def bq(bigquery_emulator: Emulator) -> Emulator:
+    # The session's one emulator (tests/conftest.py); each test works in a project of its own.
+    return bigquery_emulator
 
 
 def results(warehouse, profile) -> list[CheckResult]:

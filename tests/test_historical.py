@@ -23,19 +23,18 @@ GAP = date(2026, 1, 12)
 AS_OF = datetime(2026, 2, 11, 15, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _empty_state(tmp_path, monkeypatch) -> None:
-    # Orchestration runs in historical too; an empty state dir makes its documents missing.
-    monkeypatch.setattr("tests.test_historical.STATE", DirStore(tmp_path))
+@pytest.fixture
+def ctx_for(profile, tmp_path):
+    """Contexts on a warehouse; orchestration runs in historical too, and an empty state
+    directory makes its completion documents missing."""
+    state = DirStore(tmp_path)
 
+    def make(warehouse, start: date, end: date) -> Context:
+        return Context(
+            profile=profile, as_of=AS_OF, start=start, end=end, warehouse=warehouse, state=state
+        )
 
-STATE: DirStore | None = None
-
-
-def ctx_for(profile, warehouse, start: date, end: date) -> Context:
-    return Context(
-        profile=profile, as_of=AS_OF, start=start, end=end, warehouse=warehouse, state=STATE
-    )
+    return make
 
 
 @pytest.fixture
@@ -51,9 +50,9 @@ def gap_warehouse(make_warehouse):
     )
 
 
-def test_matrix_statuses(profile, gap_warehouse) -> None:
+def test_matrix_statuses(profile, ctx_for, gap_warehouse) -> None:
     result = run_historical(
-        ctx_for(profile, gap_warehouse, date(2026, 1, 10), date(2026, 1, 13)),
+        ctx_for(gap_warehouse, date(2026, 1, 10), date(2026, 1, 13)),
         date(2026, 1, 10),
         date(2026, 1, 13),
     )
@@ -68,9 +67,9 @@ def test_matrix_statuses(profile, gap_warehouse) -> None:
     assert result.status is Status.FAIL
 
 
-def test_gap_cascade_and_plan(profile, gap_warehouse) -> None:
+def test_gap_cascade_and_plan(profile, ctx_for, gap_warehouse) -> None:
     result = run_historical(
-        ctx_for(profile, gap_warehouse, date(2026, 1, 5), date(2026, 1, 20)),
+        ctx_for(gap_warehouse, date(2026, 1, 5), date(2026, 1, 20)),
         date(2026, 1, 5),
         date(2026, 1, 20),
     )
@@ -95,14 +94,14 @@ def test_gap_cascade_and_plan(profile, gap_warehouse) -> None:
     assert "--start 2026-01-12 --end 2026-02-02" in steps[2]["command"][0]
 
 
-def test_same_number_of_queries_for_3_and_30_dates(profile, gap_warehouse) -> None:
+def test_same_number_of_queries_for_3_and_30_dates(profile, ctx_for, gap_warehouse) -> None:
     counts = []
     for start, end in [
         (date(2026, 1, 10), date(2026, 1, 12)),
         (date(2026, 1, 1), date(2026, 1, 30)),
     ]:
         before = gap_warehouse.stats.queries
-        run_historical(ctx_for(profile, gap_warehouse, start, end), start, end)
+        run_historical(ctx_for(gap_warehouse, start, end), start, end)
         counts.append(gap_warehouse.stats.queries - before)
     assert counts[0] == counts[1]
     # schedule + one per phase table + coverage's five entity/identity statements + the
@@ -111,27 +110,29 @@ def test_same_number_of_queries_for_3_and_30_dates(profile, gap_warehouse) -> No
 
 
 def test_verify_backfill_fails_before_and_passes_after(
-    profile, gap_warehouse, make_warehouse
+    profile, ctx_for, gap_warehouse, make_warehouse
 ) -> None:
-    before = run_verify_backfill(ctx_for(profile, gap_warehouse, GAP, GAP), GAP)
+    before = run_verify_backfill(ctx_for(gap_warehouse, GAP, GAP), GAP)
     items = {check.id: check for check in before.checks}
     assert items["backfill.day"].status is Status.FAIL
     assert items["backfill.day"].summary.startswith("FAIL")
     assert items["backfill.cascade"].status is Status.OK
     repaired = make_warehouse(season_rows(DAYS))
-    after = run_verify_backfill(ctx_for(profile, repaired, GAP, GAP), GAP)
+    after = run_verify_backfill(ctx_for(repaired, GAP, GAP), GAP)
     assert all(
         check.status is Status.OK for check in after.checks if check.id != "backfill.coverage"
     )
     assert {c.id for c in after.checks} == {"backfill.day", "backfill.cascade", "backfill.coverage"}
 
 
-def test_verify_backfill_fails_when_the_cascade_is_still_broken(profile, make_warehouse) -> None:
+def test_verify_backfill_fails_when_the_cascade_is_still_broken(
+    profile, ctx_for, make_warehouse
+) -> None:
     later = date(2026, 1, 20)
     warehouse = make_warehouse(
         season_rows(DAYS, drop={("nba_precompute.ml_feature_store_v2", later): 1})
     )
-    result = run_verify_backfill(ctx_for(profile, warehouse, GAP, GAP), GAP)
+    result = run_verify_backfill(ctx_for(warehouse, GAP, GAP), GAP)
     cascade = next(c for c in result.checks if c.id == "backfill.cascade")
     assert cascade.status is Status.FAIL and "2026-01-20" in cascade.summary
 

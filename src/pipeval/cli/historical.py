@@ -12,7 +12,13 @@ import click
 from rich.console import Console
 from rich.progress import track
 
-from pipeval.cli.options import Options, common_options, open_context, profile_and_time
+from pipeval.cli.options import (
+    Options,
+    common_options,
+    open_context,
+    profile_and_time,
+    render_result,
+)
 from pipeval.clock import EARLIEST_DATE, check_not_future, check_range, default_date, parse_date
 from pipeval.errors import InputError
 from pipeval.profile import Profile
@@ -42,8 +48,7 @@ def resolve_range(
     return first, last
 
 
-def _markdown(result: SuiteResult, svg: Path | None) -> str:
-    document = result.to_dict()
+def _markdown(document: dict[str, Any], svg: Path | None) -> str:
     if "historical" not in document:
         return render("verify.md.j2", document)
     strip = heat_strip(document["historical"]["matrix"])
@@ -54,20 +59,19 @@ def _markdown(result: SuiteResult, svg: Path | None) -> str:
 
 
 def _emit(result: SuiteResult, opts: Options) -> None:
-    import json
-
     if opts.format == "json":
-        emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", opts.output)
+        emit(render_result(result, "json", ""), opts.output)
         return
-    if opts.output is None or "historical" not in result.extra:
-        emit(_markdown(result, None), opts.output)
+    document = result.to_dict()
+    if opts.output is None or "historical" not in document:
+        emit(_markdown(document, None), opts.output)
         return
     svg = opts.output.with_suffix(".svg")
     target = result.target
     title = f"pipeval historical {target['start']} … {target['end']}"
     # Both documents are rendered before either is written: a failure leaves neither behind.
-    picture = heatmap_svg(result.to_dict()["historical"]["matrix"], title)
-    report = _markdown(result, svg)
+    picture = heatmap_svg(document["historical"]["matrix"], title)
+    report = _markdown(document, svg)
     write_atomic(svg, picture)
     try:
         write_atomic(opts.output, report)

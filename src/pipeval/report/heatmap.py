@@ -40,20 +40,18 @@ def _text(parent: ET.Element, x: float, y: float, label: str, **attrs: str) -> N
     node.text = label
 
 
+def _square(parent: ET.Element, x: int, y: int, fill: str, **attrs: str) -> ET.Element:
+    size = str(CELL)
+    return ET.SubElement(
+        parent, "rect", x=str(x), y=str(y), width=size, height=size, fill=fill, **attrs
+    )
+
+
 def _legend(svg: ET.Element, y: int) -> None:
     _text(svg, 4, y + CELL - 3, "x: date · y: phase or check")
     for index, (status, colour) in enumerate(COLOURS.items()):
         x = LEFT + index * 90
-        ET.SubElement(
-            svg,
-            "rect",
-            x=str(x),
-            y=str(y),
-            width=str(CELL),
-            height=str(CELL),
-            fill=colour,
-            stroke="#9e9e9e",
-        )
+        _square(svg, x, y, colour, stroke="#9e9e9e")
         _text(svg, x + CELL + 4, y + CELL - 3, status)
 
 
@@ -79,15 +77,7 @@ def heatmap_svg(matrix: dict[str, list[dict[str, Any]]], title: str) -> str:
         _text(svg, 4, y + CELL - 3, row)
         for x_index, cell in enumerate(matrix[row]):
             x = LEFT + x_index * (CELL + GAP)
-            rect = ET.SubElement(
-                svg,
-                "rect",
-                x=str(x),
-                y=str(y),
-                width=str(CELL),
-                height=str(CELL),
-                fill=COLOURS.get(cell["status"], "#ffffff"),
-            )
+            rect = _square(svg, x, y, COLOURS.get(cell["status"], "#ffffff"))
             ET.SubElement(rect, "title").text = f"{row} {cell['date']}: {cell['status']}"
     for x_index, day in enumerate(dates):
         x = LEFT + x_index * (CELL + GAP) + CELL - 3
