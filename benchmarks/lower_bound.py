@@ -26,7 +26,7 @@ GAME_TABLES: dict[str, str] = {
     "nba_raw.odds_api_player_points_props": "scheduled",
     "nba_analytics.player_game_summary": "final",
     "nba_analytics.upcoming_player_game_context": "scheduled",
-    "nba_precompute.ml_feature_store_v2": "scheduled",
+    "nba_predictions.ml_feature_store_v2": "scheduled",
     "nba_predictions.player_prop_predictions": "scheduled",
 }
 EXPECTED_PLAYERS = "nba_analytics.upcoming_player_game_context"
@@ -56,9 +56,9 @@ TABLE_SQL: dict[str, str] = {
         SELECT game_date, game_id, player_lookup AS player, COUNT(*) AS n
         FROM nba_analytics.upcoming_player_game_context
         WHERE game_date BETWEEN $start AND $end GROUP BY ALL""",
-    "nba_precompute.ml_feature_store_v2": """
+    "nba_predictions.ml_feature_store_v2": """
         SELECT game_date, game_id, NULL AS player, COUNT(*) AS n
-        FROM nba_precompute.ml_feature_store_v2
+        FROM nba_predictions.ml_feature_store_v2
         WHERE game_date BETWEEN $start AND $end GROUP BY ALL""",
     # Players per game, plus players per system and date (per-system parity) in one statement.
     "nba_predictions.player_prop_predictions": """

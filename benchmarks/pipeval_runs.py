@@ -16,8 +16,8 @@ from typing import Any
 
 from pipeval.adapters.dir_store import DirStore
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
-from pipeval.checks.base import Context
 from pipeval.profile import Profile
+from pipeval.query import Context
 from pipeval.results import SuiteResult
 from pipeval.suites.daily import run_daily
 from pipeval.suites.historical import run_historical

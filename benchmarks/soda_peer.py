@@ -34,7 +34,7 @@ COPY_SQL = (
     "CREATE TABLE dst.main.upcoming_player_game_context AS "
     "SELECT * FROM src.nba_analytics.upcoming_player_game_context",
     "CREATE TABLE dst.main.ml_feature_store_v2 AS "
-    "SELECT * FROM src.nba_precompute.ml_feature_store_v2",
+    "SELECT * FROM src.nba_predictions.ml_feature_store_v2",
     "CREATE TABLE dst.main.player_prop_predictions AS "
     "SELECT * FROM src.nba_predictions.player_prop_predictions",
     "CREATE TABLE dst.main.nba_players_registry AS "

@@ -24,7 +24,7 @@ CONTRACT: dict[str, str] = {
     "player_lookup VARCHAR, team_abbr VARCHAR, points BIGINT, minutes_played DOUBLE",
     "nba_analytics.upcoming_player_game_context": "game_id VARCHAR, game_date DATE, "
     "player_lookup VARCHAR, team_abbr VARCHAR",
-    "nba_precompute.ml_feature_store_v2": "game_id VARCHAR, game_date DATE, "
+    "nba_predictions.ml_feature_store_v2": "game_id VARCHAR, game_date DATE, "
     "player_lookup VARCHAR, features DOUBLE[], feature_count BIGINT",
     "nba_predictions.player_prop_predictions": "prediction_id VARCHAR, game_id VARCHAR, "
     "game_date DATE, player_lookup VARCHAR, system_id VARCHAR, current_points_line DOUBLE, "
@@ -33,7 +33,7 @@ CONTRACT: dict[str, str] = {
     "team_abbr VARCHAR",
     "nba_reference.player_aliases": "alias_lookup VARCHAR, nba_canonical_lookup VARCHAR, "
     "alias_type VARCHAR",
-    "nba_orchestration.processor_run_history": "processor_name VARCHAR, data_date DATE, "
+    "nba_reference.processor_run_history": "processor_name VARCHAR, data_date DATE, "
     "status VARCHAR, started_at TIMESTAMP",
     "bq_meta.jobs_by_project": "job_id VARCHAR, creation_time TIMESTAMP, job_type VARCHAR, "
     "statement_type VARCHAR, state VARCHAR, "
@@ -91,7 +91,7 @@ PHASE_TABLES_FINAL = ("nba_raw.nbac_gamebook_player_stats", "nba_analytics.playe
 PHASE_TABLES_SCHEDULED = (
     "nba_raw.odds_api_player_points_props",
     "nba_analytics.upcoming_player_game_context",
-    "nba_precompute.ml_feature_store_v2",
+    "nba_predictions.ml_feature_store_v2",
     "nba_predictions.player_prop_predictions",
 )
 MATCHUPS = [("LAL", "BOS"), ("NYK", "MIA"), ("GSW", "PHX"), ("DEN", "DAL")]
@@ -137,7 +137,7 @@ def season_rows(
                         "game_date": day,
                         "player_lookup": player,
                     }
-                    if table.startswith("nba_predictions"):
+                    if table == "nba_predictions.player_prop_predictions":
                         row["is_active"] = True
                     rows[table].append(row)
     return rows

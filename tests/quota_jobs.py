@@ -9,7 +9,7 @@ from typing import Any
 from pipeval.profile import Profile
 
 AS_OF = datetime(2026, 1, 27, 15, 0, tzinfo=UTC)
-RUN_HISTORY = "nba_orchestration.processor_run_history"
+RUN_HISTORY = "nba_reference.processor_run_history"
 PREDICTIONS = "nba_predictions.player_prop_predictions"
 JOBS = "bq_meta.jobs_by_project"
 _ids = count(1)

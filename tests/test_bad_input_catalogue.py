@@ -87,7 +87,9 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             extra_tables={SUMMARY: "game_date DATE, player_lookup VARCHAR"},
         ),
         "notable": build_warehouse(
-            root / "notable.duckdb", season_rows([DAY]), skip=["nba_precompute.ml_feature_store_v2"]
+            root / "notable.duckdb",
+            season_rows([DAY]),
+            skip=["nba_predictions.ml_feature_store_v2"],
         ),
         "state": _state(root / "state"),
         "state_yes": _state(

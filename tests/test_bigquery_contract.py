@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from pipeval.adapters.bigquery_warehouse import BigQueryWarehouse, job_labels, label_value
 from pipeval.checks import DAILY_FAMILIES, select_checks
-from pipeval.checks.base import Context, Query
 from pipeval.errors import BackendError, PermissionDeniedError, UnsafeStatementError
 from pipeval.profile import Profile
+from pipeval.query import Context, Query
 from pipeval.suites.daily import run_daily
 from pipeval.suites.dry_run import declared_queries
 from tests.recorded_bq import (
@@ -63,7 +63,7 @@ def test_every_job_carries_cap_labels_timeout_and_typed_parameters() -> None:
         "limit": 1500,
         "pct": 95.5,
         "active": True,
-        "tables": ["nba_raw.nbac_schedule", "nba_orchestration.processor_run_history"],
+        "tables": ["nba_raw.nbac_schedule", "nba_reference.processor_run_history"],
     }
     sql = (
         "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date = @day AND @as_of > @as_of "
@@ -235,7 +235,7 @@ def test_over_the_byte_cap_is_error_for_that_check_only(profile: Profile) -> Non
     assert len(configs) == 7
     assert {config["query"]["maximumBytesBilled"] for config in configs} == {"10000000000"}
     labels = {config["labels"]["query"]: config["labels"]["check"] for config in configs}
-    assert labels["presence_nba_precompute_ml_feature_store_v2"] == "completeness_phase4"
+    assert labels["presence_nba_predictions_ml_feature_store_v2"] == "completeness_phase4"
     assert labels["schedule"] == "completeness_phase2"
     assert all(config["labels"]["tool"] == "pipeval" for config in configs)
 
@@ -412,7 +412,7 @@ def test_dry_run_markdown_shows_queries_and_total(
     assert "Nothing was run. 7 queries would be sent" in out
     assert f"Estimated total: **{7 * DRY_RUN_BYTES:,} bytes**" in out
     assert "presence:nba\\_precompute.ml\\_feature\\_store\\_v2" in out or (
-        "presence:nba_precompute.ml_feature_store_v2" in out
+        "presence:nba_predictions.ml_feature_store_v2" in out
     )
     assert out.count("```sql") == 7
 

@@ -12,7 +12,7 @@ import pytest
 from pipeval.adapters.bigquery_warehouse import BigQueryWarehouse
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
 from pipeval.checks import select_checks
-from pipeval.checks.base import Context
+from pipeval.query import Context
 from pipeval.results import CheckResult
 from pipeval.suites.runner import run_check
 from tests.bq_emulator import Emulator, create_tables

@@ -17,10 +17,10 @@ import pytest
 from google.cloud import bigquery
 
 from pipeval.adapters.bigquery_warehouse import BigQueryWarehouse
-from pipeval.checks.base import Context, Query
 from pipeval.errors import BackendError, UnsafeStatementError
 from pipeval.ports import Column
 from pipeval.profile import Profile
+from pipeval.query import Context, Query
 from pipeval.suites.daily import run_daily
 from tests.bq_emulator import Emulator, create_tables
 from tests.builders import CONTRACT, build_warehouse, season_rows
@@ -35,7 +35,7 @@ PHASE_AND_SCHEDULE = [
     "nba_raw.odds_api_player_points_props",
     "nba_analytics.player_game_summary",
     "nba_analytics.upcoming_player_game_context",
-    "nba_precompute.ml_feature_store_v2",
+    "nba_predictions.ml_feature_store_v2",
     "nba_predictions.player_prop_predictions",
 ]
 
@@ -275,7 +275,7 @@ def test_a_bad_column_is_a_clean_error_for_that_check_only(
     warehouse: BigQueryWarehouse, client: bigquery.Client, profile: Profile
 ) -> None:
     rows = season_rows(DAYS[:1])
-    features = "nba_precompute.ml_feature_store_v2"
+    features = "nba_predictions.ml_feature_store_v2"
     rows[features] = [{k: v for k, v in row.items() if k != "game_id"} for row in rows[features]]
     without_game_id = CONTRACT[features].replace("game_id VARCHAR, ", "")
     create_tables(client, rows, tables=PHASE_AND_SCHEDULE, schemas={features: without_game_id})
@@ -291,7 +291,7 @@ def test_a_bad_column_is_a_clean_error_for_that_check_only(
     }
     phase4 = next(check for check in result.checks if check.id == "completeness.phase4")
     assert "game_id" in phase4.summary and "\n" not in phase4.summary
-    assert "presence:nba_precompute.ml_feature_store_v2" in phase4.summary
+    assert "presence:nba_predictions.ml_feature_store_v2" in phase4.summary
 
 
 # Every family whose SQL reads tables (not region-qualified metadata views, which the

@@ -69,7 +69,7 @@ def test_non_critical_gap_exits_1(tmp_path: Path, run_cli) -> None:
 
 def test_check_error_exits_3_and_others_still_report(tmp_path: Path, run_cli) -> None:
     path = build_warehouse(
-        tmp_path / "e.duckdb", season_rows([DAY]), skip=["nba_precompute.ml_feature_store_v2"]
+        tmp_path / "e.duckdb", season_rows([DAY]), skip=["nba_predictions.ml_feature_store_v2"]
     )
     code, out, _ = daily(run_cli, path)
     assert code == 3

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pipeval.checks.base import Context
 from pipeval.checks.completeness import checks_for
+from pipeval.query import Context
 from pipeval.results import Status
 from tests.builders import game_key
 
@@ -44,7 +44,7 @@ def full_day(games=GAMES, day: date = DAY) -> dict[str, list[dict]]:
         "nba_raw.odds_api_player_points_props": rows_for(games, day),
         "nba_analytics.player_game_summary": rows_for(final, day),
         "nba_analytics.upcoming_player_game_context": rows_for(games, day),
-        "nba_precompute.ml_feature_store_v2": rows_for(games, day),
+        "nba_predictions.ml_feature_store_v2": rows_for(games, day),
         "nba_predictions.player_prop_predictions": rows_for(games, day, is_active=True),
     }
 
@@ -71,7 +71,7 @@ def test_missing_final_game_in_critical_table_fails_and_is_named(profile, make_w
     assert missing == ["20260125_GSW_PHX", "20260125_NYK_MIA"]
     assert "20260125_NYK_MIA" in result.findings[0].message
     assert result.findings[0].subject == "nba_analytics.player_game_summary"
-    assert any("run_phase.sh --phase 3 --start 2026-01-25" in step for step in result.remediation)
+    assert any("run_year_phase3.sh --start-date 2026-01-25" in step for step in result.remediation)
 
 
 def test_missing_game_in_non_critical_table_warns(profile, make_warehouse) -> None:
@@ -115,7 +115,7 @@ def test_off_day_is_ok(profile, make_warehouse) -> None:
 
 def test_empty_table_for_the_date_fails(profile, make_warehouse) -> None:
     data = full_day()
-    del data["nba_precompute.ml_feature_store_v2"]
+    del data["nba_predictions.ml_feature_store_v2"]
     result = run(profile, make_warehouse(data), "phase4")
     assert result.status is Status.FAIL
     assert "3 of 3" in result.findings[0].message

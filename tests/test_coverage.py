@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeval.checks.base import Context
 from pipeval.checks.coverage import checks_for
 from pipeval.errors import ConfigError
 from pipeval.metrics.coverage import coverage_queries
 from pipeval.profile import Profile, load_profile
 from pipeval.profile.loader import _shipped_text
+from pipeval.query import Context
 from pipeval.results import CheckResult, Severity, Status
 from pipeval.suites.runner import run_check
 from tests.builders import game_key, schedule_rows
@@ -185,7 +185,9 @@ def test_every_missing_reason_class(profile, make_warehouse) -> None:
     assert "Add to nba_reference.nba_players_registry: alexsarr" in steps
     assert "lines scrape (nba_raw.odds_api_player_points_props)" in steps
     assert "lost writes on 2025-12-29" in steps
-    assert "run_phase.sh --phase 5 --start 2025-12-29 --end 2025-12-29" in steps
+    assert (
+        "player_prop_predictions_backfill.py --start-date 2025-12-29 --end-date 2025-12-29" in steps
+    )
 
 
 def test_reasons_follow_the_classification_order(profile, make_warehouse) -> None:

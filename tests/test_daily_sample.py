@@ -74,9 +74,9 @@ def test_every_check_sql_ran_through_duckdb_and_parses_as_bigquery(
 
     from pipeval.adapters.dir_store import DirStore
     from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
-    from pipeval.checks.base import Context
     from pipeval.clock import parse_as_of
     from pipeval.profile import load_profile
+    from pipeval.query import Context
     from pipeval.suites.daily import run_daily
 
     warehouse = DuckDBWarehouse(sample_dir / "warehouse.duckdb")

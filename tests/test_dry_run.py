@@ -15,9 +15,10 @@ import pytest
 from pipeval.adapters.dir_store import DirStore
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
 from pipeval.checks import select_checks
-from pipeval.checks.base import Check, Context, Query
+from pipeval.checks.base import Check
 from pipeval.errors import ConfigError
 from pipeval.profile import Profile
+from pipeval.query import Context, Query
 from pipeval.results import CheckResult
 from pipeval.suites.daily import plan_daily, run_daily
 from pipeval.suites.dry_run import plan

@@ -128,7 +128,7 @@ def test_table_schema_and_listing(make_warehouse) -> None:
     warehouse = make_warehouse()
     schema = {
         column.name: column
-        for column in warehouse.table_schema("nba_precompute.ml_feature_store_v2")
+        for column in warehouse.table_schema("nba_predictions.ml_feature_store_v2")
     }
     assert schema["features"].type == "FLOAT64" and schema["features"].mode == "REPEATED"
     assert schema["feature_count"].type == "INT64"

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from pipeval.adapters.dir_store import DirStore
-from pipeval.checks.base import Context
 from pipeval.clock import date_range
 from pipeval.history.cascade import severity, window_days
 from pipeval.history.plan import DateRange, merge_ranges
+from pipeval.query import Context
 from pipeval.report.heatmap import heat_strip, heatmap_svg
 from pipeval.results import Status
 from pipeval.suites.historical import run_historical, run_verify_backfill
@@ -44,7 +44,7 @@ def gap_warehouse(make_warehouse):
             DAYS,
             drop={
                 ("nba_analytics.player_game_summary", GAP): 2,
-                ("nba_precompute.ml_feature_store_v2", GAP): 1,
+                ("nba_predictions.ml_feature_store_v2", GAP): 1,
             },
         )
     )
@@ -91,7 +91,7 @@ def test_gap_cascade_and_plan(profile, ctx_for, gap_warehouse) -> None:
     ]
     assert steps[0]["ranges"] == ["2026-01-12"]
     assert steps[1]["ranges"] == ["2026-01-12..2026-02-02"]
-    assert "--start 2026-01-12 --end 2026-02-02" in steps[2]["command"][0]
+    assert "--start-date 2026-01-12 --end-date 2026-02-02" in steps[2]["command"][0]
 
 
 def test_same_number_of_queries_for_3_and_30_dates(profile, ctx_for, gap_warehouse) -> None:
@@ -130,7 +130,7 @@ def test_verify_backfill_fails_when_the_cascade_is_still_broken(
 ) -> None:
     later = date(2026, 1, 20)
     warehouse = make_warehouse(
-        season_rows(DAYS, drop={("nba_precompute.ml_feature_store_v2", later): 1})
+        season_rows(DAYS, drop={("nba_predictions.ml_feature_store_v2", later): 1})
     )
     result = run_verify_backfill(ctx_for(warehouse, GAP, GAP), GAP)
     cascade = next(c for c in result.checks if c.id == "backfill.cascade")

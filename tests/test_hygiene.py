@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from pipeval.checks.base import Context
 from pipeval.checks.hygiene import checks_for
 from pipeval.metrics.identity import Registry, base_name, duplicate_groups, variants
+from pipeval.query import Context
 from pipeval.results import CheckResult, Severity, Status
 from pipeval.suites.runner import run_check
 from tests.builders import game_key, schedule_rows

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from pipeval.checks import DAILY_FAMILIES, select_checks
-from pipeval.checks.base import Context
 from pipeval.lint.engine import LintTarget, scan
 from pipeval.lint.rule import Settings
 from pipeval.profile import Profile
+from pipeval.query import Context
 from pipeval.suites.runner import run_check
 
 RunCli = Callable[..., tuple[int, str, str]]
@@ -24,7 +24,7 @@ RUN_HISTORY = '''
     """Seed 000: one load job per processor run."""
     from google.cloud import bigquery
 
-    TABLE = "nba-props-platform.nba_orchestration.processor_run_history"
+    TABLE = "nba-props-platform.nba_reference.processor_run_history"
 
 
     def record_run(client, record):
@@ -126,7 +126,7 @@ def test_json_report_names_every_rule_and_relative_paths(run_cli: RunCli, repo: 
     (hot,) = [item for item in single if item["severity"] == "FAIL"]
     assert hot["data"]["path"] == "shared/processors/run_history_mixin.py"
     assert hot["data"]["line"] == 9
-    assert hot["data"]["table"] == "nba_orchestration.processor_run_history"
+    assert hot["data"]["table"] == "nba_reference.processor_run_history"
     assert hot["data"]["call"].startswith("client.load_table_from_json([record], TABLE")
     assert "1,500" in hot["data"]["why"]
     (sql,) = by_rule["lint.sql-string-building"]["findings"]
@@ -255,7 +255,7 @@ def test_process_pool_gives_the_same_findings_as_one_process(tmp_path: Path) -> 
     for index in range(300):
         write(root, f"pkg{index % 7}/module_{index}.py", shapes[index % len(shapes)])
     target = LintTarget(paths=(root,))
-    settings = Settings(frozenset({"nba_orchestration.processor_run_history"}))
+    settings = Settings(frozenset({"nba_reference.processor_run_history"}))
     serial = scan(target, settings, workers=1)
     pooled = scan(target, settings, workers=2)
     assert serial.files == pooled.files == 300

@@ -20,9 +20,7 @@ from pipeval.lint.rules import RULES
 from pipeval.lint.source import SourceFile
 
 HOT = Settings(
-    frozenset(
-        {"nba_orchestration.processor_run_history", "nba_predictions.player_prop_predictions"}
-    )
+    frozenset({"nba_reference.processor_run_history", "nba_predictions.player_prop_predictions"})
 )
 MARK = re.compile(r"#\s*hit(?:\s+(FAIL))?\s*$")
 
@@ -82,7 +80,7 @@ SINGLE_ROW_WRITE = [
         """
         def record_run(client, row):
             client.load_table_from_json(  # hit FAIL
-                [row], "nba-props-platform.nba_orchestration.processor_run_history"
+                [row], "nba-props-platform.nba_reference.processor_run_history"
             ).result()
         """,
     ),
@@ -90,7 +88,7 @@ SINGLE_ROW_WRITE = [
         "seed 000: hot table through a module constant f-string",
         """
         PROJECT = "nba-props-platform"
-        RUN_HISTORY = f"{PROJECT}.nba_orchestration.processor_run_history"
+        RUN_HISTORY = f"{PROJECT}.nba_reference.processor_run_history"
 
         class RunHistoryMixin:
             def _write(self, record):
@@ -160,7 +158,7 @@ SINGLE_ROW_WRITE = [
         "insert_rows with a one-tuple, table from get_table of a hot table",
         """
         def mark(client, row):
-            table = client.get_table("nba_orchestration.processor_run_history")
+            table = client.get_table("nba_reference.processor_run_history")
             client.insert_rows(table, (row,))  # hit FAIL
         """,
     ),
@@ -177,7 +175,7 @@ SINGLE_ROW_WRITE = [
         "a class attribute is not a name the method can see (so the table is unresolved)",
         """
         class Writer:
-            TABLE = "nba_orchestration.processor_run_history"
+            TABLE = "nba_reference.processor_run_history"
 
             def write(self, client, row):
                 client.insert_rows_json(TABLE, [row])  # hit
@@ -720,16 +718,16 @@ def test_a_suppression_inside_a_string_is_not_a_comment() -> None:
 
 
 def test_hot_tables_come_from_the_settings() -> None:
-    source = 'client.load_table_from_json([row], "nba_orchestration.processor_run_history")\n'
+    source = 'client.load_table_from_json([row], "nba_reference.processor_run_history")\n'
     cold = lint_text(source, Settings(frozenset())).hits
     hot = lint_text(source, HOT).hits
     assert [h.severity.value for h in cold] == ["WARN"]
     assert [h.severity.value for h in hot] == ["FAIL"]
-    assert hot[0].extra["table"] == "nba_orchestration.processor_run_history"
+    assert hot[0].extra["table"] == "nba_reference.processor_run_history"
 
 
 def test_a_similar_table_name_is_not_hot() -> None:
-    source = 'client.load_table_from_json([row], "nba_orchestration.processor_run_history_v2")\n'
+    source = 'client.load_table_from_json([row], "nba_reference.processor_run_history_v2")\n'
     assert hits("single-row-write", source) == [(1, "WARN")]
 
 

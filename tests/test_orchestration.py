@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from pipeval.adapters.dir_store import DirStore
-from pipeval.checks.base import Context
 from pipeval.checks.completeness import checks_for as completeness_checks
 from pipeval.checks.orchestration import checks_for
 from pipeval.ports import StateStore
+from pipeval.query import Context
 from pipeval.results import CheckResult, Severity, Status
 from pipeval.suites.runner import run_check
 from tests.builders import game_key, schedule_rows, write_state
@@ -81,7 +81,7 @@ def warehouse_rows(phase4: bool = True, phase5: bool = True) -> dict[str, list[d
     schedule = schedule_rows(DAY, [(away, home, 3) for away, home in GAMES])
     data: dict[str, list[dict]] = {"nba_raw.nbac_schedule": schedule}
     if phase4:
-        data["nba_precompute.ml_feature_store_v2"] = rows(GAMES)
+        data["nba_predictions.ml_feature_store_v2"] = rows(GAMES)
     if phase5:
         data["nba_predictions.player_prop_predictions"] = [
             {**row, "is_active": True, "system_id": "s1"} for row in rows(GAMES)
@@ -158,7 +158,7 @@ def test_missing_document_after_due_fails_and_names_it(backend: Backend, judge) 
     assert result.status is Status.FAIL
     assert "no phase3_completion/2026-01-25 document" in result.summary
     assert "2026-01-26 08:00 America/New_York" in result.summary
-    assert any("--phase 3 --start 2026-01-25" in step for step in result.remediation)
+    assert any("run_year_phase3.sh --start-date 2026-01-25" in step for step in result.remediation)
 
 
 def test_missing_document_before_due_is_pending(backend: Backend, judge) -> None:
@@ -262,7 +262,7 @@ def test_triggered_without_downstream_data_after_its_due_fails(backend: Backend,
     result = judge("phase3", data=warehouse_rows(phase4=False))
     assert result.status is Status.FAIL
     assert "phase4 was triggered at 2026-01-26 11:30Z" in result.findings[0].message
-    assert any("--phase 4" in step for step in result.remediation)
+    assert any("run_phase4_backfill.sh" in step for step in result.remediation)
 
 
 def test_triggered_without_downstream_data_before_its_due_is_ok(backend: Backend, judge) -> None:

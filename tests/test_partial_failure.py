@@ -30,7 +30,7 @@ from tests.recorded_bq import (
 
 DAY = date(2026, 1, 20)
 AS_OF = "2026-01-21T18:00:00Z"
-FEATURES = "nba_precompute.ml_feature_store_v2"
+FEATURES = "nba_predictions.ml_feature_store_v2"
 JOBS = "bq_meta.jobs_by_project"
 QUOTA_IDS = [
     "quota.table_operations",
@@ -136,9 +136,9 @@ def test_verify_backfill_says_which_item_could_not_run(run_cli, broken: list[str
 
 
 def test_verify_items_are_error_when_a_phase_table_cannot_be_read(profile, make_warehouse) -> None:
-    from pipeval.checks.base import Context
     from pipeval.checks.completeness import checks_for
     from pipeval.history.verify import verify_cascade, verify_day
+    from pipeval.query import Context
     from pipeval.suites.runner import prefetch
 
     after = DAY + timedelta(days=1)  # a later game day: the cascade window is not empty

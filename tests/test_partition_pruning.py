@@ -20,8 +20,8 @@ from sqlglot import exp
 from pipeval.adapters.dir_store import DirStore
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
 from pipeval.checks import FAMILIES, checks_for
-from pipeval.checks.base import Context
 from pipeval.profile import Profile
+from pipeval.query import Context
 from pipeval.sqlkit import ensure_query
 from tests.builders import build_warehouse
 
@@ -267,12 +267,12 @@ def test_ingestion_time_tables_from_the_profile_are_covered(tmp_path: Path) -> N
     custom = tmp_path / "ingest.yaml"
     custom.write_text(
         "extends: nba-props\nname: ingest\nthresholds:\n  quota:\n"
-        "    ingestion_time_partitioned_tables: [nba_orchestration.processor_run_history]\n",
+        "    ingestion_time_partitioned_tables: [nba_reference.processor_run_history]\n",
         "utf-8",
     )
     partitioned = partitioned_tables(load_profile(str(custom)))
-    assert partitioned["nba_orchestration.processor_run_history"] == INGESTION_TIME_COLUMNS
-    read = "SELECT status FROM nba_orchestration.processor_run_history"
+    assert partitioned["nba_reference.processor_run_history"] == INGESTION_TIME_COLUMNS
+    read = "SELECT status FROM nba_reference.processor_run_history"
     assert unpruned_reads(read, partitioned) != []
     pruned = read + " WHERE _PARTITIONTIME BETWEEN @start AND @end"
     assert unpruned_reads(pruned, partitioned) == []

@@ -22,11 +22,11 @@ def test_shipped_profile_matches_the_data_contract() -> None:
         "nba_raw.odds_api_player_points_props",
         "nba_analytics.player_game_summary",
         "nba_analytics.upcoming_player_game_context",
-        "nba_precompute.ml_feature_store_v2",
+        "nba_predictions.ml_feature_store_v2",
         "nba_predictions.player_prop_predictions",
         "nba_reference.nba_players_registry",
         "nba_reference.player_aliases",
-        "nba_orchestration.processor_run_history",
+        "nba_reference.processor_run_history",
     }
     critical = {t.table: t.critical for phase in profile.phases for t in phase.tables}
     assert critical["nba_raw.odds_api_player_points_props"] is False

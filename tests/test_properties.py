@@ -23,11 +23,11 @@ from markdown_it.token import Token
 
 from pipeval.adapters.dir_store import DirStore
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
-from pipeval.checks.base import Context
 from pipeval.clock import parse_date
 from pipeval.errors import ConfigError, InputError
 from pipeval.identifiers import TableName, check_identifier, is_identifier
 from pipeval.profile import Profile, load_profile
+from pipeval.query import Context
 from pipeval.report.markdown import code, escape
 from pipeval.report.render import render
 from pipeval.suites.daily import run_daily
@@ -161,7 +161,7 @@ def hostile_world(values: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
         for row in rows[table]:
             row["game_id"] = key
             row["player_lookup"] = player if row["player_lookup"] != "bosplayer" else "bosplayer"
-            if table.startswith("nba_predictions"):
+            if table == "nba_predictions.player_prop_predictions":
                 row["system_id"] = values["system"]
     old = (AS_OF - timedelta(days=2)).replace(tzinfo=None)
     recent = (AS_OF - timedelta(hours=2)).replace(tzinfo=None)

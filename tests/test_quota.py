@@ -12,10 +12,10 @@ from sqlglot import exp
 
 from pipeval.adapters.bq_to_duckdb import to_duckdb
 from pipeval.checks import checks_for
-from pipeval.checks.base import Context
 from pipeval.checks.quota import missing_permission
 from pipeval.errors import PermissionDeniedError
 from pipeval.metrics.jobs import jobs_query, project
+from pipeval.query import Context
 from pipeval.results import CheckResult, Severity, Status
 from pipeval.sqlkit import ensure_query, parameter_names
 from pipeval.suites.runner import run_suite
@@ -395,7 +395,7 @@ def test_rows_as_bigquery_returns_them(profile) -> None:
     ]
     values = [
         [
-            "nba_orchestration",
+            "nba_reference",
             "processor_run_history",
             "LOAD",
             None,
@@ -411,7 +411,7 @@ def test_rows_as_bigquery_returns_them(profile) -> None:
             _micros(last),
         ],
         [
-            "nba_orchestration",
+            "nba_reference",
             "processor_run_history",
             "LOAD",
             None,
@@ -427,7 +427,7 @@ def test_rows_as_bigquery_returns_them(profile) -> None:
             _micros(last),
         ],
         [
-            "nba_orchestration",
+            "nba_reference",
             "processor_run_history",
             "LOAD",
             None,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from pipeval.checks import checks_for
-from pipeval.checks.base import Context
 from pipeval.checks.quota_backfill import BackfillFit
 from pipeval.metrics.jobs import jobs_window
+from pipeval.query import Context
 from pipeval.quota_estimate import estimate_backfill, fail_budget
 from pipeval.results import CheckResult, Status
 from pipeval.suites.runner import run_suite
@@ -193,7 +193,7 @@ def test_quota_command_markdown_to_a_file(run_cli, warehouse_url: str, tmp_path:
     text = report.read_text()
     assert "# pipeval quota" in text
     assert "| nba\\_orchestration.processor\\_run\\_history |" not in text  # no over-escaping
-    assert "| nba_orchestration.processor_run_history | 30 | 1,500 |" in text
+    assert "| nba_reference.processor_run_history | 30 | 1,500 |" in text
     assert "## Backfill 2026-01-25 … 2026-01-26" in text and "Assumption:" in text
 
 

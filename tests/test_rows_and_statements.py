@@ -10,7 +10,7 @@ import duckdb
 
 from pipeval.adapters.dir_store import DirStore
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
-from pipeval.checks.base import Context
+from pipeval.query import Context
 from pipeval.suites.historical import run_historical
 
 

@@ -30,7 +30,7 @@ PHASE_TABLES = {
     "props": "nba_raw.odds_api_player_points_props",
     "summary": "nba_analytics.player_game_summary",
     "context": "nba_analytics.upcoming_player_game_context",
-    "features": "nba_precompute.ml_feature_store_v2",
+    "features": "nba_predictions.ml_feature_store_v2",
     "predictions": "nba_predictions.player_prop_predictions",
 }
 SYSTEMS = {"catboost_v8", "xgboost_v1", "ensemble_v1", "moving_average", "zone_matchup_v1"}
@@ -101,9 +101,7 @@ def test_tables_follow_the_data_contract(con) -> None:
         "model_version", "teammate_opportunity_score", "teammate_out_starters",
         "teammate_usage_boost",
     ]  # fmt: skip
-    listed = set(
-        con.execute("SELECT dataset_id || '.' || table_id FROM bq_meta.tables").fetchall()
-    )
+    listed = set(con.execute("SELECT dataset_id || '.' || table_id FROM bq_meta.tables").fetchall())
     existing = set(
         con.execute(
             "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
@@ -122,12 +120,15 @@ def test_schedule_shape(con) -> None:
     assert per_date[date(2025, 12, 25)] == 5
     assert max(per_date.values()) <= 15
     assert 6.8 <= sum(per_date.values()) / 62 <= 7.8
-    assert one(
-        con,
-        "SELECT count(*) FROM (SELECT game_date, team FROM nba_raw.nbac_schedule, "
-        "unnest([home_team_tricode, away_team_tricode]) AS u(team) GROUP BY ALL "
-        "HAVING count(*) > 1)",
-    ) == 0
+    assert (
+        one(
+            con,
+            "SELECT count(*) FROM (SELECT game_date, team FROM nba_raw.nbac_schedule, "
+            "unnest([home_team_tricode, away_team_tricode]) AS u(team) GROUP BY ALL "
+            "HAVING count(*) > 1)",
+        )
+        == 0
+    )
     assert one(con, "SELECT count(DISTINCT home_team_tricode) FROM nba_raw.nbac_schedule") == 30
     assert one(
         con,
@@ -183,12 +184,15 @@ FROM ctx c WHERE c.player_lookup NOT IN (SELECT player_lookup FROM pred)
 
 
 def test_dml_loss_coverage_is_68_of_158(con) -> None:
-    assert one(
-        con,
-        "SELECT count(DISTINCT player_lookup) FROM nba_analytics.upcoming_player_game_context "
-        "WHERE game_date = ?",
-        DML,
-    ) == 158
+    assert (
+        one(
+            con,
+            "SELECT count(DISTINCT player_lookup) FROM nba_analytics.upcoming_player_game_context "
+            "WHERE game_date = ?",
+            DML,
+        )
+        == 158
+    )
     systems = con.execute(
         "SELECT c.player_lookup, list(DISTINCT p.system_id) FROM "
         "(SELECT DISTINCT player_lookup FROM nba_analytics.upcoming_player_game_context "
@@ -204,9 +208,7 @@ def test_dml_loss_coverage_is_68_of_158(con) -> None:
 def test_dml_loss_reason_groups(con) -> None:
     missing = {
         lookup: (aliased, registered, has_line)
-        for lookup, aliased, registered, has_line in con.execute(
-            MISSING_0, {"d": DML}
-        ).fetchall()
+        for lookup, aliased, registered, has_line in con.execute(MISSING_0, {"d": DML}).fetchall()
     }
     aliased = {lookup for lookup, flags in missing.items() if flags[0]}
     assert aliased == set(incidents.UNRESOLVED_ALIASES)
@@ -259,11 +261,14 @@ def test_dml_loss_failed_merges(con) -> None:
         "Too many DML statements outstanding against table "
         "nba-props-platform:nba_predictions.player_prop_predictions, limit is 20"
     )
-    assert one(
-        con,
-        "SELECT any_value(error_result.reason) FROM bq_meta.jobs_by_project "
-        "WHERE error_result IS NOT NULL AND statement_type = 'MERGE'",
-    ) == "quotaExceeded"
+    assert (
+        one(
+            con,
+            "SELECT any_value(error_result.reason) FROM bq_meta.jobs_by_project "
+            "WHERE error_result IS NOT NULL AND statement_type = 'MERGE'",
+        )
+        == "quotaExceeded"
+    )
 
 
 def test_dml_loss_other_tables_complete(con) -> None:
@@ -302,11 +307,14 @@ def test_load_burst_on_01_25(con) -> None:
         "AND creation_time >= '2026-01-25 14:00' AND creation_time < '2026-01-25 21:00'"
     ).fetchone()
     assert (count, failed) == (1400, 0)
-    assert one(
-        con,
-        f"SELECT count(*) FROM bq_meta.jobs_by_project WHERE {RUN_HISTORY} "
-        "AND creation_time >= '2026-01-25 21:00' AND creation_time < '2026-01-26 15:00'",
-    ) == 0
+    assert (
+        one(
+            con,
+            f"SELECT count(*) FROM bq_meta.jobs_by_project WHERE {RUN_HISTORY} "
+            "AND creation_time >= '2026-01-25 21:00' AND creation_time < '2026-01-26 15:00'",
+        )
+        == 0
+    )
 
 
 def test_phase3_never_ran_on_01_26(con, sample_dir: Path) -> None:
@@ -316,9 +324,9 @@ def test_phase3_never_ran_on_01_26(con, sample_dir: Path) -> None:
     for name in ("gamebook", "props", "context"):
         assert games_missing(con, PHASE_TABLES[name], OUTAGE) == [], name
     for name in ("summary", "features", "predictions"):
-        assert one(
-            con, f"SELECT count(*) FROM {PHASE_TABLES[name]} WHERE game_date = ?", OUTAGE
-        ) == 0, name
+        assert (
+            one(con, f"SELECT count(*) FROM {PHASE_TABLES[name]} WHERE game_date = ?", OUTAGE) == 0
+        ), name
     phase3 = doc(sample_dir, "phase3_completion", OUTAGE)
     assert phase3 is not None
     assert set(_processors(phase3)) == set(incidents.PHASE3_OUTAGE_DONE)
@@ -354,11 +362,14 @@ def test_load_quota_outage_jobs(con) -> None:
         f"WHERE {window} ORDER BY creation_time",
     )
     assert outcomes == [True] * 1500 + [False] * (2466 - 1500)
-    assert one(
-        con,
-        f"SELECT count(*) FROM bq_meta.jobs_by_project WHERE {RUN_HISTORY} "
-        "AND creation_time >= '2026-01-27 03:00' AND creation_time < '2026-01-27 15:00'",
-    ) == 0
+    assert (
+        one(
+            con,
+            f"SELECT count(*) FROM bq_meta.jobs_by_project WHERE {RUN_HISTORY} "
+            "AND creation_time >= '2026-01-27 03:00' AND creation_time < '2026-01-27 15:00'",
+        )
+        == 0
+    )
 
 
 # --- seed 002: orphaned staging tables ---------------------------------------------------------
@@ -418,11 +429,14 @@ def test_clean_days_every_final_game_everywhere(con) -> None:
             [list(INCIDENT_DATES)],
         ).fetchone()[0]
         assert missing == 0, name
-    assert one(
-        con,
-        "SELECT count(*) FROM nba_raw.nbac_schedule WHERE game_status <> 3 AND game_date <> ?",
-        LAST,
-    ) == 0
+    assert (
+        one(
+            con,
+            "SELECT count(*) FROM nba_raw.nbac_schedule WHERE game_status <> 3 AND game_date <> ?",
+            LAST,
+        )
+        == 0
+    )
 
 
 def test_clean_days_every_context_player_covered(con) -> None:
@@ -455,11 +469,14 @@ def test_clean_days_every_context_player_covered(con) -> None:
 
 
 def test_clean_days_one_active_row_per_system_some_superseded(con) -> None:
-    assert one(
-        con,
-        "SELECT count(*) FROM (SELECT 1 FROM nba_predictions.player_prop_predictions "
-        "WHERE is_active GROUP BY game_id, player_lookup, system_id HAVING count(*) > 1)",
-    ) == 0
+    assert (
+        one(
+            con,
+            "SELECT count(*) FROM (SELECT 1 FROM nba_predictions.player_prop_predictions "
+            "WHERE is_active GROUP BY game_id, player_lookup, system_id HAVING count(*) > 1)",
+        )
+        == 0
+    )
     share = one(
         con,
         "SELECT count(DISTINCT (game_id, player_lookup)) FILTER (NOT is_active) "
@@ -569,7 +586,8 @@ def test_rebuild_is_deterministic_and_replaces_the_old_sample(
     assert info.warehouse == target / "warehouse.duckdb" and info.state == target / "state"
     assert not list(target.glob(".pipeval-build-*"))  # the scratch build is gone
     assert sorted(p.name for p in info.state.iterdir()) == [
-        "phase3_completion", "phase4_completion"
+        "phase3_completion",
+        "phase4_completion",
     ]
     fresh = checksums(info.warehouse)
     assert "main.leftover" not in fresh
@@ -610,22 +628,32 @@ def test_full_season(tmp_path: Path, sample_dir: Path) -> None:
     assert (info.start, info.end) == (date(2025, 10, 21), date(2026, 4, 12))
     assert info.games == 1230
     with duckdb.connect(str(info.warehouse), read_only=True) as season:
-        assert one(
-            season,
-            "SELECT count(*) FROM nba_raw.nbac_schedule WHERE game_status <> 3 "
-            "OR game_date BETWEEN '2026-02-13' AND '2026-02-18'",
-        ) == 0
-        assert one(
-            season,
-            "SELECT count(DISTINCT p.player_lookup) FROM nba_predictions.player_prop_predictions p "
-            "WHERE game_date = ? AND is_active",
-            DML,
-        ) == 68
-        assert one(
-            season,
-            f"SELECT count(*) FROM bq_meta.jobs_by_project WHERE {RUN_HISTORY} "
-            "AND creation_time >= '2026-01-26 15:00' AND creation_time < '2026-01-27 15:00'",
-        ) == 2466
+        assert (
+            one(
+                season,
+                "SELECT count(*) FROM nba_raw.nbac_schedule WHERE game_status <> 3 "
+                "OR game_date BETWEEN '2026-02-13' AND '2026-02-18'",
+            )
+            == 0
+        )
+        assert (
+            one(
+                season,
+                "SELECT count(DISTINCT p.player_lookup) "
+                "FROM nba_predictions.player_prop_predictions p "
+                "WHERE game_date = ? AND is_active",
+                DML,
+            )
+            == 68
+        )
+        assert (
+            one(
+                season,
+                f"SELECT count(*) FROM bq_meta.jobs_by_project WHERE {RUN_HISTORY} "
+                "AND creation_time >= '2026-01-26 15:00' AND creation_time < '2026-01-27 15:00'",
+            )
+            == 2466
+        )
         season_slice = season.execute(
             "SELECT * FROM nba_raw.nbac_schedule WHERE game_date BETWEEN '2025-12-01' "
             "AND '2026-01-30' ORDER BY game_id"

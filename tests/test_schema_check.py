@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeval.checks.base import Context
 from pipeval.checks.schema import checks_for
 from pipeval.profile import Profile, load_profile
+from pipeval.query import Context
 from pipeval.results import Status
 from pipeval.sample import pipeline_repo
 from pipeval.sample.pipeline_repo import DRIFT_FIELDS, write_pipeline_repo

@@ -32,7 +32,7 @@ from pipeval.types import normalize_type
 if TYPE_CHECKING:
     from google.cloud import bigquery
 
-    from pipeval.checks.base import Query
+    from pipeval.query import Query
 
 EMULATOR_ENV = "BIGQUERY_EMULATOR_HOST"
 DEFAULT_MAX_BYTES = 10_000_000_000

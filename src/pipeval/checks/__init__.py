@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-from pipeval.checks.base import Check, Context, Query
+from pipeval.checks.base import Check
 from pipeval.errors import InputError
 from pipeval.profile import Profile
+from pipeval.query import Context, Query
 
 # family -> module with `checks_for(profile) -> list[Check]`. One line per family.
 FAMILIES: dict[str, str] = {

@@ -1,125 +1,16 @@
 """What every check is: an id, the batched queries it needs, and pure evaluation logic.
 
 Following soda-core's split, a check does not talk to a client: it names `Query` objects
-(metrics for one table in one statement) and reads their rows from the context. Identical
-queries requested by several checks run once, and the runner may prefetch them concurrently.
+(see `pipeval.query`) and reads their rows from the context.
 """
 
 from __future__ import annotations
 
-import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from pipeval.clock import date_range
-from pipeval.errors import PipevalError
-from pipeval.ports import Row, StateStore, Warehouse
-from pipeval.profile import Profile
+from pipeval.query import Context, Query
 from pipeval.results import CheckResult
-
-
-@dataclass(frozen=True)
-class Query:
-    """One batched statement: BigQuery SQL plus bound parameters. Hashable for de-duplication."""
-
-    sql: str
-    params: tuple[tuple[str, Any], ...] = ()
-    label: str = ""
-    # The check that asked for it (a BigQuery job label); not part of the query's identity.
-    check: str = field(default="", compare=False)
-
-    @classmethod
-    def of(cls, sql: str, label: str = "", **params: Any) -> Query:
-        frozen = tuple(
-            sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())
-        )
-        return cls(sql=sql, params=frozen, label=label)
-
-    def bound(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.params}
-
-    def key(self) -> tuple[str, tuple[tuple[str, Any], ...]]:
-        return (self.sql, self.params)
-
-
-class QueryCache:
-    """Runs each distinct query once; remembers failures so each dependent check reports them."""
-
-    def __init__(self, warehouse: Warehouse | None) -> None:
-        self.warehouse = warehouse
-        self._rows: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Row]] = {}
-        self._errors: dict[tuple[str, tuple[tuple[str, Any], ...]], PipevalError] = {}
-
-    def fetch(self, query: Query) -> list[Row]:
-        key = query.key()
-        if key in self._errors:
-            raise self._errors[key]
-        if key not in self._rows:
-            if self.warehouse is None:
-                raise PipevalError("no warehouse configured: pass --warehouse URL")
-            try:
-                self._rows[key] = self.warehouse.query(query.sql, query.bound(), query.label).rows
-            except PipevalError as err:
-                self._errors[key] = err
-                raise
-        return self._rows[key]
-
-    def prefetch(self, queries: Iterable[Query]) -> None:
-        runner: Callable[[Iterable[Query]], None] | None = getattr(self.warehouse, "prefetch", None)
-        pending = [q for q in dict.fromkeys(queries) if q.key() not in self._rows]
-        if runner is not None and pending:
-            runner_results = runner(pending)  # concurrent backends return {key: rows | error}
-            for key, outcome in (runner_results or {}).items():
-                if isinstance(outcome, PipevalError):
-                    self._errors[key] = outcome
-                else:
-                    self._rows[key] = outcome
-            return
-        for query in pending:
-            # A failure is recorded; the check that needs the rows reports it as ERROR.
-            with contextlib.suppress(PipevalError):
-                self.fetch(query)
-
-
-@dataclass
-class Context:
-    profile: Profile
-    as_of: datetime
-    start: date
-    end: date
-    warehouse: Warehouse | None = None
-    state: StateStore | None = None
-    cache: QueryCache = field(init=False)
-    options: dict[str, Any] = field(default_factory=dict)
-    # The date a check judges. Queries cover start..end (the whole range of a historical run,
-    # so they are issued once); `run` evaluates `day`. In daily runs day == start == end.
-    day: date | None = None
-    # Facts derived from query rows, shared by the checks of one run (e.g. per-date tables).
-    memo: dict[Any, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.cache = QueryCache(self.warehouse)
-        if self.day is None:
-            self.day = self.end
-
-    @property
-    def judged(self) -> date:
-        return self.day if self.day is not None else self.end
-
-    @property
-    def dates(self) -> list[date]:
-        return date_range(self.start, self.end)
-
-    def fetch(self, query: Query) -> list[Row]:
-        return self.cache.fetch(query)
-
-    def require_state(self) -> StateStore:
-        if self.state is None:
-            raise PipevalError("no state store configured: pass --state URL")
-        return self.state
 
 
 class Check(ABC):

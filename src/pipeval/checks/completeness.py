@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeval.checks.base import Check, Context, Query
+from pipeval.checks.base import Check
 from pipeval.metrics.games import (
     TableDay,
     assess,
@@ -18,6 +18,7 @@ from pipeval.metrics.games import (
     schedule_query,
 )
 from pipeval.profile.model import Phase, Profile
+from pipeval.query import Context, Query
 from pipeval.remediation import rerun_command
 from pipeval.results import CheckResult, Finding, Severity
 
@@ -49,9 +50,7 @@ class Completeness(Check):
     def assess_range(self, ctx: Context) -> dict[date, list[TableDay]]:
         """Every table of the phase on every date of the context's range (computed once)."""
         key = ("completeness", self.phase.name, ctx.start, ctx.end)
-        if key not in ctx.memo:
-            ctx.memo[key] = self._assess_range(ctx)
-        return ctx.memo[key]
+        return ctx.memo_get(key, lambda: self._assess_range(ctx))
 
     def _assess_range(self, ctx: Context) -> dict[date, list[TableDay]]:
         schedule = load_schedule(ctx)

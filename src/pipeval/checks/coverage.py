@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from pipeval.checks.base import Check, Context, Query
+from pipeval.checks.base import Check
 from pipeval.checks.listing import MAX_LISTED, listed
 from pipeval.metrics.coverage import (
     GAME_NOT_FINAL,
@@ -28,6 +28,7 @@ from pipeval.metrics.coverage import (
     load_inputs,
 )
 from pipeval.profile.model import CoverageSpec, CoverageThresholds, Phase, Profile
+from pipeval.query import Context, Query
 from pipeval.remediation import rerun_command
 from pipeval.results import CheckResult, Finding, Severity
 

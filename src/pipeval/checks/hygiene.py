@@ -13,12 +13,13 @@ from __future__ import annotations
 import shlex
 from datetime import datetime, timedelta
 
-from pipeval.checks.base import Check, Context, Query
+from pipeval.checks.base import Check
 from pipeval.checks.listing import MAX_LISTED, count, listed
 from pipeval.errors import ConfigError
 from pipeval.metrics.coverage import coverage_queries, load_inputs
 from pipeval.metrics.identity import duplicate_groups
 from pipeval.profile.model import CoverageSpec, Profile
+from pipeval.query import Context, Query
 from pipeval.results import CheckResult, Finding, Severity
 from pipeval.sqlkit import info_schema, render
 

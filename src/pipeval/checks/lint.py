@@ -7,12 +7,13 @@ write to a table in the profile's `lint_hot_tables`, WARN for every other findin
 
 from __future__ import annotations
 
-from pipeval.checks.base import Check, Context
+from pipeval.checks.base import Check
 from pipeval.errors import InputError, PipevalError
 from pipeval.lint.engine import LintTarget, ScanReport, scan
 from pipeval.lint.rule import Hit, Rule, Settings
 from pipeval.lint.rules import RULES
 from pipeval.profile.model import Profile
+from pipeval.query import Context
 from pipeval.results import CheckResult, Finding
 
 TARGET = "lint.target"  # ctx.options key: the LintTarget of `pipeval lint`
@@ -28,9 +29,8 @@ def scan_report(ctx: Context) -> ScanReport:
     if not isinstance(target, LintTarget):
         raise InputError("lint checks scan code, not the warehouse: run `pipeval lint PATH...`")
     key = ("lint", target)
-    if key not in ctx.memo:
-        ctx.memo[key] = scan(target, Settings(frozenset(ctx.profile.lint_hot_tables)))
-    return ctx.memo[key]
+    settings = Settings(frozenset(ctx.profile.lint_hot_tables))
+    return ctx.memo_get(key, lambda: scan(target, settings))
 
 
 def location(hit: Hit) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from pipeval.checks.base import Check, Context, Query
+from pipeval.checks.base import Check
 from pipeval.checks.listing import count
 from pipeval.clock import local_time, zone
 from pipeval.metrics.completion import CompletionDoc, MalformedDocument, parse_completion
@@ -25,6 +25,7 @@ from pipeval.metrics.games import (
     schedule_query,
 )
 from pipeval.profile.model import ModeSpec, OrchestrationSpec, PhaseTable, Profile
+from pipeval.query import Context, Query
 from pipeval.remediation import rerun_command
 from pipeval.results import CheckResult, Finding, Severity
 
@@ -203,13 +204,14 @@ class Orchestration(Check):
     def _range(self, ctx: Context) -> tuple[Schedule, dict[str, dict[date, dict[str, int]]]]:
         """The schedule and the downstream tables' games over the whole range, parsed once."""
         key = ("orchestration-range", self.spec.phase, ctx.start, ctx.end)
-        if key not in ctx.memo:
-            schedule = load_schedule(ctx)
+
+        def compute() -> tuple[Schedule, dict[str, dict[date, dict[str, int]]]]:
             presence = {
                 table.table: load_presence(ctx, table) for table in self._downstream_tables(ctx)
             }
-            ctx.memo[key] = (schedule, presence)
-        return ctx.memo[key]
+            return load_schedule(ctx), presence
+
+        return ctx.memo_get(key, compute)
 
     def _downstream(
         self,

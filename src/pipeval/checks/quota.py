@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pipeval.checks.base import Check, Context, Query
+from pipeval.checks.base import Check
 from pipeval.errors import BackendError, PermissionDeniedError
 from pipeval.metrics.jobs import (
     DML,
@@ -38,6 +38,7 @@ from pipeval.metrics.jobs import (
     table_loads,
 )
 from pipeval.profile.model import Profile, QuotaThresholds
+from pipeval.query import Context, Query
 from pipeval.results import CheckResult, Finding, Severity
 from pipeval.sqlkit import info_schema
 

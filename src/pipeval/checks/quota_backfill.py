@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeval.checks.base import Context, Query
 from pipeval.checks.quota import QuotaCheck
 from pipeval.metrics.games import read_schedule, schedule_query
 from pipeval.metrics.jobs import JobsWindow
+from pipeval.query import Context, Query
 from pipeval.quota_estimate import BackfillEstimate, estimate_backfill
 from pipeval.results import CheckResult, Finding, Severity
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeval.checks.base import Check, Context
+from pipeval.checks.base import Check
 from pipeval.ports import Column
 from pipeval.profile.model import Profile, SchemaTable
+from pipeval.query import Context
 from pipeval.results import CheckResult, Finding, Severity
 from pipeval.schema.compare import Drift, compare
 from pipeval.schema.ddl import TableDdl, read_table_ddl

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from pipeval.checks.base import Context
 from pipeval.cli.options import Options, common_options, finish, profile_and_time
 from pipeval.lint.engine import LintTarget
+from pipeval.query import Context
 from pipeval.suites.lint import run_lint
 
 

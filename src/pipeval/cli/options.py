@@ -13,10 +13,10 @@ from typing import Any
 import click
 
 from pipeval.adapters import open_state, open_warehouse
-from pipeval.checks.base import Context
 from pipeval.clock import parse_as_of
 from pipeval.errors import InputError
 from pipeval.profile import Profile, load_profile
+from pipeval.query import Context
 from pipeval.report.output import check_writable, emit
 from pipeval.report.render import render
 from pipeval.results import SuiteResult

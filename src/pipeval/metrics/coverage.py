@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from pipeval.checks.base import Context, Query
 from pipeval.metrics.entities import EntityDays, entities_query, read_entities
 from pipeval.metrics.games import Schedule, load_schedule, schedule_query
 from pipeval.metrics.identity import (
@@ -22,6 +21,7 @@ from pipeval.metrics.identity import (
     variants,
 )
 from pipeval.profile.model import CoverageSpec, Profile
+from pipeval.query import Context, Query
 
 # Classification order: the first reason that applies is the entity's reason.
 GAME_NOT_FINAL = "game_not_final"
@@ -81,9 +81,10 @@ class CoverageInputs:
 def load_inputs(ctx: Context, spec: CoverageSpec) -> CoverageInputs:
     """Parsed once per run and range, then shared by every date and check (ctx.memo)."""
     key = ("coverage-inputs", spec.name, ctx.start, ctx.end)
-    if key not in ctx.memo:
+
+    def compute() -> CoverageInputs:
         queries = coverage_queries(ctx.profile, spec, ctx.start, ctx.end)
-        ctx.memo[key] = CoverageInputs(
+        return CoverageInputs(
             schedule=load_schedule(ctx),
             expected=read_entities(ctx.fetch(queries.expected)),
             target=read_entities(ctx.fetch(queries.target)),
@@ -92,7 +93,8 @@ def load_inputs(ctx: Context, spec: CoverageSpec) -> CoverageInputs:
             aliases=read_aliases(ctx.fetch(queries.aliases)) if queries.aliases else None,
             suffixes=list(spec.diagnostics.suffixes),
         )
-    return ctx.memo[key]
+
+    return ctx.memo_get(key, compute)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from functools import lru_cache
 
 from sqlglot import exp
 
-from pipeval.checks.base import Query
 from pipeval.identifiers import TableName
 from pipeval.ports import Row
 from pipeval.profile.model import EntitySource
+from pipeval.query import Query
 from pipeval.sqlkit import column, parse_expression, render
 
 ENTITIES_SQL = """

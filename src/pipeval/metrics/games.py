@@ -13,10 +13,10 @@ from functools import lru_cache
 
 from sqlglot import exp
 
-from pipeval.checks.base import Context, Query
 from pipeval.identifiers import TableName
 from pipeval.ports import Row
 from pipeval.profile.model import PhaseTable, Profile
+from pipeval.query import Context, Query
 from pipeval.sqlkit import column, parse_expression, render
 
 SCHEDULE_SQL = """
@@ -86,18 +86,15 @@ def load_schedule(ctx: Context) -> Schedule:
     coverage all read the same statement."""
     query = schedule_query(ctx.profile, ctx.start, ctx.end)
     key = ("schedule", query.key())
-    if key not in ctx.memo:
-        ctx.memo[key] = read_schedule(ctx.fetch(query), ctx.profile.schedule.final_status)
-    return ctx.memo[key]
+    final = ctx.profile.schedule.final_status
+    return ctx.memo_get(key, lambda: read_schedule(ctx.fetch(query), final))
 
 
 def load_presence(ctx: Context, table: PhaseTable) -> dict[date, dict[str, int]]:
     """Games per date held by `table` over the context range, parsed once per run."""
     query = presence_query(table, ctx.start, ctx.end)
     key = ("presence", query.key())
-    if key not in ctx.memo:
-        ctx.memo[key] = read_presence(ctx.fetch(query))
-    return ctx.memo[key]
+    return ctx.memo_get(key, lambda: read_presence(ctx.fetch(query)))
 
 
 def presence_query(table: PhaseTable, start: date, end: date) -> Query:

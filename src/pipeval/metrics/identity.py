@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from pipeval.checks.base import Query
 from pipeval.identifiers import TableName
 from pipeval.ports import Row
 from pipeval.profile.model import AliasSource, RegistrySource
+from pipeval.query import Query
 from pipeval.sqlkit import column, render
 
 REGISTRY_SQL = """

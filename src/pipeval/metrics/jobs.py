@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pipeval.checks.base import Context, Query
 from pipeval.ports import Row
 from pipeval.profile.model import Profile
+from pipeval.query import Context, Query
 from pipeval.sqlkit import info_schema, render
 
 # Half-open slots [start, end): a job created exactly `window_hours` before as_of has not
@@ -192,9 +192,7 @@ def jobs_window(ctx: Context) -> JobsWindow:
     """The jobs rows of this run, parsed once and shared by every check that reads them."""
     query = jobs_query(ctx.profile, ctx.as_of)
     key = ("jobs_window", query.key())
-    if key not in ctx.memo:
-        ctx.memo[key] = read_jobs(ctx.fetch(query), ctx.profile, ctx.as_of)
-    return ctx.memo[key]
+    return ctx.memo_get(key, lambda: read_jobs(ctx.fetch(query), ctx.profile, ctx.as_of))
 
 
 @dataclass

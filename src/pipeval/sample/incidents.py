@@ -58,7 +58,7 @@ REGISTRY_DUPLICATE = ("garytrentjr", "garytrentjr_001")  # besides garytrent -> 
 # --- Seed 000: load-job quota outage ----------------------------------------------------------
 SUMMARY_GAP_DATE = date(2026, 1, 25)
 SUMMARY_GAP_GAMES = 2  # final games absent from player_game_summary although the doc says success
-RUN_HISTORY_TABLE = ("nba_orchestration", "processor_run_history")
+RUN_HISTORY_TABLE = ("nba_reference", "processor_run_history")
 BURST_JOBS = 1400
 BURST_WINDOW = (datetime(2026, 1, 25, 14, 0), datetime(2026, 1, 25, 21, 0))
 

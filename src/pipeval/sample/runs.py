@@ -1,4 +1,4 @@
-"""Rows of nba_orchestration.processor_run_history: a few dozen processor runs per game date."""
+"""Rows of nba_reference.processor_run_history: a few dozen processor runs per game date."""
 
 from __future__ import annotations
 

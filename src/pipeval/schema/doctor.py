@@ -19,10 +19,11 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
-from pipeval.checks.base import Check, Context
+from pipeval.checks.base import Check
 from pipeval.errors import InputError, PipevalError
 from pipeval.ports import Column, Warehouse
 from pipeval.profile.model import Profile
+from pipeval.query import Context
 from pipeval.results import CheckResult, Finding, Severity
 from pipeval.schema.ddl import ddl_files, read_text
 from pipeval.schema.references import (

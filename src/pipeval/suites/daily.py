@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from pipeval.checks import DAILY_FAMILIES, select_checks
-from pipeval.checks.base import Check, Context
+from pipeval.checks.base import Check
+from pipeval.query import Context
 from pipeval.results import SuiteResult
 from pipeval.suites.dry_run import QueryPlan, plan
 from pipeval.suites.runner import run_suite

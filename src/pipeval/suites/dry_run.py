@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pipeval.checks.base import Check, Context, Query
+from pipeval.checks.base import Check
 from pipeval.errors import PipevalError
+from pipeval.query import Context, Query
 from pipeval.results import jsonable
 from pipeval.suites.runner import _one_line
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from pipeval.checks import select_checks
-from pipeval.checks.base import Check, Context
+from pipeval.checks.base import Check
 from pipeval.checks.completeness import Completeness
 from pipeval.clock import date_range, local_date
 from pipeval.errors import PipevalError
@@ -22,6 +22,7 @@ from pipeval.history.cascade import Gap, find_gaps
 from pipeval.history.matrix import PhaseDay, classify
 from pipeval.history.plan import Step, build_plan
 from pipeval.metrics.jobs import jobs_query
+from pipeval.query import Context
 from pipeval.results import CheckResult, Finding, Severity, Status, SuiteResult, worst
 from pipeval.suites.runner import prefetch, run_check, suite_result
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from pipeval.checks.base import Context
 from pipeval.checks.lint import TARGET, checks_for, scan_report
 from pipeval.lint.engine import LintTarget
+from pipeval.query import Context
 from pipeval.results import SuiteResult
 from pipeval.suites.runner import run_suite
 

@@ -6,8 +6,9 @@ from datetime import date
 from typing import Any
 
 from pipeval.checks import checks_for
-from pipeval.checks.base import Check, Context
+from pipeval.checks.base import Check
 from pipeval.checks.quota_backfill import BackfillFit
+from pipeval.query import Context
 from pipeval.results import SuiteResult
 from pipeval.suites.dry_run import QueryPlan, plan
 from pipeval.suites.runner import run_suite

@@ -8,8 +8,9 @@ from dataclasses import replace
 from typing import Any
 
 from pipeval import __version__
-from pipeval.checks.base import Check, Context, Query
+from pipeval.checks.base import Check
 from pipeval.errors import PipevalError
+from pipeval.query import Context, Query
 from pipeval.results import CheckResult, SuiteResult
 
 
