@@ -1,6 +1,21 @@
 """Error types. Every PipevalError becomes one line on stderr and exit code 3."""
 
 
+def first_line(err: BaseException | str, fallback: str = "") -> str:
+    """The first non-blank line of an error (or its text): what a one-line report shows.
+
+    Client exceptions carry a `message` attribute that is cleaner than `str()`; an empty message
+    falls back to `fallback`, else the exception's type name, so the line is never blank.
+    """
+    text = err if isinstance(err, str) else (getattr(err, "message", None) or str(err))
+    for line in str(text).splitlines():
+        if line.strip():
+            return line.strip()
+    if fallback or isinstance(err, str):
+        return fallback
+    return type(err).__name__
+
+
 class PipevalError(Exception):
     """Could not run: bad input or an unreachable backend. The message is shown as is."""
 

@@ -1,23 +1,76 @@
-"""Reading the user's text files (profiles, DDL, writers, notes): every failure is one line."""
+"""Reading the user's files (profiles, DDL, writers, notes, credentials, sources).
+
+Every user file goes through `read_bytes` / `read_text`: only regular files are opened (a FIFO
+would block the run, `/dev/zero` would fill memory) and reads stop at a size cap, so a careless
+path is one clear line, never a hang. Every failure is one line naming the file.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from pipeval.errors import ConfigError, PipevalError
 
+MIB = 1024 * 1024
+# Caps by kind of file: a profile, notes or a key file is small; DDL and sources can be large.
+LIMITS = {"profile": MIB, "notes": MIB, "credentials": MIB, "ddl": 8 * MIB, "source": 8 * MIB}
+DEFAULT_LIMIT = 8 * MIB
 
-def read_text(
-    path: Path, what: str, error: type[PipevalError] = ConfigError, kind: str = "file"
-) -> str:
-    """UTF-8 text of `path`, or `error` naming `what`, the path and the reason."""
-    if path.is_dir():
-        raise error(f"{what} {path}: is a directory, expected a {kind}")
+
+def regular_file_problem(path: Path) -> str | None:
+    """Why `path` is not a readable regular file (following symlinks), or None."""
     try:
-        return path.read_text("utf-8")
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise error(f"{what} {path}: file not found") from None
-    except UnicodeDecodeError:
-        raise error(f"{what} {path}: not UTF-8 text") from None
+        return "file not found"
+    except OSError as err:
+        return f"cannot read ({err.strerror})"
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a device, FIFO or socket)"
+    return None
+
+
+def read_bytes(
+    path: Path, what: str, error: type[PipevalError] = ConfigError, limit: int = DEFAULT_LIMIT
+) -> bytes:
+    """The bytes of regular file `path`, at most `limit`; else `error` naming `what` and why."""
+    problem = regular_file_problem(path)
+    if problem is not None:
+        raise error(f"{what} {path}: {problem}")
+    try:
+        # O_NONBLOCK: if the path was swapped for a FIFO after the check, open must not hang.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise error(f"{what} {path}: is not a regular file (a device, FIFO or socket)")
+            data = handle.read(limit + 1)
     except OSError as err:
         raise error(f"{what} {path}: cannot read ({err.strerror})") from None
+    if len(data) > limit:
+        raise error(f"{what} {path}: larger than {limit // MIB} MiB, refusing to read it")
+    return data
+
+
+def read_text(
+    path: Path,
+    what: str,
+    error: type[PipevalError] = ConfigError,
+    kind: str = "file",
+    limit: int | None = None,
+) -> str:
+    """UTF-8 text of `path`, or `error` naming `what`, the path and the reason.
+
+    `kind` names the expected file in messages and picks its size cap from LIMITS.
+    """
+    cap = limit if limit is not None else LIMITS.get(kind, DEFAULT_LIMIT)
+    if path.is_dir():
+        raise error(f"{what} {path}: is a directory, expected a {kind}")
+    data = read_bytes(path, what, error, cap)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{what} {path}: not UTF-8 text") from None

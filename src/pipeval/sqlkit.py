@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from pipeval.errors import ConfigError, UnsafeStatementError
+from pipeval.errors import ConfigError, UnsafeStatementError, first_line
 from pipeval.identifiers import TableName, check_identifier
 
 DIALECT = "bigquery"
@@ -45,7 +45,7 @@ def parse_expression(text: str, where: str, columns: Iterable[str] | None = None
     try:
         parsed = [node for node in sqlglot.parse(text, read=DIALECT) if node is not None]
     except ParseError as err:
-        first = str(err).splitlines()[0]
+        first = first_line(err)
         raise ConfigError(f"{where}: cannot parse SQL expression {text!r}: {first}") from None
     if len(parsed) != 1:
         raise ConfigError(f"{where}: {text!r} must be one expression, not several statements")
@@ -135,7 +135,7 @@ def parse_statements(sql: str, dialect: str = DIALECT) -> list[exp.Expression]:
     try:
         return [node for node in sqlglot.parse(sql, read=dialect) if node is not None]
     except ParseError as err:
-        first = str(err).splitlines()[0]
+        first = first_line(err)
         raise UnsafeStatementError(f"refusing a statement that does not parse: {first}") from None
 
 

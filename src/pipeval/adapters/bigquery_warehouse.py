@@ -23,7 +23,7 @@ from google.api_core import exceptions as api_errors
 from google.api_core import retry as api_retry
 
 from pipeval.adapters.values import decode
-from pipeval.errors import BackendError, PermissionDeniedError, PipevalError
+from pipeval.errors import BackendError, PermissionDeniedError, PipevalError, first_line
 from pipeval.identifiers import TableName, check_identifier
 from pipeval.ports import Column, QueryResult, QueryStats
 from pipeval.sqlkit import ensure_query, parameter_names
@@ -115,15 +115,10 @@ def _reason(err: api_errors.GoogleAPICallError) -> str:
     return str(first.get("reason", "")) if isinstance(first, Mapping) else ""
 
 
-def _first_line(text: str) -> str:
-    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
-    return lines[0] if lines else ""
-
-
 def _api_message(err: BaseException) -> str:
     message = getattr(err, "message", None) or str(err)
     # The client prefixes HTTP errors with the request ("POST https://...: "): not the news.
-    return _REQUEST_PREFIX.sub("", _first_line(message)) or type(err).__name__
+    return _REQUEST_PREFIX.sub("", first_line(message)) or type(err).__name__
 
 
 def permission_denied(err: api_errors.GoogleAPICallError, sql: str = "") -> PermissionDeniedError:
@@ -167,7 +162,7 @@ def translate(err: BaseException, sql: str = "", label: str = "", cap: int = 0) 
     from google.auth import exceptions as auth_errors
 
     if isinstance(err, auth_errors.GoogleAuthError):
-        return BackendError(f"cannot authenticate to BigQuery: {_first_line(str(err))}")
+        return BackendError(f"cannot authenticate to BigQuery: {first_line(str(err))}")
     detail = f"{type(err).__name__}: {_api_message(err)}"
     return BackendError(f"BigQuery request failed{where}: {detail}")
 

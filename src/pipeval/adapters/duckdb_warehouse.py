@@ -11,7 +11,7 @@ import duckdb
 
 from pipeval.adapters.bq_to_duckdb import to_duckdb
 from pipeval.adapters.values import decode, to_naive_utc
-from pipeval.errors import BackendError
+from pipeval.errors import BackendError, first_line
 from pipeval.identifiers import TableName, check_identifier
 from pipeval.ports import Column, QueryResult, QueryStats
 from pipeval.types import column_from_type
@@ -48,10 +48,6 @@ _PLAIN_TYPES = frozenset(
 )
 
 
-def _first_line(err: Exception) -> str:
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-
-
 def _column(name: str, data_type: str, is_nullable: str) -> Column:
     """A catalog row in BigQuery terms: NOT NULL is mode REQUIRED (arrays stay REPEATED)."""
     column = column_from_type(name, data_type)
@@ -81,7 +77,7 @@ class DuckDBWarehouse:
             self._con = duckdb.connect(str(self.path), read_only=True)
             self._con.execute("SET TimeZone = 'UTC'")
         except duckdb.Error as err:
-            raise BackendError(f"cannot open warehouse {self.path}: {_first_line(err)}") from None
+            raise BackendError(f"cannot open warehouse {self.path}: {first_line(err)}") from None
 
     def query(self, sql: str, params: dict[str, Any] | None = None, label: str = "") -> QueryResult:
         duck_sql, names = to_duckdb(sql)
@@ -101,7 +97,7 @@ class DuckDBWarehouse:
             rows = cursor.fetchall()
         except duckdb.Error as err:
             where = f" ({label})" if label else ""
-            raise BackendError(f"query failed{where}: {_first_line(err)}") from None
+            raise BackendError(f"query failed{where}: {first_line(err)}") from None
         columns = [desc[0] for desc in description]
         special = [i for i, desc in enumerate(description) if str(desc[1]) not in _PLAIN_TYPES]
         if special:

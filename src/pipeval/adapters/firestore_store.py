@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeval.errors import BackendError, PermissionDeniedError, PipevalError
+from pipeval.errors import BackendError, PermissionDeniedError, PipevalError, first_line
 from pipeval.identifiers import check_identifier
 
 if TYPE_CHECKING:
@@ -118,10 +118,10 @@ class FirestoreStore:
         if isinstance(err, api_errors.NotFound):
             return BackendError(f"{where}: database not found in project {self.project}")
         if isinstance(err, api_errors.Unauthenticated | auth_errors.GoogleAuthError):
-            return BackendError(f"cannot authenticate to {where}: {_first_line(err)}")
+            return BackendError(f"cannot authenticate to {where}: {first_line(err)}")
         if isinstance(err, api_errors.GoogleAPICallError):
-            return BackendError(f"{where}: {err.code or ''} {_first_line(err)}".replace("  ", " "))
-        return BackendError(f"{where}: {type(err).__name__}: {_first_line(err)}")
+            return BackendError(f"{where}: {err.code or ''} {first_line(err)}".replace("  ", " "))
+        return BackendError(f"{where}: {type(err).__name__}: {first_line(err)}")
 
 
 def plain(value: Any) -> Any:
@@ -140,9 +140,3 @@ def plain(value: Any) -> Any:
     if isinstance(path, str) and hasattr(value, "parent"):
         return path  # a DocumentReference
     return value
-
-
-def _first_line(err: BaseException) -> str:
-    message = getattr(err, "message", None) or str(err)
-    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
-    return lines[0] if lines else type(err).__name__

@@ -18,7 +18,7 @@ import click
 from pipeval.cli.options import Options, common_options, open_context, profile_and_time
 from pipeval.clock import check_not_future, default_date, local_date, parse_date
 from pipeval.errors import InputError
-from pipeval.files import read_text
+from pipeval.files import LIMITS, read_text
 from pipeval.handoff.document import build, default_output
 from pipeval.handoff.git import GitFacts, GitUnavailable, collect, repository
 from pipeval.profile import Profile
@@ -34,7 +34,8 @@ NO_WAREHOUSE = "no warehouse configured (pass --warehouse URL or set PIPEVAL_WAR
 def read_notes(path: Path | None) -> str | None:
     if path is None:
         return None
-    return read_text(path, "--notes", InputError, kind="Markdown file").strip() or None
+    notes = read_text(path, "--notes", InputError, kind="Markdown file", limit=LIMITS["notes"])
+    return notes.strip() or None
 
 
 def _git_facts(since: str | None, as_of: datetime) -> tuple[GitFacts | None, str | None]:

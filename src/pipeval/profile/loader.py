@@ -10,8 +10,8 @@ import yaml
 from pydantic import ValidationError
 
 from pipeval.clock import zone
-from pipeval.errors import ConfigError, PipevalError
-from pipeval.files import read_text
+from pipeval.errors import ConfigError, PipevalError, first_line
+from pipeval.files import LIMITS, read_text
 from pipeval.profile.model import Profile
 
 SHIPPED = ("nba-props",)
@@ -27,7 +27,7 @@ def _read_yaml(text: str, source: str) -> dict[str, Any]:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        problem = getattr(err, "problem", None) or first_line(str(err))
         raise ConfigError(f"profile {source}:{where} malformed YAML: {problem}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"profile {source}: expected a mapping of keys at the top level")
@@ -35,7 +35,7 @@ def _read_yaml(text: str, source: str) -> dict[str, Any]:
 
 
 def _read_file(path: Path) -> str:
-    return read_text(path, "profile", kind="YAML file")
+    return read_text(path, "profile", kind="YAML file", limit=LIMITS["profile"])
 
 
 def _describe(err: ValidationError, source: str) -> str:

@@ -22,7 +22,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from pipeval import files
-from pipeval.errors import InputError
+from pipeval.errors import InputError, first_line
 from pipeval.ports import Column
 from pipeval.types import column_from_def
 
@@ -90,7 +90,7 @@ def _parse_chunk(text: str, path: str, line: int) -> Statement:
             trees = [tree for tree in sqlglot.parse(text, read=DIALECT) if tree is not None]
     except (ParseError, TokenError) as err:
         details = getattr(err, "errors", None) or [{}]
-        description = details[0].get("description") or str(err).splitlines()[0]
+        description = details[0].get("description") or first_line(str(err))
         at = details[0].get("line")
         where = line + at - 1 if isinstance(at, int) else line
         return Statement(path, where, None, f"cannot parse statement: {description}")

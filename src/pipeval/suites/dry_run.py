@@ -12,10 +12,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeval.checks.base import Check
-from pipeval.errors import PipevalError
+from pipeval.errors import PipevalError, first_line
 from pipeval.query import Context, Query
 from pipeval.results import jsonable
-from pipeval.suites.runner import _one_line
 
 SUITE = "(suite)"  # a query the suite reads itself rather than for one check
 NO_ESTIMATE = "this warehouse gives no byte estimate (embedded DuckDB): queries are listed only"
@@ -95,7 +94,7 @@ def declared_queries(
         try:
             asked = check.queries(ctx)
         except Exception as err:
-            undeclared[check.id] = _one_line(err)
+            undeclared[check.id] = first_line(err)
             continue
         for query in asked:
             entry = planned.setdefault(
@@ -120,7 +119,7 @@ def plan(
         for planned in queries:
             outcome = outcomes.get(planned.query.key())
             if isinstance(outcome, PipevalError):
-                planned.error = _one_line(outcome)
+                planned.error = first_line(outcome)
             else:
                 planned.estimated_bytes = outcome
     return QueryPlan(suite, ctx, target, queries, undeclared, estimate_all is not None)

@@ -9,14 +9,9 @@ from typing import Any
 
 from pipeval import __version__
 from pipeval.checks.base import Check
-from pipeval.errors import PipevalError
+from pipeval.errors import PipevalError, first_line
 from pipeval.query import Context, Query
 from pipeval.results import CheckResult, SuiteResult
-
-
-def _one_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
 
 
 def run_check(check: Check, ctx: Context) -> CheckResult:
@@ -24,9 +19,9 @@ def run_check(check: Check, ctx: Context) -> CheckResult:
     try:
         return check.run(ctx)
     except PipevalError as err:
-        return CheckResult.error(check.id, _one_line(err))
+        return CheckResult.error(check.id, first_line(err))
     except Exception as err:
-        return CheckResult.error(check.id, f"{type(err).__name__}: {_one_line(err)}")
+        return CheckResult.error(check.id, f"{type(err).__name__}: {first_line(err)}")
 
 
 def prefetch(checks: list[Check], ctx: Context, extra: Iterable[Query] = ()) -> None:
