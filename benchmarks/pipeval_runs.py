@@ -45,8 +45,10 @@ class RecordingWarehouse(DuckDBWarehouse):
         super().__init__(path)
         self.params: list[dict[str, Any]] = []
 
-    def query(self, sql: str, params: dict[str, Any] | None = None, label: str = "") -> Any:
-        result = super().query(sql, params, label)
+    def query(
+        self, sql: str, params: dict[str, Any] | None = None, label: str = "", check: str = ""
+    ) -> Any:
+        result = super().query(sql, params, label, check)
         self.params.append(dict(params or {}))
         return result
 

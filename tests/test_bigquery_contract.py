@@ -17,9 +17,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeval.adapters.bigquery_warehouse import BigQueryWarehouse, job_labels, label_value
+from pipeval.adapters.bigquery_types import job_labels, label_value
+from pipeval.adapters.bigquery_warehouse import BigQueryWarehouse
 from pipeval.checks import DAILY_FAMILIES, select_checks
 from pipeval.errors import BackendError, PermissionDeniedError, UnsafeStatementError
+from pipeval.permissions import describe_grant
 from pipeval.profile import Profile
 from pipeval.query import Context, Query
 from pipeval.suites.daily import run_daily
@@ -247,13 +249,13 @@ def test_over_the_byte_cap_is_error_for_that_check_only(profile: Profile) -> Non
             JobFails(recorded("error_403_access_denied_jobs")),
             JOBS_SQL,
             "bigquery.jobs.listAll",
-            "BigQuery Resource Viewer (roles/bigquery.resourceViewer)",
+            "roles/bigquery.resourceViewer",
         ),
         (
             http_error("error_403_access_denied_jobs_create"),
             SCHEDULE_SQL,
             "bigquery.jobs.create",
-            "BigQuery Job User (roles/bigquery.jobUser)",
+            "roles/bigquery.jobUser",
         ),
     ],
 )
@@ -266,7 +268,7 @@ def test_access_denied_names_the_permission_and_role(
             server.warehouse().query(sql, params, "jobs")
         assert len(server.query_jobs()) == 1  # a 403 accessDenied is not retried
     assert (raised.value.permission, raised.value.role) == (permission, role)
-    assert permission in str(raised.value) and role in str(raised.value)
+    assert permission in str(raised.value) and describe_grant(role) in str(raised.value)
 
 
 def test_a_query_that_does_not_finish_in_time_is_cancelled() -> None:

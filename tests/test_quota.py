@@ -336,8 +336,8 @@ def test_missing_jobs_view_is_error_naming_the_view(profile, make_warehouse) -> 
     [
         ("", ""),
         ("bigquery.jobs.listAll", "roles/bigquery.resourceViewer"),
-        ("bigquery.jobs.listAll", "BigQuery Resource Viewer"),
-        ("bigquery.jobs.listAll", "BigQuery Resource Viewer (roles/bigquery.resourceViewer)"),
+        ("bigquery.jobs.listAll", ""),
+        ("", "roles/bigquery.resourceViewer"),
     ],
 )
 def test_missing_permission_names_permission_and_role(permission: str, role: str) -> None:

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from google.cloud.bigquery import SchemaField
 
-from pipeval.adapters.bigquery_warehouse import column_from_field
+from pipeval.adapters.bigquery_types import column_from_field
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
 from pipeval.ports import Column
 from pipeval.sample.pipeline_repo import DRIFT_FIELDS

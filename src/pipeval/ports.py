@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from pipeval.errors import PipevalError
+    from pipeval.query import Query
 
 Row = dict[str, Any]
+# A query's identity (`Query.key()`): its SQL and bound parameters, not its labels.
+QueryKey = tuple[str, tuple[tuple[str, Any], ...]]
 
 
 @dataclass(frozen=True)
@@ -32,11 +39,30 @@ class QueryStats:
 
 
 class Warehouse(Protocol):
+    """A read-only warehouse that batches: both adapters implement every method.
+
+    `label` names the query and `check` the check that asked for it (BigQuery jobs carry both
+    as labels; DuckDB ignores them). `prefetch` runs independent queries as the engine can
+    (BigQuery concurrently, DuckDB one after another) and returns each one's rows or error.
+    `estimate_all` prices queries without running them, or is None when the engine has no
+    estimate (DuckDB), so callers never probe for a method.
+    """
+
     url: str
     stats: QueryStats
 
-    def query(self, sql: str, params: dict[str, Any] | None = None, label: str = "") -> QueryResult:
+    def query(
+        self, sql: str, params: dict[str, Any] | None = None, label: str = "", check: str = ""
+    ) -> QueryResult:
         """Run one read-only BigQuery Standard SQL query with bound @parameters."""
+        ...
+
+    def prefetch(self, queries: Iterable[Query]) -> dict[QueryKey, list[Row] | PipevalError]:
+        """Rows (or the error) of each distinct query, keyed by `Query.key()`."""
+        ...
+
+    def estimate_all(self, queries: Iterable[Query]) -> dict[QueryKey, int | PipevalError] | None:
+        """Bytes each query would process, keyed by `Query.key()`; None: no estimates here."""
         ...
 
     def table_schema(self, table: str) -> list[Column] | None:

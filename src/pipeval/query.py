@@ -7,7 +7,6 @@ prefetch them concurrently. Metrics and adapters import this module, never a che
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,7 +14,7 @@ from typing import Any, TypeVar
 
 from pipeval.clock import date_range
 from pipeval.errors import PipevalError
-from pipeval.ports import Row, StateStore, Warehouse
+from pipeval.ports import QueryKey, Row, StateStore, Warehouse
 from pipeval.profile import Profile
 
 T = TypeVar("T")
@@ -41,7 +40,7 @@ class Query:
     def bound(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self.params}
 
-    def key(self) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    def key(self) -> QueryKey:
         return (self.sql, self.params)
 
 
@@ -50,8 +49,8 @@ class QueryCache:
 
     def __init__(self, warehouse: Warehouse | None) -> None:
         self.warehouse = warehouse
-        self._rows: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Row]] = {}
-        self._errors: dict[tuple[str, tuple[tuple[str, Any], ...]], PipevalError] = {}
+        self._rows: dict[QueryKey, list[Row]] = {}
+        self._errors: dict[QueryKey, PipevalError] = {}
 
     def fetch(self, query: Query) -> list[Row]:
         key = query.key()
@@ -61,27 +60,23 @@ class QueryCache:
             if self.warehouse is None:
                 raise PipevalError("no warehouse configured: pass --warehouse URL")
             try:
-                self._rows[key] = self.warehouse.query(query.sql, query.bound(), query.label).rows
+                result = self.warehouse.query(query.sql, query.bound(), query.label, query.check)
+                self._rows[key] = result.rows
             except PipevalError as err:
                 self._errors[key] = err
                 raise
         return self._rows[key]
 
     def prefetch(self, queries: Iterable[Query]) -> None:
-        runner: Callable[[Iterable[Query]], None] | None = getattr(self.warehouse, "prefetch", None)
+        """Every query not fetched yet, in one batch; failures are kept for the checks."""
         pending = [q for q in dict.fromkeys(queries) if q.key() not in self._rows]
-        if runner is not None and pending:
-            runner_results = runner(pending)  # concurrent backends return {key: rows | error}
-            for key, outcome in (runner_results or {}).items():
-                if isinstance(outcome, PipevalError):
-                    self._errors[key] = outcome
-                else:
-                    self._rows[key] = outcome
+        if self.warehouse is None or not pending:
             return
-        for query in pending:
-            # A failure is recorded; the check that needs the rows reports it as ERROR.
-            with contextlib.suppress(PipevalError):
-                self.fetch(query)
+        for key, outcome in self.warehouse.prefetch(pending).items():
+            if isinstance(outcome, PipevalError):
+                self._errors[key] = outcome
+            else:
+                self._rows[key] = outcome
 
 
 @dataclass

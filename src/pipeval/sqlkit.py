@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from pipeval.errors import ConfigError, UnsafeStatementError, first_line
+from pipeval.errors import BackendError, ConfigError, UnsafeStatementError, first_line
 from pipeval.identifiers import TableName, check_identifier
 
 DIALECT = "bigquery"
@@ -156,3 +157,13 @@ def ensure_query(sql: str, dialect: str = DIALECT) -> exp.Query:
 
 def parameter_names(tree: exp.Expression) -> list[str]:
     return sorted({param.name for param in tree.find_all(exp.Parameter)})
+
+
+def check_bound(names: Iterable[str], params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The given parameters, once every @name the statement uses is among them (both
+    warehouses call this before sending: an unbound parameter is never left to the engine)."""
+    given = dict(params or {})
+    missing = [name for name in names if name not in given]
+    if missing:
+        raise BackendError(f"query needs parameters {missing} that were not bound")
+    return given

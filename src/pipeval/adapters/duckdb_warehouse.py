@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from pipeval.adapters.bq_to_duckdb import to_duckdb
 from pipeval.adapters.values import decode, to_naive_utc
-from pipeval.errors import BackendError, first_line
+from pipeval.errors import BackendError, PipevalError, first_line
 from pipeval.identifiers import TableName, check_identifier
-from pipeval.ports import Column, QueryResult, QueryStats
+from pipeval.ports import Column, QueryKey, QueryResult, QueryStats, Row
+from pipeval.sqlkit import check_bound
 from pipeval.types import column_from_type
+
+if TYPE_CHECKING:
+    from pipeval.query import Query
 
 _COLUMNS_SQL = (
     "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
@@ -79,16 +84,33 @@ class DuckDBWarehouse:
         except duckdb.Error as err:
             raise BackendError(f"cannot open warehouse {self.path}: {first_line(err)}") from None
 
-    def query(self, sql: str, params: dict[str, Any] | None = None, label: str = "") -> QueryResult:
+    def query(
+        self, sql: str, params: dict[str, Any] | None = None, label: str = "", check: str = ""
+    ) -> QueryResult:
         duck_sql, names = to_duckdb(sql)
-        given = params or {}
-        missing = [name for name in names if name not in given]
-        if missing:
-            raise BackendError(f"query needs parameters {missing} that were not bound")
+        given = check_bound(names, params)
         bound = {name: to_naive_utc(given[name]) for name in names}
         self.stats.queries += 1
         self.stats.sent.append(sql)
         return QueryResult(self._fetch(duck_sql, bound, label), bytes_processed=None)
+
+    def prefetch(self, queries: Iterable[Query]) -> dict[QueryKey, list[Row] | PipevalError]:
+        """One after another: one embedded connection, and each query is already one scan."""
+        outcomes: dict[QueryKey, list[Row] | PipevalError] = {}
+        for query in queries:
+            if query.key() in outcomes:
+                continue
+            try:
+                outcomes[query.key()] = self.query(
+                    query.sql, query.bound(), query.label, query.check
+                ).rows
+            except PipevalError as err:
+                outcomes[query.key()] = err
+        return outcomes
+
+    def estimate_all(self, queries: Iterable[Query]) -> None:
+        """DuckDB has no byte estimate: a dry run lists the queries without one."""
+        return None
 
     def _fetch(self, duck_sql: str, bound: dict[str, Any], label: str) -> list[dict[str, Any]]:
         try:

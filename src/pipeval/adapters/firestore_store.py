@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from pipeval.errors import BackendError, PermissionDeniedError, PipevalError, first_line
 from pipeval.identifiers import check_identifier
+from pipeval.permissions import describe_grant, role_for
 
 if TYPE_CHECKING:
     from google.cloud import firestore
 
 DEFAULT_TIMEOUT_S = 30.0
 READ_PERMISSION = "datastore.entities.get"
-READ_ROLE = "Cloud Datastore Viewer (roles/datastore.viewer)"
 # Document ids are dates and names: a `/` would address a sub-collection instead.
 _DOC_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 
@@ -50,7 +50,7 @@ class FirestoreStore:
         from google.cloud import firestore
 
         if credentials is None and credentials_file:
-            from pipeval.adapters.bigquery_warehouse import load_credentials
+            from pipeval.adapters.google_credentials import load_credentials
 
             credentials = load_credentials(credentials_file)
         try:
@@ -110,10 +110,12 @@ class FirestoreStore:
         if isinstance(err, api_errors.RetryError | api_errors.DeadlineExceeded | TimeoutError):
             return BackendError(f"{where}: no answer within {self.timeout_s:g} s (unreachable?)")
         if isinstance(err, api_errors.PermissionDenied | api_errors.Forbidden):
+            role = role_for(READ_PERMISSION)
             return PermissionDeniedError(
-                f"permission denied reading {where}: needs {READ_PERMISSION}; grant {READ_ROLE}",
+                f"permission denied reading {where}: needs {READ_PERMISSION}; "
+                f"grant {describe_grant(role)}",
                 permission=READ_PERMISSION,
-                role=READ_ROLE,
+                role=role,
             )
         if isinstance(err, api_errors.NotFound):
             return BackendError(f"{where}: database not found in project {self.project}")

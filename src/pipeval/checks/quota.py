@@ -37,15 +37,12 @@ from pipeval.metrics.jobs import (
     project,
     table_loads,
 )
+from pipeval.permissions import JOBS_PERMISSION, describe_grant, role_for
 from pipeval.profile.model import Profile, QuotaThresholds
 from pipeval.query import Context, Query
 from pipeval.results import CheckResult, Finding, Severity
 from pipeval.sqlkit import info_schema
 
-# Reading JOBS_BY_PROJECT needs this permission; this predefined role grants it (metadata only).
-JOBS_PERMISSION = "bigquery.jobs.listAll"
-JOBS_ROLE = "roles/bigquery.resourceViewer"
-ROLE_TITLES = {"roles/bigquery.resourceViewer": "BigQuery Resource Viewer"}
 NO_TABLE = "(no destination table)"
 
 
@@ -57,19 +54,9 @@ def stamp(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%MZ")
 
 
-def describe_role(role: str) -> str:
-    """`BigQuery Resource Viewer (roles/bigquery.resourceViewer)` from either half."""
-    titles = {title: role_id for role_id, title in ROLE_TITLES.items()}
-    if role in ROLE_TITLES:
-        return f"{ROLE_TITLES[role]} ({role})"
-    if role in titles:
-        return f"{role} ({titles[role]})"
-    return role
-
-
 def missing_permission(err: PermissionDeniedError, view: str) -> str:
     permission = err.permission or JOBS_PERMISSION
-    role = describe_role(err.role or JOBS_ROLE)
+    role = describe_grant(err.role or role_for(permission))
     return (
         f"permission {permission} is missing to read {view}: grant the role {role} on the "
         "project to the account pipeval runs as (it reads job metadata, not table data)"

@@ -113,13 +113,14 @@ def plan(
     extra: Iterable[Query] = (),
 ) -> QueryPlan:
     queries, undeclared = declared_queries(checks, ctx, extra)
-    estimate_all = getattr(ctx.warehouse, "estimate_all", None)
-    if estimate_all is not None:
-        outcomes = estimate_all([planned.query for planned in queries])
+    outcomes = None
+    if ctx.warehouse is not None:
+        outcomes = ctx.warehouse.estimate_all([planned.query for planned in queries])
+    if outcomes is not None:
         for planned in queries:
             outcome = outcomes.get(planned.query.key())
             if isinstance(outcome, PipevalError):
                 planned.error = first_line(outcome)
             else:
                 planned.estimated_bytes = outcome
-    return QueryPlan(suite, ctx, target, queries, undeclared, estimate_all is not None)
+    return QueryPlan(suite, ctx, target, queries, undeclared, outcomes is not None)
