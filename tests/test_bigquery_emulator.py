@@ -161,6 +161,8 @@ def test_table_schema_has_modes_and_nested_fields(
             ],
         ),
         bigquery.SchemaField("ok", "BOOLEAN"),
+        bigquery.SchemaField("made_at", "DATETIME"),
+        bigquery.SchemaField("created_at", "TIMESTAMP"),
     ]
     client.create_table(bigquery.Table(f"{client.project}.nba_precompute.feats", schema=schema))
     assert warehouse.table_schema("nba_precompute.feats") == [
@@ -174,6 +176,8 @@ def test_table_schema_has_modes_and_nested_fields(
             (Column("version", "INT64"), Column("tags", "STRING", "REPEATED")),
         ),
         Column("ok", "BOOL"),
+        Column("made_at", "DATETIME"),  # its own type, never folded into TIMESTAMP
+        Column("created_at", "TIMESTAMP"),
     ]
     assert warehouse.table_schema("nba_precompute.absent") is None
     assert warehouse.table_schema("no_dataset.absent") is None

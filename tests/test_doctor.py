@@ -177,3 +177,44 @@ def test_doctor_without_a_warehouse_cannot_run(run_cli, monkeypatch) -> None:
 def test_query_references_tie_columns_to_tables(sql: str, expected: set) -> None:
     found = {(ref.table, ref.column) for ref in query_references(sql, "q")}
     assert found == expected
+
+
+def test_ddl_statements_that_cannot_be_read_are_findings_never_silence(
+    tmp_path: Path, run_cli, sample_urls
+) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "extends: nba-props\n"
+        "schema:\n"
+        "  - table: nba_predictions.player_prop_predictions\n"
+        "    ddl: schemas/predictions.sql\n"
+        "  - table: nba_analytics.player_game_summary\n"
+        "    ddl: schemas/predictions.sql\n"
+    )
+    (tmp_path / "schemas").mkdir()
+    ddl = tmp_path / "schemas" / "predictions.sql"
+    ddl.write_text(
+        "CREATE TABLE IF NOT EXISTS `proj.nba_predictions.player_prop_predictions` (\n"
+        "  prediction_id STRING NOT NULL, game_date DATE NOT NULL\n"
+        ") PARTITION BY game_date CLUSTER BY prediction_id, game_date DESC;\n"
+        "ALTER TABLE `proj.nba_predictions.player_prop_predictions` ADD COLUMN x INT64 y;\n"
+    )
+    code, document, _ = doctor(run_cli, "--profile", str(profile), *sample_urls)
+    paths = document["checks"][1]
+    assert code == 1 and paths["status"] == "WARN"
+    unread = f"{ddl}:4: unsupported syntax, statement not read: ALTER TABLE"
+    predictions = "schema[0] (nba_predictions.player_prop_predictions)"
+    summary = "schema[1] (nba_analytics.player_game_summary)"
+    found = [(f["severity"], f["message"]) for f in paths["findings"]]
+    assert found[0][0] == "WARN" and found[0][1].startswith(f"{predictions}: {unread}")
+    assert found[1] == (
+        "INFO",
+        f"{predictions}: {ddl}:1: read without the CLUSTER BY sort order (ASC/DESC)",
+    )
+    assert found[2] == (
+        "WARN",
+        f"{summary}: {ddl}: no CREATE TABLE with a column list for "
+        "nba_analytics.player_game_summary",
+    )
+    assert found[3][0] == "WARN" and found[3][1].startswith(f"{summary}: {unread}")
+    assert len(found) == 4

@@ -27,6 +27,7 @@ from pipeval.types import column_from_type, normalize_type, type_signature
         (["RECORD", "STRUCT"], "STRUCT"),
         (["BYTES", "BLOB"], "BYTES"),
         (["TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"], "TIMESTAMP"),
+        (["DATETIME", "datetime"], "DATETIME"),
     ],
 )
 def test_type_names_normalise_to_bigquery(spellings: list[str], normal: str) -> None:
@@ -180,3 +181,25 @@ def test_code_against_the_live_table_only() -> None:
     drift = compare(None, cols("a INT64"), ["a", "b"])
     assert drift.code_only == ["b"] and drift.missing_from == {"b": ["live"]}
     assert drift.live_only == [] and drift.ddl_only == []
+
+
+def test_datetime_is_its_own_type_in_ddl_and_in_bigquery_live_schemas() -> None:
+    assert type_signature(ddl_column("DATETIME")) == "DATETIME"
+    assert type_signature(ddl_column("TIMESTAMP")) == "TIMESTAMP"
+    assert type_signature(ddl_column("ARRAY<STRUCT<at DATETIME>>")) == "ARRAY<STRUCT<at DATETIME>>"
+    assert column_from_field(SchemaField("made_at", "DATETIME")) == Column("made_at", "DATETIME")
+    assert column_from_field(SchemaField("made_at", "TIMESTAMP")) == Column("made_at", "TIMESTAMP")
+
+
+def test_ddl_datetime_against_a_live_timestamp_is_a_type_mismatch() -> None:
+    ddl = cols("prediction_id STRING", "made_at DATETIME", "created_at TIMESTAMP")
+    live = [
+        Column("prediction_id", "STRING"),
+        column_from_field(SchemaField("made_at", "TIMESTAMP")),
+        column_from_field(SchemaField("created_at", "DATETIME")),
+    ]
+    drift = compare(ddl, live, None)
+    assert [(m.column, m.ddl, m.live) for m in drift.type_mismatches] == [
+        ("made_at", "DATETIME", "TIMESTAMP"),
+        ("created_at", "TIMESTAMP", "DATETIME"),
+    ]

@@ -177,13 +177,28 @@ def test_unparseable_statement_is_a_warning_with_file_and_line_and_the_rest_coun
         "CREATE TABLE nba_predictions.player_prop_predictions (a INT64);\n"
         "\n"
         "ALTER TABLE nba_predictions.player_prop_predictions ADD COLUMN b STRING;\n"
-        "CREATE TABLE nba_predictions.broken (x INT64 y STRING);\n"
+        "INSERT INTO nba_predictions.broken (x VALUES (1;\n"
         "ALTER TABLE nba_predictions.player_prop_predictions ADD COLUMN c BOOL;\n"
     )
     ddl = table_ddl(parse_statements(text, "schemas/x.sql"), TABLE)
     assert [c.name for c in ddl.columns] == ["a", "b", "c"]
     assert len(ddl.warnings) == 1
     assert ddl.warnings[0].startswith("schemas/x.sql:4: cannot parse statement")
+
+
+def test_unreadable_column_of_another_table_warns_about_that_table_only() -> None:
+    text = (
+        "CREATE TABLE nba_predictions.player_prop_predictions (a INT64);\n"
+        "CREATE TABLE nba_predictions.broken (x INT64 y STRING, z DATE);\n"
+    )
+    statements = parse_statements(text, "schemas/x.sql")
+    assert table_ddl(statements, TABLE).warnings == []
+    broken = table_ddl(statements, "nba_predictions.broken")
+    assert broken.names() == ["z"]
+    assert broken.warnings == [
+        "schemas/x.sql:2: columns not read (unsupported syntax): x INT64 y STRING"
+    ]
+    assert broken.notes == []
 
 
 def test_unterminated_string_warns_at_its_statement_and_later_statements_still_count() -> None:
@@ -285,3 +300,119 @@ def test_table_of_an_ad_hoc_ddl_file(tmp_path: Path) -> None:
     none.write_text("SELECT 1;")
     with pytest.raises(InputError, match="no CREATE TABLE"):
         table_from_ddl([none])
+
+
+# --- CREATE TABLEs sqlglot keeps only as raw text: read tolerantly, never dropped ------------
+# Written in the style of the pipeline's own schema files: project-qualified backticked names,
+# NOT NULL + DEFAULT, column OPTIONS(description=...), STRUCT/ARRAY/JSON, then PARTITION BY,
+# CLUSTER BY with a sort order and table OPTIONS.
+REPO_STYLE = """
+-- Table: player_prop_predictions (every system's prediction per player)
+CREATE TABLE IF NOT EXISTS `nba-props-platform.nba_predictions.player_prop_predictions` (
+  prediction_id STRING NOT NULL,            -- one row per prediction
+  system_id STRING NOT NULL OPTIONS(description="which model; 'a;b' stays one string"),
+  game_date DATE NOT NULL,
+  predicted_points NUMERIC(5,1) NOT NULL,
+  key_factors JSON,
+  context STRUCT<line FLOAT64, books ARRAY<STRING>>,
+  default_feature_indices ARRAY<INT64>,
+  made_at DATETIME,
+  is_active BOOLEAN NOT NULL DEFAULT TRUE,
+  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP() NOT NULL
+)
+PARTITION BY game_date
+CLUSTER BY system_id, predicted_points DESC, game_date
+OPTIONS(
+  description="All predictions; versioned",
+  partition_expiration_days=365,
+  require_partition_filter=TRUE
+);
+
+ALTER TABLE `nba-props-platform.nba_predictions.player_prop_predictions`
+ADD COLUMN IF NOT EXISTS build_commit_sha STRING OPTIONS(description="deployed commit"),
+ADD COLUMN IF NOT EXISTS kalshi_line NUMERIC(4,1);
+"""
+
+
+def test_create_with_cluster_by_desc_yields_every_column() -> None:
+    ddl = table_ddl(parse_statements(REPO_STYLE, "p.sql"), TABLE)
+    assert ddl.created
+    assert [(c.name, type_signature(c)) for c in ddl.columns] == [
+        ("prediction_id", "STRING NOT NULL"),
+        ("system_id", "STRING NOT NULL"),
+        ("game_date", "DATE NOT NULL"),
+        ("predicted_points", "NUMERIC NOT NULL"),
+        ("key_factors", "JSON"),
+        ("context", "STRUCT<line FLOAT64, books ARRAY<STRING>>"),
+        ("default_feature_indices", "ARRAY<INT64>"),
+        ("made_at", "DATETIME"),
+        ("is_active", "BOOL NOT NULL"),
+        ("created_at", "TIMESTAMP NOT NULL"),
+        ("build_commit_sha", "STRING"),
+        ("kalshi_line", "NUMERIC"),
+    ]
+    assert ddl.warnings == []
+    assert ddl.notes == ["p.sql:3: read without the CLUSTER BY sort order (ASC/DESC)"]
+
+
+@pytest.mark.parametrize("order", ["DESC", "ASC", "desc"])
+def test_every_sort_order_in_cluster_by_is_tolerated(order: str) -> None:
+    text = (
+        "CREATE TABLE nba_predictions.system_daily_performance (system_id STRING, "
+        f"performance_date DATE) PARTITION BY performance_date CLUSTER BY system_id, "
+        f"performance_date {order} OPTIONS(description='daily')"
+    )
+    ddl = table_ddl(parse_statements(text, "t.sql"), "nba_predictions.system_daily_performance")
+    assert ddl.names() == ["system_id", "performance_date"]
+    assert ddl.notes == ["t.sql:1: read without the CLUSTER BY sort order (ASC/DESC)"]
+
+
+def test_create_read_from_its_column_list_when_a_trailing_clause_is_unknown() -> None:
+    text = (
+        "CREATE TABLE `p.nba_predictions.player_prop_predictions` (a INT64, b STRING) "
+        "PARTITION BY RANGE_BUCKET(a, GENERATE_ARRAY(0, 10, 1)) WITH CONNECTION x.y.z"
+    )
+    ddl = table_ddl(parse_statements(text, "t.sql"), TABLE)
+    assert ddl.names() == ["a", "b"]
+    assert ddl.warnings == []
+    assert len(ddl.notes) == 1 and "clauses not parsed: PARTITION BY RANGE_BUCKET" in ddl.notes[0]
+
+
+def test_a_column_sqlglot_cannot_read_is_a_warning_and_the_others_are_kept() -> None:
+    text = (
+        "CREATE TABLE nba_predictions.player_prop_predictions (a INT64, "
+        "b STRING COLLATE 'und:ci' WEIRD THING, c DATE) CLUSTER BY a DESC"
+    )
+    ddl = table_ddl(parse_statements(text, "t.sql"), TABLE)
+    assert ddl.created
+    assert ddl.names() == ["a", "c"]
+    assert len(ddl.warnings) == 1
+    assert "columns not read (unsupported syntax): b STRING COLLATE" in ddl.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "warning"),
+    [
+        (
+            "CREATE TABLE nba_predictions.copy AS SELECT * FROM nba_predictions.t "
+            "CLUSTER BY a DESC",
+            "unsupported syntax, statement not read: CREATE TABLE nba_predictions.copy AS",
+        ),
+        (
+            "CREATE TABLE nba_predictions.copy CLUSTER BY a AS SELECT * FROM nba_predictions.t",
+            "CREATE TABLE without a column list: its columns are unknown",
+        ),
+    ],
+)
+def test_create_table_as_select_is_never_read_as_columns_and_says_so(
+    text: str, warning: str
+) -> None:
+    ddl = table_ddl(parse_statements(text, "t.sql"), "nba_predictions.copy")
+    assert not ddl.created and ddl.columns == []
+    assert len(ddl.warnings) == 1 and warning in ddl.warnings[0]
+
+
+def test_repo_style_file_names_its_table_for_an_ad_hoc_run(tmp_path: Path) -> None:
+    path = tmp_path / "01_player_prop_predictions.sql"
+    path.write_text(REPO_STYLE)
+    assert table_from_ddl([path]) == TABLE

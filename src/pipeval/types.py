@@ -34,8 +34,9 @@ _ALIASES = {
     "BLOB": "BYTES",
     "BINARY": "BYTES",
     "VARBINARY": "BYTES",
-    # Embedded mode stores BigQuery TIMESTAMPs as naive UTC values.
-    "DATETIME": "TIMESTAMP",
+    # Embedded mode stores BigQuery TIMESTAMPs as naive UTC values (DuckDB TIMESTAMP). BigQuery
+    # DATETIME is a type of its own (civil time, no zone): a writer or DDL sending one into the
+    # other fails, so it is never folded into TIMESTAMP.
     "TIMESTAMPTZ": "TIMESTAMP",
     "TIMESTAMPNTZ": "TIMESTAMP",
     "TIMESTAMPLTZ": "TIMESTAMP",
@@ -51,23 +52,32 @@ def normalize_type(name: str) -> str:
     return _ALIASES.get(base, base)
 
 
-def _from_datatype(name: str, dtype: exp.DataType) -> Column:
+def _base_name(dtype: exp.DataType, dialect: str) -> str:
+    """The scalar type's name. sqlglot reads BigQuery's DATETIME as its naive TIMESTAMP and
+    BigQuery's TIMESTAMP as TIMESTAMPTZ, so BigQuery types are named in BigQuery's own spelling;
+    DuckDB's naive TIMESTAMP is the embedded spelling of a BigQuery TIMESTAMP."""
+    if dialect == "bigquery":
+        return dtype.sql("bigquery")
+    return dtype.this.name if dtype.this else dtype.sql()
+
+
+def _from_datatype(name: str, dtype: exp.DataType, dialect: str) -> Column:
     if dtype.is_type(exp.DataType.Type.ARRAY, exp.DataType.Type.LIST):
         element = dtype.expressions[0] if dtype.expressions else exp.DataType.build("UNKNOWN")
-        inner = _from_datatype(name, element)
+        inner = _from_datatype(name, element, dialect)
         return Column(name, inner.type, "REPEATED", inner.fields)
     if dtype.is_type(exp.DataType.Type.STRUCT):
         definitions = [f for f in dtype.expressions if isinstance(f, exp.ColumnDef)]
-        fields = tuple(column_from_def(definition) for definition in definitions)
+        fields = tuple(column_from_def(definition, dialect) for definition in definitions)
         return Column(name, "STRUCT", "NULLABLE", fields)
-    return Column(name, normalize_type(dtype.this.name if dtype.this else dtype.sql()), "NULLABLE")
+    return Column(name, normalize_type(_base_name(dtype, dialect)), "NULLABLE")
 
 
-def column_from_def(definition: exp.ColumnDef) -> Column:
+def column_from_def(definition: exp.ColumnDef, dialect: str = "bigquery") -> Column:
     """A parsed column definition (DDL or STRUCT field); NOT NULL makes a non-array REQUIRED."""
     kind = definition.args.get("kind")
     column = (
-        _from_datatype(definition.name, kind)
+        _from_datatype(definition.name, kind, dialect)
         if isinstance(kind, exp.DataType)
         else Column(definition.name, "UNKNOWN")
     )
@@ -98,5 +108,5 @@ def column_from_type(name: str, type_text: str, dialect: str = "duckdb") -> Colu
     except (ParseError, ValueError):
         return Column(name, normalize_type(type_text))
     if isinstance(dtype, exp.DataType):
-        return _from_datatype(name, dtype)
+        return _from_datatype(name, dtype, dialect)
     return Column(name, normalize_type(sqlglot.exp.DataType.build(type_text).sql()))

@@ -3,8 +3,9 @@
 FAIL when the code writes a field the DDL or the live table lacks (writes fail, now or on the
 next table built from the file) or when a column's type or mode differs; WARN on drift: live
 columns never written back to the DDL, DDL columns never applied, DDL statements that could not
-be read. The live side is the warehouse's table metadata (no query); without a warehouse the
-check compares the DDL with the code only, which is what a pre-commit hook or CI can do.
+be read (text skipped while reading a statement tolerantly is an INFO note). The live side is
+the warehouse's table metadata (no query); without a warehouse the check compares the DDL with
+the code only, which is what a pre-commit hook or CI can do.
 """
 
 from __future__ import annotations
@@ -173,6 +174,10 @@ class SchemaAlignment(Check):
                 Finding(Severity.WARN, warning, subject=self.spec.table, data={"ddl": warning})
                 for warning in sides.ddl.warnings
             )
+            notes.extend(
+                Finding(Severity.INFO, note, subject=self.spec.table, data={"ddl": note})
+                for note in sides.ddl.notes
+            )
         for writer in sides.writers or []:
             if writer.unknown:
                 notes.append(
@@ -247,6 +252,7 @@ class SchemaAlignment(Check):
             },
             "unknown": [note for w in sides.writers or [] for note in w.unknown],
             "warnings": sides.ddl.warnings if sides.ddl is not None else [],
+            "notes": sides.ddl.notes if sides.ddl is not None else [],
         }
 
     def _remediation(self, sides: Sides, drift: Drift) -> list[str]:

@@ -4,6 +4,11 @@ Statements are split on the tokenizer's semicolons (so comments and quoted `;` a
 sqlglot, not by a regex) and parsed one at a time: a statement sqlglot cannot parse becomes a
 warning naming its file and line, and the rest of the file still counts. Migration files are
 applied in order after the main file, as the pipeline's deploy would.
+
+A CREATE TABLE that sqlglot keeps only as raw text (it does so for clauses it does not know,
+e.g. `CLUSTER BY x DESC`) is read tolerantly: without the clustering sort order, then from its
+column list alone, then column by column. Each step that skips text leaves a note, and a
+column that still cannot be read is a warning: the statement is never dropped silently.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ class Statement:
     path: str
     line: int
     tree: exp.Expression | None
-    error: str = ""
+    error: str = ""  # with a tree: part of the statement (some columns) could not be read
+    note: str = ""  # text skipped that declares no column (e.g. a CLUSTER BY sort order)
 
 
 @dataclass
@@ -48,6 +54,7 @@ class TableDdl:
     table: str
     columns: list[Column] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     created: bool = False
 
@@ -89,6 +96,10 @@ def _parse_chunk(text: str, path: str, line: int) -> Statement:
         with _quiet_sqlglot():
             trees = [tree for tree in sqlglot.parse(text, read=DIALECT) if tree is not None]
     except (ParseError, TokenError) as err:
+        tolerated = _tolerant_create(text) if re.match(r"\s*CREATE\b", text, re.I) else None
+        if tolerated is not None:
+            create, error, note = tolerated
+            return Statement(path, line, create, error, note)
         details = getattr(err, "errors", None) or [{}]
         description = details[0].get("description") or first_line(str(err))
         at = details[0].get("line")
@@ -99,7 +110,134 @@ def _parse_chunk(text: str, path: str, line: int) -> Statement:
     tree = trees[0]
     if isinstance(tree, exp.Command) and tree.name.upper() == "ALTER":
         tree = _alter_actions_one_by_one(text) or tree
+    if isinstance(tree, exp.Command) and tree.name.upper() == "CREATE":
+        tolerated = _tolerant_create(text)
+        if tolerated is not None:
+            create, error, note = tolerated
+            return Statement(path, line, create, error, note)
     return Statement(path, line, tree)
+
+
+def _parse_create(text: str) -> exp.Create | None:
+    try:
+        with _quiet_sqlglot():
+            tree = sqlglot.parse_one(text, read=DIALECT)
+    except (ParseError, TokenError):
+        return None
+    if isinstance(tree, exp.Create) and isinstance(tree.this, exp.Schema):
+        return tree
+    return None
+
+
+def _depth_change(token: Token) -> int:
+    """Nesting inside a column list: parentheses and the angle brackets of ARRAY/STRUCT."""
+    if token.token_type in (TokenType.L_PAREN, TokenType.LT):
+        return 1
+    if token.token_type in (TokenType.R_PAREN, TokenType.GT):
+        return -1
+    if token.text == ">>":
+        return -2
+    return 0
+
+
+def _column_list(tokens: list[Token]) -> tuple[int, int] | None:
+    """Token positions of the column list's parentheses in `CREATE ... TABLE name (...)`; None
+    for a CREATE TABLE ... AS SELECT or anything that is not a CREATE TABLE."""
+    table_at = next((i for i, t in enumerate(tokens) if t.token_type == TokenType.TABLE), None)
+    if table_at is None:
+        return None
+    for position in range(table_at + 1, len(tokens)):
+        token = tokens[position]
+        if token.token_type == TokenType.ALIAS:  # AS: the columns come from a query
+            return None
+        if token.token_type == TokenType.L_PAREN:
+            break
+    else:
+        return None
+    depth = 0
+    for close in range(position, len(tokens)):
+        depth += 1 if tokens[close].token_type == TokenType.L_PAREN else 0
+        depth -= 1 if tokens[close].token_type == TokenType.R_PAREN else 0
+        if depth == 0:
+            return position, close
+    return None
+
+
+def _without_sort_order(text: str, tokens: list[Token], after: int) -> str | None:
+    """The statement without ASC/DESC in its CLUSTER BY clause (after the column list)."""
+    cluster = next(
+        (i for i in range(after, len(tokens)) if tokens[i].token_type == TokenType.CLUSTER_BY),
+        None,
+    )
+    if cluster is None:
+        return None
+    cuts = []
+    for token in tokens[cluster + 1 :]:
+        if token.token_type == TokenType.L_PAREN:  # OPTIONS(...): the clause has ended
+            break
+        if token.token_type in (TokenType.ASC, TokenType.DESC):
+            cuts.append((token.start, token.end + 1))
+    if not cuts:
+        return None
+    pieces, start = [], 0
+    for begin, end in cuts:
+        pieces.append(text[start:begin])
+        start = end
+    pieces.append(text[start:])
+    return "".join(pieces)
+
+
+def _tolerant_create(text: str) -> tuple[exp.Create, str, str] | None:
+    """(tree, error, note) for a CREATE TABLE sqlglot could not parse whole; see the module
+    docstring for the order of attempts. None when there is no column list to read."""
+    try:
+        tokens = Dialect.get_or_raise(DIALECT).tokenize(text)
+    except TokenError:
+        return None
+    bounds = _column_list(tokens)
+    if bounds is None:
+        return None
+    open_at, close_at = bounds
+    cleaned = _without_sort_order(text, tokens, close_at + 1)
+    if cleaned is not None:
+        tree = _parse_create(cleaned)
+        if tree is not None:
+            return tree, "", "read without the CLUSTER BY sort order (ASC/DESC)"
+    skipped = " ".join(text[tokens[close_at].end + 1 :].split())
+    note = f"read from its column list; clauses not parsed: {skipped[:60]}" if skipped else ""
+    tree = _parse_create(text[: tokens[close_at].end + 1])
+    if tree is not None:
+        return tree, "", note
+    return _column_by_column(text, tokens, open_at, close_at, note)
+
+
+def _column_by_column(
+    text: str, tokens: list[Token], open_at: int, close_at: int, note: str
+) -> tuple[exp.Create, str, str] | None:
+    """Each top-level piece of the column list parsed on its own; unreadable ones are named."""
+    head = text[: tokens[open_at].start]
+    shell = _parse_create(head + "(_pipeval_column INT64)")
+    if shell is None:
+        return None
+    pieces, depth, start = [], 0, tokens[open_at].end + 1
+    for token in tokens[open_at + 1 : close_at]:
+        depth += _depth_change(token)
+        if token.token_type == TokenType.COMMA and depth == 0:
+            pieces.append(text[start : token.start])
+            start = token.end + 1
+    pieces.append(text[start : tokens[close_at].start])
+    definitions: list[exp.Expression] = []
+    unread: list[str] = []
+    for piece in pieces:
+        one = _parse_create(head + "(" + piece + ")")
+        found = one.this.expressions if one is not None else []
+        if len(found) == 1 and isinstance(found[0], exp.ColumnDef):
+            definitions.append(found[0])
+        elif piece.strip():
+            unread.append(" ".join(piece.split())[:40])
+    shell.this.set("expressions", definitions)
+    error = f"columns not read (unsupported syntax): {'; '.join(unread)}" if unread else ""
+    return shell, error, note
 
 
 _ACTION_KEYWORDS = {"ADD", "DROP", "RENAME", "ALTER", "SET"}
@@ -246,6 +384,10 @@ class _Builder:
         definitions = [e for e in tree.this.expressions if isinstance(e, exp.ColumnDef)]
         self.ddl.columns = [column_from_def(definition) for definition in definitions]
         self.ddl.created = True
+        if statement.note:
+            self.ddl.notes.append(f"{statement.path}:{statement.line}: {statement.note}")
+        if statement.error:
+            self.warn(statement, statement.error)
 
     def alter(self, statement: Statement, tree: exp.Alter) -> None:
         for action in tree.args.get("actions") or []:

@@ -2,8 +2,10 @@
 
 Every table they reference must exist, every column must exist with the data contract's type
 for its role (a date column is a DATE, a filter is a BOOL, game keys share the schedule key's
-type), and every DDL and writer path of the `schema:` section must exist. One finding per
-problem, so a renamed column is one line that names it (and the closest existing name).
+type), and every DDL and writer path of the `schema:` section must exist, its DDL statements
+readable (a statement that cannot be read, or a table the files never create, is a WARN) and
+its writers must name a record. One finding per problem, so a renamed column is one line that
+names it (and the closest existing name).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pipeval.ports import Column, Warehouse
 from pipeval.profile.model import Profile
 from pipeval.query import Context
 from pipeval.results import CheckResult, Finding, Severity
-from pipeval.schema.ddl import ddl_files, read_text
+from pipeval.schema.ddl import ddl_files, read_table_ddl, read_text
 from pipeval.schema.references import (
     KEY_ROLE,
     ROLE_TYPES,
@@ -200,11 +202,15 @@ class Doctor:
         base = self.profile.base_dir
         for index, spec in enumerate(self.profile.schema_tables):
             where = f"schema[{index}] ({spec.table})"
-            for path in ddl_files([base / p for p in ([spec.ddl] if spec.ddl else [])]) + [
-                base / p for p in spec.migrations
-            ]:
+            paths = [base / p for p in ([spec.ddl] if spec.ddl else []) + spec.migrations]
+            unreadable = 0
+            for path in ddl_files(paths[:1]) + paths[1:]:
                 checked += 1
-                findings.extend(self._readable(path, where, "DDL file"))
+                problems = self._readable(path, where, "DDL file")
+                unreadable += len(problems)
+                findings.extend(problems)
+            if paths and not unreadable:
+                findings.extend(self._statements(paths, spec.table, where))
             for writer in spec.writers:
                 checked += 1
                 findings.extend(self._writer(writer, base, where))
@@ -218,6 +224,22 @@ class Doctor:
         except PipevalError as err:
             return [Finding(Severity.FAIL, f"{where}: {err}", subject=str(path))]
         return []
+
+    @staticmethod
+    def _statements(paths: list[Path], table: str, where: str) -> list[Finding]:
+        """Statements of the DDL files that could not be read (or only in part), and a table
+        the files never create: a WARN each, so no column list is lost without a word."""
+        try:
+            ddl = read_table_ddl(paths, table)
+        except PipevalError as err:
+            return [Finding(Severity.FAIL, f"{where}: {err}", subject=table)]
+        return [
+            Finding(Severity.WARN, f"{where}: {warning}", subject=table, data={"ddl": warning})
+            for warning in ddl.warnings
+        ] + [
+            Finding(Severity.INFO, f"{where}: {note}", subject=table, data={"ddl": note})
+            for note in ddl.notes
+        ]
 
     def _writer(self, spec: str, base: Path, where: str) -> list[Finding]:
         try:
