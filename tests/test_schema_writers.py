@@ -284,6 +284,131 @@ CASES: list[tuple[str, str, str, list[str], int]] = [
         ["a"],
         0,
     ),
+    # --- patterns of the real pipeline, in our own words -----------------------------------
+    (
+        "a pool worker returns (True, record); its (False, {...}) error tuples are not records",
+        """
+        def score_one_player(player, inputs, version):
+            try:
+                if player is None:
+                    return (False, {"entity_id": None, "reason": "no player", "category": "x"})
+                record = {"player_lookup": player, "analysis_date": inputs.day}
+                record["calculation_version"] = version
+                if not inputs.ok:
+                    return (False, {"entity_id": player, "reason": "bad", "can_retry": True})
+                return (True, record)
+            except ValueError as err:
+                return False, {"entity_id": player, "reason": str(err)}
+        """,
+        "score_one_player",
+        ["player_lookup", "analysis_date", "calculation_version"],
+        0,
+    ),
+    (
+        "a logging method writes `row` through the project helper and returns a summary",
+        """
+        class Sweeper:
+            def _log_sweep(self, sweep_id, found, fixed):
+                details = [{"path": f.path, "age": f.age} for f in found]
+                row = {
+                    "sweep_id": sweep_id,
+                    "found_count": len(found),
+                    "details": details,
+                    "errors": [],
+                }
+                try:
+                    insert_bigquery_rows("nba_orchestration.sweeps", [row])
+                except OSError:
+                    pass
+                return {"sweep_id": sweep_id, "fixed": fixed}
+        """,
+        "Sweeper._log_sweep",
+        ["sweep_id", "found_count", "details", "errors"],
+        0,
+    ),
+    (
+        "a dict literal handed straight to the project helper, JSON values inside it",
+        """
+        class RunLogger:
+            def _log_run(self):
+                from shared.bq import stream_bq_rows
+                stream_bq_rows(f"{self.dataset}.run_log", [{
+                    "run_id": self.run_id,
+                    "summary": json.dumps({"records": self.n, "empty": self.n == 0}),
+                    "opts": json.dumps({k: v for k, v in self.opts.items()}),
+                }])
+        """,
+        "RunLogger._log_run",
+        ["run_id", "summary", "opts"],
+        0,
+    ),
+    (
+        "record built in a method, written by a helper method that queues it in a batch writer",
+        """
+        class RunHistory:
+            def _mark_running(self):
+                record = {"processor_name": self.name, "status": "running", "run_id": None}
+                record = {k: v for k, v in record.items() if v is not None}
+                self._queue_history(record)
+                return True
+
+            def _queue_history(self, record):
+                writer = get_batch_writer(table_id=self.TABLE)
+                writer.add_record(record)
+        """,
+        "RunHistory._mark_running",
+        ["processor_name", "status", "run_id"],
+        0,
+    ),
+    (
+        "a module helper that writes its second parameter, called with keywords",
+        """
+        def _send(client, rows):
+            client.insert_rows_json("d.t", rows)
+
+        def publish(client, game):
+            payload = {"game_id": game.id, "state": "final"}
+            _send(client=client, rows=[payload])
+        """,
+        "publish",
+        ["game_id", "state"],
+        0,
+    ),
+    (
+        "a dataclass to_dict returning asdict(self) writes its fields (not its ClassVars)",
+        """
+        from dataclasses import asdict, dataclass
+        from typing import ClassVar
+
+        @dataclass(frozen=True)
+        class StepResult:
+            TABLE: ClassVar[str] = "nba_orchestration.steps"
+            step_name: str
+            status: str
+            duration_seconds: float | None = None
+
+            def to_dict(self):
+                return asdict(self)
+        """,
+        "StepResult.to_dict",
+        ["step_name", "status", "duration_seconds"],
+        0,
+    ),
+    (
+        "a dataclass to_dict building the row itself",
+        """
+        @dataclasses.dataclass
+        class CostRow:
+            run_id: str
+            cost: float = 0.0
+
+            def to_dict(self):
+                return {"run_id": self.run_id, "total_cost": round(self.cost, 6)}
+        """,
+        "CostRow.to_dict",
+        ["run_id", "total_cost"],
+        0,
+    ),
 ]
 
 

@@ -1,10 +1,14 @@
 """The code side: top-level keys of the record a writer function builds, found through `ast`.
 
-A writer is named `PATH::FUNCTION` (or `PATH::Class.method`). The record is what the function
-returns or hands to a write call (`insert_rows_json`, `load_table_from_json`, `rows.append`,
-...). Keys come from dict literals, `dict(k=...)`, `record["k"] = ...`, `record.update(...)`,
-`record.setdefault("k", ...)` and `record |= {...}`, in every branch. Dicts nested inside values
-(e.g. `json.dumps({...})`) are values, not fields. What cannot be read without running the code
+A writer is named `PATH::FUNCTION` (or `PATH::Class.method`). The record is what reaches a write
+call (`insert_rows_json`, `load_table_from_json`, `rows.append`, the project's own helpers such
+as `insert_bigquery_rows`, which lint knows too, or a same-module function that writes its
+parameter), followed through local names. What the function returns is used only when nothing in
+it writes, and an error tuple `(False, {...})` is never a record (`(True, record)` is). A
+dataclass's `to_dict` returning `asdict(self)` writes the class's fields. Keys come from dict
+literals, `dict(k=...)`, `record["k"] = ...`, `record.update(...)`, `record.setdefault("k",
+...)` and `record |= {...}`, in every branch. Dicts nested inside values (e.g.
+`json.dumps({...})`) are values, not fields. What cannot be read without running the code
 (`**other` from elsewhere, computed keys, a record returned by a function of another module) is
 reported as unknown, never guessed. Helpers defined in the same module are followed.
 """
@@ -17,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeval.errors import ConfigError
+from pipeval.lint.writes import is_write
 from pipeval.schema.ddl import read_text
 
 # Calls that write (or queue for writing) the rows given as arguments.
@@ -34,8 +39,11 @@ WRITE_METHODS = frozenset(
         "write_rows",
         "add_row",
         "add_rows",
+        "add_record",  # batch writers: queued now, flushed as one load job later
+        "add_records",
     }
 )
+
 MAX_HELPER_DEPTH = 5
 
 Scope = ast.FunctionDef | ast.AsyncFunctionDef
@@ -89,6 +97,9 @@ class _Module:
         self.filename = filename
         self.functions: dict[str, Scope] = {}
         self.classes: dict[str, dict[str, Scope]] = {}
+        self.dataclass_fields: dict[str, list[str]] = {}
+        # id(function) -> its parameters that reach a write, computed once per module
+        self.written_parameters: dict[int, set[str]] = {}
         for node in self.tree.body:
             if isinstance(node, Scope):
                 self.functions[node.name] = node
@@ -96,6 +107,8 @@ class _Module:
                 self.classes[node.name] = {
                     item.name: item for item in node.body if isinstance(item, Scope)
                 }
+                if any(_names_dataclass(d) for d in node.decorator_list):
+                    self.dataclass_fields[node.name] = _dataclass_fields(node)
 
     def find(self, name: str) -> tuple[Scope, str | None]:
         owner, _, method = name.rpartition(".")
@@ -110,6 +123,32 @@ class _Module:
         ]
         listed = ", ".join(defined[:12]) or "none"
         raise ConfigError(f"{self.filename}: no function {name!r} (defined: {listed})")
+
+
+def _names_dataclass(decorator: ast.expr) -> bool:
+    """`@dataclass`, `@dataclasses.dataclass`, `@dataclass(frozen=True)`."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+    return name == "dataclass"
+
+
+def _dataclass_fields(node: ast.ClassDef) -> list[str]:
+    """The fields `asdict` would give: annotated class attributes other than ClassVar."""
+    found = []
+    for item in node.body:
+        if (
+            isinstance(item, ast.AnnAssign)
+            and isinstance(item.target, ast.Name)
+            and "ClassVar" not in ast.unparse(item.annotation)
+        ):
+            found.append(item.target.id)
+    return found
+
+
+def _call_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
 
 
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -185,9 +224,30 @@ class _Function:
                 union.merge(side if side is not None else self._unknown(part, "| operand"))
             return union
         if isinstance(node, ast.DictComp):
-            return self._unknown(node, "keys computed by a dict comprehension")
+            return self._filtered(node) or self._unknown(
+                node, "keys computed by a dict comprehension"
+            )
         if isinstance(node, ast.Call):
             return self._call_keys(node)
+        return None
+
+    def _filtered(self, node: ast.DictComp) -> Keys | None:
+        """`{k: v for k, v in record.items() if ...}` keeps some of record's keys: the fields
+        it may write are record's own."""
+        (generator,) = node.generators if len(node.generators) == 1 else (None,)
+        if generator is None or not isinstance(generator.target, ast.Tuple):
+            return None
+        source = generator.iter
+        key = generator.target.elts[0] if generator.target.elts else None
+        if (
+            isinstance(source, ast.Call)
+            and isinstance(source.func, ast.Attribute)
+            and source.func.attr == "items"
+            and isinstance(node.key, ast.Name)
+            and isinstance(key, ast.Name)
+            and node.key.id == key.id
+        ):
+            return self.keys_of(source.func.value)
         return None
 
     def _unknown(self, node: ast.AST, what: str) -> Keys:
@@ -222,6 +282,14 @@ class _Function:
             return keys
         if isinstance(func, ast.Attribute) and func.attr == "copy" and not node.args:
             return self.keys_of(func.value)
+        if (
+            _call_name(func) == "asdict"
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id == "self"
+            and self.owner in self.module.dataclass_fields
+        ):
+            return Keys(known=list(self.module.dataclass_fields[self.owner]))
         if (
             isinstance(func, ast.Attribute | ast.Name)
             and (func.attr if isinstance(func, ast.Attribute) else func.id) == "deepcopy"
@@ -350,6 +418,10 @@ class _Function:
         keys = self.keys_of(node)
         if keys is not None:
             yield keys
+        elif isinstance(node, ast.Tuple) and _status_flag(node) is not None:
+            if _status_flag(node):  # (True, record): the record; (False, {...}): an error
+                for element in node.elts[1:]:
+                    yield from self._rows(element, seen)
         elif isinstance(node, ast.List | ast.Tuple | ast.Set):
             for element in node.elts:
                 yield from self._rows(element, seen)
@@ -372,17 +444,20 @@ class _Function:
 
     def _handed_over(self, include_writes: bool) -> Keys | None:
         self.follow()
-        found: list[Keys] = []
+        returned: list[Keys] = []
+        written: list[Keys] = []
         opaque: list[Keys] = []
         for statement in _statements(self.scope.body):
             if isinstance(statement, ast.Return) and statement.value is not None:
                 rows = list(self._rows(statement.value))
-                found.extend(rows)
+                returned.extend(rows)
                 unreadable = None if rows else self._opaque(statement.value)
                 if unreadable is not None:
                     opaque.append(unreadable)
             if include_writes:
-                found.extend(rows for call in _calls(statement) for rows in self._written(call))
+                written.extend(rows for call in _calls(statement) for rows in self._written(call))
+        # What reaches a write is the record; a returned value is one only if nothing writes.
+        found = written or returned
         if not found and len(self.dicts) == 1:
             found = list(self.dicts.values())
         if not found:
@@ -390,19 +465,66 @@ class _Function:
         return _union(found) if found else None
 
     def _written(self, call: ast.Call) -> Iterator[Keys]:
-        func = call.func
-        if not (isinstance(func, ast.Attribute) and func.attr in WRITE_METHODS):
-            return
-        if func.attr in ("append", "extend") and isinstance(func.value, ast.Name):
-            return  # queued in a local list: counted where the list goes
-        for arg in [*call.args, *(keyword.value for keyword in call.keywords)]:
+        for arg in self._write_arguments(call):
             yield from self._rows(arg)
+
+    def _write_arguments(self, call: ast.Call) -> list[ast.expr]:
+        """The arguments of `call` that carry rows to a write, or [] when it does not write."""
+        func = call.func
+        name = _call_name(func)
+        everything = [*call.args, *(keyword.value for keyword in call.keywords)]
+        if isinstance(func, ast.Attribute) and name in WRITE_METHODS:
+            if name in ("append", "extend") and isinstance(func.value, ast.Name):
+                return []  # queued in a local list: counted where the list goes
+            return everything
+        if name and is_write(name):  # client writes and helpers such as insert_bigquery_rows
+            return everything
+        helper = self._helper(func)
+        if helper is None or self.depth >= MAX_HELPER_DEPTH:
+            return []
+        scope, owner = helper
+        writes = self.module.written_parameters.get(id(scope))
+        if writes is None:
+            self.module.written_parameters[id(scope)] = set()  # a recursive call adds nothing
+            writes = _Function(self.module, scope, owner, self.depth + 1).written_parameters()
+            self.module.written_parameters[id(scope)] = writes
+        return [arg for param, arg in _bind(scope, owner, call) if param in writes]
+
+    def written_parameters(self) -> set[str]:
+        """Parameters of this function that reach a write call (directly or through a helper)."""
+        params = {a.arg for a in [*self.scope.args.posonlyargs, *self.scope.args.args]}
+        params |= {a.arg for a in self.scope.args.kwonlyargs}
+        found: set[str] = set()
+        for statement in _statements(self.scope.body):
+            for call in _calls(statement):
+                for arg in self._write_arguments(call):
+                    found |= {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)} & params
+        return found
 
     def returned(self) -> Keys | None:
         return self._handed_over(include_writes=False)
 
     def written(self) -> Keys | None:
         return self._handed_over(include_writes=True)
+
+
+def _status_flag(node: ast.Tuple) -> bool | None:
+    """The leading `True`/`False` of a `(ok, payload)` result tuple, else None."""
+    if len(node.elts) >= 2:
+        first = node.elts[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, bool):
+            return first.value
+    return None
+
+
+def _bind(scope: Scope, owner: str | None, call: ast.Call) -> list[tuple[str, ast.expr]]:
+    """(parameter, argument) pairs of a call to a same-module function or `self.method`."""
+    params = [a.arg for a in [*scope.args.posonlyargs, *scope.args.args]]
+    if owner is not None and params and params[0] in ("self", "cls"):
+        params = params[1:]
+    pairs = [(param, arg) for param, arg in zip(params, call.args, strict=False)]
+    pairs += [(k.arg, k.value) for k in call.keywords if k.arg is not None]
+    return pairs
 
 
 def _union(parts: list[Keys]) -> Keys:
