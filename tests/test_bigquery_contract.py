@@ -45,7 +45,7 @@ DRY_RUN_BYTES = int(recorded("dry_run_job")["statistics"]["query"]["totalBytesPr
 SCHEDULE_SQL = "SELECT game_date, game_id FROM nba_raw.nbac_schedule WHERE game_date = @day"
 JOBS_SQL = (
     "SELECT job_id FROM `region-us-west2`.INFORMATION_SCHEMA.JOBS_BY_PROJECT "
-    "WHERE creation_time BETWEEN @start AND @end"
+    "WHERE creation_time BETWEEN @range_start AND @range_end"
 )
 
 
@@ -262,7 +262,7 @@ def test_over_the_byte_cap_is_error_for_that_check_only(profile: Profile) -> Non
 def test_access_denied_names_the_permission_and_role(
     answer: Answer, sql: str, permission: str, role: str
 ) -> None:
-    params = {"day": DAY, "start": AS_OF, "end": AS_OF}
+    params = {"day": DAY, "range_start": AS_OF, "range_end": AS_OF}
     with recorded_bigquery(replay(answer, SCHEDULE_ROWS)) as server:
         with pytest.raises(PermissionDeniedError) as raised:
             server.warehouse().query(sql, params, "jobs")

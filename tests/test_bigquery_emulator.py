@@ -105,9 +105,9 @@ def test_parameters_filter_a_partitioned_table(
     create_tables(client, {"nba_raw.nbac_schedule": rows["nba_raw.nbac_schedule"]})
     result = warehouse.query(
         "SELECT game_id, game_status FROM nba_raw.nbac_schedule "
-        "WHERE game_date BETWEEN @start AND @end AND game_status IN UNNEST(@statuses) "
+        "WHERE game_date BETWEEN @range_start AND @range_end AND game_status IN UNNEST(@statuses) "
         "ORDER BY game_id",
-        {"start": DAYS[1], "end": DAYS[2], "statuses": [2]},
+        {"range_start": DAYS[1], "range_end": DAYS[2], "statuses": [2]},
     )
     assert [row["game_status"] for row in result.rows] == [2, 2]
     expected = [r["game_id"] for r in rows["nba_raw.nbac_schedule"] if r["game_date"] == DAYS[2]]
@@ -373,8 +373,8 @@ def test_prefetch_returns_rows_and_failures_by_query(
 ) -> None:
     rows = season_rows(DAYS)
     create_tables(client, {"nba_raw.nbac_schedule": rows["nba_raw.nbac_schedule"]})
-    sql = "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date BETWEEN @start AND @end"
-    good = [Query.of(sql, f"day{n}", start=day, end=day) for n, day in enumerate(DAYS)]
+    sql = "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date BETWEEN @range_start AND @range_end"
+    good = [Query.of(sql, f"day{n}", range_start=day, range_end=day) for n, day in enumerate(DAYS)]
     bad = Query.of("SELECT no_such_column FROM nba_raw.nbac_schedule", "bad")
     outcomes = warehouse.prefetch([*good, bad])
     assert [len(outcomes[q.key()]) for q in good] == [2, 2, 2]

@@ -82,7 +82,7 @@ def test_dry_run_on_duckdb_lists_queries_without_estimates(
     assert len(document["queries"]) == 7
     assert all(q["estimated_bytes"] is None for q in document["queries"])
     presence = next(q for q in document["queries"] if q["label"].startswith("presence:"))
-    assert presence["params"] == {"start": "2026-01-20", "end": "2026-01-20"}
+    assert presence["params"] == {"range_start": "2026-01-20", "range_end": "2026-01-20"}
 
     code, out, _ = run_cli(*args)
     assert code == 0

@@ -223,13 +223,13 @@ PARTITIONED = {"nba_raw.nbac_schedule": frozenset({"game_date"})}
 @pytest.mark.parametrize(
     "sql",
     [
-        "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date BETWEEN @start AND @end",
+        "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date BETWEEN @range_start AND @range_end",
         "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date = @day AND game_status = 3",
         "SELECT s.game_id FROM nba_raw.nbac_schedule AS s "
-        "WHERE s.game_date >= @start AND @end >= s.game_date",
+        "WHERE s.game_date >= @range_start AND @range_end >= s.game_date",
         "SELECT game_id FROM `proj.nba_raw.nbac_schedule` WHERE game_date IN (@a, @b)",
-        "WITH s AS (SELECT * FROM nba_raw.nbac_schedule WHERE (game_date <= @end) "
-        "AND game_date > DATE_SUB(@start, INTERVAL 21 DAY)) SELECT COUNT(*) FROM s",
+        "WITH s AS (SELECT * FROM nba_raw.nbac_schedule WHERE (game_date <= @range_end) "
+        "AND game_date > DATE_SUB(@range_start, INTERVAL 21 DAY)) SELECT COUNT(*) FROM s",
     ],
 )
 def test_bounded_reads_pass(sql: str) -> None:
@@ -240,8 +240,8 @@ def test_bounded_reads_pass(sql: str) -> None:
     "sql",
     [
         "SELECT game_id FROM nba_raw.nbac_schedule",
-        "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date >= @start",
-        "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date <= @end OR game_status = 3",
+        "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date >= @range_start",
+        "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date <= @range_end OR game_status = 3",
         "SELECT game_id FROM nba_raw.nbac_schedule WHERE NOT game_date BETWEEN @a AND @b",
         "SELECT game_id FROM nba_raw.nbac_schedule WHERE DATE(game_date) = @day",
         "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date BETWEEN @a AND game_date",
@@ -274,5 +274,5 @@ def test_ingestion_time_tables_from_the_profile_are_covered(tmp_path: Path) -> N
     assert partitioned["nba_reference.processor_run_history"] == INGESTION_TIME_COLUMNS
     read = "SELECT status FROM nba_reference.processor_run_history"
     assert unpruned_reads(read, partitioned) != []
-    pruned = read + " WHERE _PARTITIONTIME BETWEEN @start AND @end"
+    pruned = read + " WHERE _PARTITIONTIME BETWEEN @range_start AND @range_end"
     assert unpruned_reads(pruned, partitioned) == []

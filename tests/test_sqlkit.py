@@ -130,7 +130,7 @@ def test_information_schema_views_are_region_qualified() -> None:
 
 def test_substituted_filters_cannot_escape_the_date_predicate() -> None:
     sql = render(
-        "SELECT 1 FROM _t_main WHERE d BETWEEN @start AND @end AND _e_filter",
+        "SELECT 1 FROM _t_main WHERE d BETWEEN @range_start AND @range_end AND _e_filter",
         {"main": TableName("nba_raw", "t")},
         {"filter": parse_expression("is_active OR system_id = 'x'", "filter")},
     )

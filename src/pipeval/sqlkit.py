@@ -122,7 +122,7 @@ def _render_cached(
 
 def _grouped(expression: exp.Expression) -> exp.Expression:
     """Parenthesise a substituted expression unless it is atomic: a profile filter `a OR b`
-    must not escape the template's `date BETWEEN @start AND @end AND _e_filter`."""
+    must not escape the template's `date BETWEEN @range_start AND @range_end AND _e_filter`."""
     atomic = (exp.Column, exp.Literal, exp.Boolean, exp.Paren, exp.Null)
     if isinstance(expression, atomic):
         return expression

@@ -22,7 +22,7 @@ from pipeval.sqlkit import column, parse_expression, render
 ENTITIES_SQL = """
 SELECT _e_date AS day, _e_entity AS entity, _e_key AS game_key, COUNT(*) AS row_count
 FROM _t_main
-WHERE _e_date BETWEEN @start AND @end AND _e_entity IS NOT NULL AND _e_filter
+WHERE _e_date BETWEEN @range_start AND @range_end AND _e_entity IS NOT NULL AND _e_filter
 GROUP BY day, entity, game_key
 """
 
@@ -31,7 +31,7 @@ GROUPED_ENTITIES_SQL = """
 SELECT _e_date AS day, _e_entity AS entity, _e_key AS game_key, _e_group AS grp,
   COUNT(DISTINCT _e_entity) AS entities, COUNT(*) AS row_count
 FROM _t_main
-WHERE _e_date BETWEEN @start AND @end AND _e_entity IS NOT NULL AND _e_filter
+WHERE _e_date BETWEEN @range_start AND @range_end AND _e_entity IS NOT NULL AND _e_filter
 GROUP BY GROUPING SETS ((_e_date, _e_entity, _e_key), (_e_date, _e_group))
 """
 
@@ -45,7 +45,7 @@ def entities_query(source: EntitySource, start: date, end: date) -> Query:
         source.filter,
         source.group_by,
     )
-    return Query.of(sql, label=f"entities:{source.table}", start=start, end=end)
+    return Query.of(sql, label=f"entities:{source.table}", range_start=start, range_end=end)
 
 
 # The SQL depends only on the profile's strings: parsed and rendered once per process, not once

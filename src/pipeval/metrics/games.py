@@ -22,13 +22,13 @@ from pipeval.sqlkit import column, parse_expression, render
 SCHEDULE_SQL = """
 SELECT _e_date AS game_date, _e_key AS game_key, _e_status AS game_status
 FROM _t_schedule
-WHERE _e_date BETWEEN @start AND @end
+WHERE _e_date BETWEEN @range_start AND @range_end
 """
 
 PRESENCE_SQL = """
 SELECT _e_date AS game_date, _e_key AS game_key, COUNT(*) AS row_count
 FROM _t_main
-WHERE _e_date BETWEEN @start AND @end AND _e_filter
+WHERE _e_date BETWEEN @range_start AND @range_end AND _e_filter
 GROUP BY game_date, game_key
 """
 
@@ -51,7 +51,7 @@ class Schedule:
 def schedule_query(profile: Profile, start: date, end: date) -> Query:
     spec = profile.schedule
     sql = _schedule_sql(spec.table, spec.date_column, spec.game_key, spec.status_column)
-    return Query.of(sql, label="schedule", start=start, end=end)
+    return Query.of(sql, label="schedule", range_start=start, range_end=end)
 
 
 # Every check asks for its queries twice (prefetch, then run) and a historical run once per
@@ -99,7 +99,7 @@ def load_presence(ctx: Context, table: PhaseTable) -> dict[date, dict[str, int]]
 
 def presence_query(table: PhaseTable, start: date, end: date) -> Query:
     sql = _presence_sql(table.table, table.date_column, table.game_key, table.filter)
-    return Query.of(sql, label=f"presence:{table.table}", start=start, end=end)
+    return Query.of(sql, label=f"presence:{table.table}", range_start=start, range_end=end)
 
 
 @lru_cache(maxsize=128)
