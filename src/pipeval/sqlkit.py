@@ -41,6 +41,41 @@ _FORBIDDEN_IN_EXPRESSION: tuple[type[exp.Expression], ...] = (
 
 def parse_expression(text: str, where: str, columns: Iterable[str] | None = None) -> exp.Expression:
     """Vet one scalar SQL expression over a single table's own columns."""
+    return _vetted(text, where, columns, _FORBIDDEN_IN_EXPRESSION)
+
+
+# COUNT(*) is the one place a star may stand (checked below).
+_FORBIDDEN_IN_AGGREGATE = tuple(
+    t for t in _FORBIDDEN_IN_EXPRESSION if t not in (exp.AggFunc, exp.Star)
+)
+
+
+def parse_aggregate(text: str, where: str, columns: Iterable[str] | None = None) -> exp.Expression:
+    """Vet one aggregate expression (e.g. `AVG(points)`, `COUNTIF(x IS NULL) / COUNT(*)`) over a
+    single table's own columns: the scalar rules, plus every column inside an aggregate and no
+    aggregate inside another, so the expression yields one value per group."""
+    tree = _vetted(text, where, columns, _FORBIDDEN_IN_AGGREGATE)
+    for star in tree.find_all(exp.Star):
+        if not isinstance(star.parent, exp.Count):
+            raise ConfigError(f"{where}: {text!r} may use * only as COUNT(*)")
+    aggregates = list(tree.find_all(exp.AggFunc))
+    if not aggregates:
+        raise ConfigError(f"{where}: {text!r} must be an aggregate (e.g. AVG(x), COUNTIF(...))")
+    for node in aggregates:
+        if node.find_ancestor(exp.AggFunc) is not None:
+            raise ConfigError(f"{where}: {text!r} must not nest an aggregate in another")
+    for column in tree.find_all(exp.Column):
+        if column.find_ancestor(exp.AggFunc) is None:
+            raise ConfigError(f"{where}: {text!r} uses {column.name!r} outside an aggregate")
+    return tree
+
+
+def _vetted(
+    text: str,
+    where: str,
+    columns: Iterable[str] | None,
+    forbidden: tuple[type[exp.Expression], ...],
+) -> exp.Expression:
     if not isinstance(text, str) or not text.strip():
         raise ConfigError(f"{where}: expected a SQL expression")
     try:
@@ -54,7 +89,7 @@ def parse_expression(text: str, where: str, columns: Iterable[str] | None = None
     for node in tree.walk():
         if node.comments:
             raise ConfigError(f"{where}: {text!r} must not contain comments")
-        if isinstance(node, _FORBIDDEN_IN_EXPRESSION):
+        if isinstance(node, forbidden):
             kind = type(node).__name__.lower()
             raise ConfigError(f"{where}: {text!r} must be a scalar expression (found {kind})")
     known = set(columns) if columns is not None else None

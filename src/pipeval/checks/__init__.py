@@ -18,6 +18,8 @@ FAMILIES: dict[str, str] = {
     "hygiene": "pipeval.checks.hygiene",
     "schema": "pipeval.checks.schema",
     "lint": "pipeval.checks.lint",
+    # the profile's `checks:` section; each check's category is its own family
+    "declarative": "pipeval.checks.declarative",
 }
 
 # Families `pipeval daily` runs when --checks is not given, in report order.
@@ -28,6 +30,7 @@ DAILY_FAMILIES: tuple[str, ...] = (
     "coverage",
     "schema",
     "hygiene",
+    "declarative",
 )
 
 

@@ -62,8 +62,22 @@ def _resolve(name_or_path: str) -> tuple[dict[str, Any], str, Path | None]:
     if base is not None:
         if base not in SHIPPED:
             raise ConfigError(f"profile {path}: extends: unknown shipped profile {base!r}")
-        data = {**_read_yaml(_shipped_text(base), base), **data}
+        data = _extend(_read_yaml(_shipped_text(base), base), data)
     return data, str(path), path.resolve().parent
+
+
+def _extend(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """The base profile with the extending one's keys on top. `checks` merge by id: a profile
+    adds checks, or replaces one of the base's by repeating its id, without copying the rest."""
+    merged = {**base, **own}
+    base_checks, own_checks = base.get("checks"), own.get("checks")
+    if isinstance(base_checks, list) and isinstance(own_checks, list):
+        by_id: dict[object, Any] = {}
+        for index, item in enumerate([*base_checks, *own_checks]):
+            key = item.get("id", index) if isinstance(item, dict) else index
+            by_id[key] = item
+        merged["checks"] = list(by_id.values())
+    return merged
 
 
 def load_profile(name_or_path: str = "nba-props") -> Profile:

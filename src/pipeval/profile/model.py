@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 
 from pipeval.errors import ConfigError
 from pipeval.identifiers import IDENTIFIER_RE, TableName
+from pipeval.profile.declarative import DeclarativeCheck, unique_ids
 from pipeval.sqlkit import parse_expression
 
 
@@ -266,6 +267,8 @@ class Profile(Strict):
     historical: HistoricalSpec = HistoricalSpec()
     schema_tables: list[SchemaTable] = Field(default_factory=list, alias="schema")
     lint_hot_tables: list[Table] = Field(default_factory=list)
+    # Declarative data checks (profile/declarative.py), one statement per table per run.
+    checks: list[DeclarativeCheck] = Field(default_factory=list)
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
     # Where the profile file lives: relative paths in it (DDL files, writers) start there.
@@ -296,6 +299,7 @@ class Profile(Strict):
         ):
             if len(set(ids)) != len(ids):
                 raise ValueError(f"{what} must be unique, got {ids}")
+        unique_ids(self.checks)
         return self
 
     def phase(self, name: str) -> Phase:

@@ -26,7 +26,7 @@ from pipeval.query import Context
 from pipeval.results import CheckResult, Finding, Severity, Status, SuiteResult, worst
 from pipeval.suites.runner import prefetch, run_check, suite_result
 
-HISTORICAL_FAMILIES = ("completeness", "coverage", "orchestration")
+HISTORICAL_FAMILIES = ("completeness", "coverage", "orchestration", "declarative")
 
 # Wraps an iterable to report progress (rich.progress.track in a terminal); identity otherwise.
 Track = Callable[[Iterable[Any], str, int], Iterable[Any]]

@@ -1,0 +1,490 @@
+"""Declarative checks of one table compiled to one statement per run, and the parsing of its rows.
+
+Every declarative check of a table (profile `checks:`) over the run's date range goes into ONE
+BigQuery statement: a `base` CTE reads the table once, filtered on its partition (date) column,
+projecting only the columns the checks use; each check adds a branch that aggregates `base` per
+date (and per game where asked). The branches share one long row shape, so they are joined
+with UNION ALL:
+
+    check_id STRING, day DATE, grp STRING, value FLOAT64, total FLOAT64, extra FLOAT64,
+    latest TIMESTAMP, subject STRING
+
+An aggregate row has `subject` NULL; an exception row (a duplicate key, a player with a NULL
+feature, a mismatching key) carries one `subject`, at most `@subjects` of them per date. So what
+crosses the wire is per-date / per-game aggregates plus a few names, whatever the range.
+
+The statement is built as a sqlglot tree: constant templates whose `_e_<slot>` columns are
+replaced by vetted profile expressions or validated identifiers; every value (accepted values,
+ranges, tolerances, dates, the listing cap) is a bound `@parameter`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from pipeval.identifiers import TableName, check_identifier
+from pipeval.ports import Row
+from pipeval.profile.declarative import DeclarativeCheck
+from pipeval.profile.model import Profile
+from pipeval.query import Context, Query
+from pipeval.sqlkit import DIALECT, parse_aggregate, parse_expression
+
+# Exception subjects returned per check and date; the rest are counted, not listed.
+SUBJECTS_LISTED = 5
+SLOT = "_e_"
+TABLE = "_t_"
+
+
+def _tree(template: str, tables: dict[str, str] | None = None, **slots: exp.Expression):
+    """Parse a constant template; put each `_e_<slot>` column's expression and each `_t_<slot>`
+    table's name (a CTE or a validated `dataset.table`) in its place."""
+    parsed = sqlglot.parse_one(template, read=DIALECT)
+    names = tables or {}
+
+    def fill(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table and node.name.startswith(SLOT):
+            value = slots[node.name[len(SLOT) :]].copy()
+            atomic = isinstance(value, exp.Column | exp.Literal | exp.Paren | exp.Null)
+            return value if atomic else exp.Paren(this=value)
+        if isinstance(node, exp.Table) and not node.db and node.name.startswith(TABLE):
+            alias = node.args.get("alias")
+            table = _table_node(names[node.name[len(TABLE) :]])
+            if alias is not None:
+                table.set("alias", alias.copy())
+            return table
+        return node
+
+    return parsed.transform(fill)
+
+
+def _table_node(name: str) -> exp.Table:
+    if "." in name:
+        parsed = TableName.parse(name)
+        return exp.table_(parsed.table, db=parsed.dataset)
+    return exp.table_(check_identifier(name, "CTE"))
+
+
+def _col(name: str) -> exp.Expression:
+    return exp.column(check_identifier(name, "column"))
+
+
+def _param(name: str) -> exp.Expression:
+    return exp.Parameter(this=exp.Var(this=check_identifier(name, "parameter")))
+
+
+def _label(text: str) -> exp.Expression:
+    # A check id (validated `<family>.<name>`): a literal node, never spliced text.
+    return exp.Literal.string(text)
+
+
+def checks_by_table(profile: Profile) -> dict[str, list[DeclarativeCheck]]:
+    grouped: dict[str, list[DeclarativeCheck]] = {}
+    for check in profile.checks:
+        grouped.setdefault(check.table, []).append(check)
+    return grouped
+
+
+def lookback_days(checks: list[DeclarativeCheck]) -> int:
+    """Days read before the range: drift compares each date with its trailing baseline."""
+    return max((c.baseline_days for c in checks if c.kind == "drift"), default=0)
+
+
+def table_query(profile: Profile, table: str, start: date, end: date) -> Query:
+    """The one statement for `table`'s declarative checks over start..end."""
+    checks = tuple(checks_by_table(profile).get(table, ()))
+    sql, params = _statement(checks)
+    first = start - timedelta(days=lookback_days(list(checks)))
+    return Query.of(
+        sql,
+        label=f"checks:{table}",
+        range_start=first,
+        range_end=end,
+        subjects=SUBJECTS_LISTED,
+        **params,
+    )
+
+
+# ---- the statement ---------------------------------------------------------------------------
+
+OUT = "check_id, day, grp, value, total, extra, latest, subject"
+
+
+@dataclass
+class _Build:
+    ctes: list[tuple[str, exp.Expression]] = field(default_factory=list)
+    branches: list[exp.Expression] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _branch(
+    check: DeclarativeCheck,
+    source: str,
+    day: exp.Expression,
+    where: exp.Expression,
+    group: list[exp.Expression],
+    *,
+    grp: exp.Expression | None = None,
+    value: exp.Expression | None = None,
+    total: exp.Expression | None = None,
+    extra: exp.Expression | None = None,
+    latest: exp.Expression | None = None,
+    subject: exp.Expression | None = None,
+) -> exp.Expression:
+    template = (
+        "SELECT _e_check AS check_id, _e_day AS day, CAST(_e_grp AS STRING) AS grp, "
+        "CAST(_e_value AS FLOAT64) AS value, CAST(_e_total AS FLOAT64) AS total, "
+        "CAST(_e_extra AS FLOAT64) AS extra, CAST(_e_latest AS TIMESTAMP) AS latest, "
+        "CAST(_e_subject AS STRING) AS subject FROM _t_src WHERE _e_where"
+    )
+    null = exp.Null()
+    select = _tree(
+        template,
+        {"src": source},
+        check=_label(check.id),
+        day=day,
+        grp=grp if grp is not None else null,
+        value=value if value is not None else null,
+        total=total if total is not None else null,
+        extra=extra if extra is not None else null,
+        latest=latest if latest is not None else null,
+        subject=subject if subject is not None else null,
+        where=where,
+    )
+    assert isinstance(select, exp.Select)
+    if group:
+        select = select.group_by(*group, copy=False)
+    return select
+
+
+def _filter(check: DeclarativeCheck) -> exp.Expression:
+    if check.filter:
+        return parse_expression(check.filter, f"{check.id}.filter")
+    return exp.true()
+
+
+def _and(*terms: exp.Expression) -> exp.Expression:
+    return exp.and_(*[exp.Paren(this=t.copy()) for t in terms])
+
+
+def _listing(check: DeclarativeCheck, source: str, day: exp.Expression, subj: exp.Expression):
+    """At most @subjects distinct subjects per date from `source` (rows already filtered)."""
+    return _tree(
+        "SELECT _e_check AS check_id, _d AS day, CAST(NULL AS STRING) AS grp, "
+        "CAST(NULL AS FLOAT64) AS value, CAST(NULL AS FLOAT64) AS total, "
+        "CAST(NULL AS FLOAT64) AS extra, CAST(NULL AS TIMESTAMP) AS latest, _s AS subject "
+        "FROM (SELECT _d, _s, ROW_NUMBER() OVER (PARTITION BY _d ORDER BY _s) AS _r "
+        "FROM (SELECT DISTINCT _e_day AS _d, CAST(_e_subject AS STRING) AS _s FROM _t_src)) "
+        "WHERE _r <= @subjects",
+        {"src": source},
+        check=_label(check.id),
+        day=day,
+        subject=subj,
+    )
+
+
+def _cte(build: _Build, name: str, query: exp.Expression) -> str:
+    build.ctes.append((name, query))
+    return name
+
+
+def _compile(check: DeclarativeCheck, index: int, table_date: str, build: _Build) -> None:
+    day = _col(table_date)
+    where = _filter(check)
+    n = f"c{index}"
+    kind = check.kind
+    if kind in ("row_count", "metric", "drift"):
+        value = (
+            exp.Count(this=exp.Star())
+            if kind == "row_count"
+            else parse_aggregate(check.expression or "", f"{check.id}.expression")
+        )
+        group = [day.copy()]
+        grp = None
+        if check.per == "game":
+            grp = parse_expression(check.game_key, f"{check.id}.game_key")
+            group.append(grp.copy())
+        build.branches.append(
+            _branch(
+                check,
+                "base",
+                day,
+                where,
+                group,
+                grp=grp,
+                value=value,
+                total=exp.Count(this=exp.Star()),
+            )
+        )
+    elif kind == "freshness":
+        column = _col(check.column or "")
+        build.branches.append(
+            _branch(
+                check,
+                "base",
+                day,
+                where,
+                [day.copy()],
+                total=exp.Count(this=exp.Star()),
+                latest=exp.Max(this=column),
+            )
+        )
+    elif kind in ("missing_percent", "invalid_percent"):
+        column = _col(check.column or "")
+        subject = _col(check.subject) if check.subject else column
+        if kind == "missing_percent":
+            bad = _tree("_e_c IS NULL", c=column)
+            total = exp.Count(this=exp.Star())
+        else:
+            bad = _and(
+                _tree("_e_c IS NOT NULL", c=column),
+                exp.not_(exp.Paren(this=_valid(check, n, build))),
+            )
+            total = _tree("COUNTIF(_e_c IS NOT NULL)", c=column)
+        build.branches.append(
+            _branch(
+                check,
+                "base",
+                day,
+                where,
+                [day.copy()],
+                value=_tree("COUNTIF(_e_b)", b=bad),
+                total=total,
+                extra=_tree(
+                    "COUNT(DISTINCT IF(_e_b, CAST(_e_s AS STRING), NULL))", b=bad, s=subject
+                ),
+            )
+        )
+        rows = _cte(build, f"{n}_bad", _where_select(day, subject, _and(where, bad)))
+        build.branches.append(_listing(check, rows, _col("_d"), _col("_s")))
+    elif kind == "duplicates":
+        keys = [_col(name) for name in check.key]
+        label = _key_label(keys)
+        dups = _tree(
+            "SELECT _e_day AS _d, _e_label AS _s, COUNT(*) AS _n FROM base WHERE _e_where "
+            "GROUP BY _e_day, _e_label HAVING COUNT(*) > 1",
+            day=day,
+            label=label,
+            where=where,
+        )
+        rows = _cte(build, f"{n}_dups", dups)
+        d = _col("_d")
+        build.branches.append(
+            _branch(
+                check,
+                rows,
+                d,
+                exp.true(),
+                [d.copy()],
+                value=exp.Count(this=exp.Star()),
+                total=_tree("SUM(_n - 1)"),
+            )
+        )
+        build.branches.append(_listing(check, rows, d, _col("_s")))
+    elif kind == "reconcile":
+        _reconcile(check, n, day, where, build)
+
+
+def _where_select(day: exp.Expression, subject: exp.Expression, where: exp.Expression):
+    return _tree(
+        "SELECT _e_day AS _d, CAST(_e_subject AS STRING) AS _s FROM base WHERE _e_where",
+        day=day,
+        subject=subject,
+        where=where,
+    )
+
+
+def _key_label(keys: list[exp.Expression]) -> exp.Expression:
+    """`a / b / c` from the key columns; NULL parts read as NULL, not as a missing key."""
+    parts: list[exp.Expression] = []
+    for index, key in enumerate(keys):
+        if index:
+            parts.append(exp.Literal.string(" / "))
+        parts.append(_tree("COALESCE(CAST(_e_k AS STRING), 'NULL')", k=key))
+    return parts[0] if len(parts) == 1 else exp.Concat(expressions=parts)
+
+
+def _valid(check: DeclarativeCheck, n: str, build: _Build) -> exp.Expression:
+    column = _col(check.column or "")
+    if check.values:
+        names = [f"{n}_v{i}" for i in range(len(check.values))]
+        for name, value in zip(names, check.values, strict=True):
+            build.params[name] = value
+        return exp.In(this=column, expressions=[_param(name) for name in names])
+    terms: list[exp.Expression] = []
+    if check.min is not None:
+        build.params[f"{n}_min"] = float(check.min)
+        terms.append(_tree("_e_c >= _e_p", c=column, p=_param(f"{n}_min")))
+    if check.max is not None:
+        build.params[f"{n}_max"] = float(check.max)
+        terms.append(_tree("_e_c <= _e_p", c=column, p=_param(f"{n}_max")))
+    return _and(*terms)
+
+
+def _reconcile(
+    check: DeclarativeCheck, n: str, day: exp.Expression, where: exp.Expression, build: _Build
+) -> None:
+    other = check.other
+    assert other is not None and check.reconcile_key is not None
+    mine = _tree(
+        "SELECT _e_day AS _d, CAST(_e_key AS STRING) AS _k, _e_value AS _v FROM base "
+        "WHERE _e_where GROUP BY _e_day, _e_key",
+        day=day,
+        key=parse_expression(check.reconcile_key, f"{check.id}.reconcile_key"),
+        value=parse_aggregate(check.expression or "", f"{check.id}.expression"),
+        where=where,
+    )
+    other_day = _col(other.date_column)
+    other_filter = (
+        parse_expression(other.filter, f"{check.id}.other.filter") if other.filter else exp.true()
+    )
+    theirs = _tree(
+        "SELECT _e_day AS _d, CAST(_e_key AS STRING) AS _k, _e_value AS _v FROM _t_other "
+        "WHERE _e_day BETWEEN @range_start AND @range_end AND _e_where GROUP BY _e_day, _e_key",
+        {"other": other.table},
+        day=other_day,
+        key=parse_expression(other.key, f"{check.id}.other.key"),
+        value=parse_aggregate(other.expression, f"{check.id}.other.expression"),
+        where=other_filter,
+    )
+    build.params[f"{n}_tol"] = float(check.tolerance)
+    left = _cte(build, f"{n}_mine", mine)
+    right = _cte(build, f"{n}_theirs", theirs)
+    joined = _tree(
+        "SELECT m._d AS _d, m._k AS _k, m._v AS _a, o._v AS _b, "
+        "((m._v IS NULL) <> (o._v IS NULL) OR ABS(m._v - o._v) > _e_tol) AS _bad "
+        "FROM _t_mine AS m JOIN _t_theirs AS o ON m._d = o._d AND m._k = o._k",
+        {"mine": left, "theirs": right},
+        tol=_param(f"{n}_tol"),
+    )
+    pairs = _cte(build, f"{n}_pairs", joined)
+    d = _col("_d")
+    build.branches.append(
+        _branch(
+            check,
+            pairs,
+            d,
+            exp.true(),
+            [d.copy()],
+            value=_tree("COUNTIF(_bad)"),
+            total=exp.Count(this=exp.Star()),
+        )
+    )
+    label = _tree(
+        "CONCAT(_k, ': ', COALESCE(CAST(_a AS STRING), 'NULL'), ' vs ', "
+        "COALESCE(CAST(_b AS STRING), 'NULL'))"
+    )
+    bad_rows = _cte(
+        build,
+        f"{n}_mismatch",
+        _tree("SELECT _d, _e_label AS _s FROM _t_pairs WHERE _bad", {"pairs": pairs}, label=label),
+    )
+    build.branches.append(_listing(check, bad_rows, d, _col("_s")))
+
+
+def _columns(checks: tuple[DeclarativeCheck, ...]) -> list[str]:
+    """Columns of the table that the checks read: the base CTE projects only these."""
+    names: list[str] = []
+    for check in checks:
+        names.append(check.date_column)
+        names.extend(check.key)
+        names.extend(n for n in (check.column, check.subject) if n)
+        texts = [check.filter, check.reconcile_key]
+        if check.per == "game":
+            texts.append(check.game_key)
+        for text in filter(None, texts):
+            tree = parse_expression(text, check.id)
+            names.extend(c.name for c in tree.find_all(exp.Column))
+        if check.expression:
+            tree = parse_aggregate(check.expression, check.id)
+            names.extend(c.name for c in tree.find_all(exp.Column))
+    return list(dict.fromkeys(names))
+
+
+def _statement(checks: tuple[DeclarativeCheck, ...]) -> tuple[str, dict[str, Any]]:
+    # Built once per process and table: a historical run asks for it per check and date.
+    sql, params = _statement_cached(tuple(check.model_dump_json() for check in checks))
+    return sql, dict(params)
+
+
+@lru_cache(maxsize=64)
+def _statement_cached(texts: tuple[str, ...]) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    checks = [DeclarativeCheck.model_validate_json(text) for text in texts]
+    if not checks:
+        raise ValueError("no declarative checks for this table")
+    table = TableName.parse(checks[0].table)
+    date_column = checks[0].date_column
+    build = _Build()
+    base = _tree(
+        "SELECT 1 FROM _t_main WHERE _e_day BETWEEN @range_start AND @range_end",
+        {"main": str(table)},
+        day=_col(date_column),
+    )
+    assert isinstance(base, exp.Select)
+    base.set("expressions", [_col(name) for name in _columns(checks)])
+    build.ctes.append(("base", base))
+    for index, check in enumerate(checks):
+        _compile(check, index, date_column, build)
+    union = build.branches[0]
+    for branch in build.branches[1:]:
+        union = exp.union(union, branch, distinct=False)
+    for name, query in build.ctes:
+        union = union.with_(name, as_=query, copy=False)
+    return union.sql(DIALECT), tuple(sorted(build.params.items()))
+
+
+# ---- parsing the rows ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    value: float | None
+    total: float | None
+    extra: float | None
+    latest: datetime | None
+
+
+@dataclass
+class CheckRows:
+    """One check's rows: aggregates per date and per (date, game), subjects per date."""
+
+    dates: dict[date, Aggregate] = field(default_factory=dict)
+    games: dict[date, dict[str, Aggregate]] = field(default_factory=lambda: defaultdict(dict))
+    subjects: dict[date, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+def read_rows(rows: list[Row]) -> dict[str, CheckRows]:
+    found: dict[str, CheckRows] = defaultdict(CheckRows)
+    for row in rows:
+        rows_of = found[row["check_id"]]
+        day = row["day"]
+        if row["subject"] is not None:
+            rows_of.subjects[day].append(row["subject"])
+            continue
+        aggregate = Aggregate(
+            _number(row["value"]), _number(row["total"]), _number(row["extra"]), row["latest"]
+        )
+        if row["grp"] is not None:
+            rows_of.games[day][row["grp"]] = aggregate
+        else:
+            rows_of.dates[day] = aggregate
+    for rows_of in found.values():
+        for names in rows_of.subjects.values():
+            names.sort()
+    return found
+
+
+def _number(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def load_table(ctx: Context, table: str) -> dict[str, CheckRows]:
+    """The table's check rows over the context range, parsed once per run."""
+    query = table_query(ctx.profile, table, ctx.start, ctx.end)
+    return ctx.memo_get(("declarative", query.key()), lambda: read_rows(ctx.fetch(query)))

@@ -1,0 +1,230 @@
+"""The profile's `checks:` section: declarative metric checks, one list item per check.
+
+Each item names its id `<family>.<name>`, the table it reads, the kind of metric and its `warn` /
+`fail` thresholds. Everything is validated when the profile loads: identifiers against the
+plain-name grammar, row expressions and aggregate expressions through `sqlkit`'s vetting, ids
+against the reserved built-in families. Checks of one table compile to one statement per run
+(`pipeval.metrics.declarative`); their evaluation lives in `pipeval.checks.declarative`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from pipeval.errors import ConfigError
+from pipeval.identifiers import IDENTIFIER_RE, TableName
+from pipeval.sqlkit import parse_aggregate, parse_expression
+
+# Built-in check families (DESIGN.md): a declarative check names a family of its own.
+RESERVED_FAMILIES = frozenset(
+    {
+        "quota",
+        "completeness",
+        "orchestration",
+        "coverage",
+        "schema",
+        "hygiene",
+        "deploy",
+        "lint",
+        # ids the tool itself emits outside the catalogue's families
+        "doctor",
+        "backfill",
+        "declarative",
+    }
+)
+KINDS = (
+    "row_count",
+    "freshness",
+    "duplicates",
+    "missing_percent",
+    "invalid_percent",
+    "drift",
+    "reconcile",
+    "metric",
+)
+CHECK_ID_RE = re.compile(r"([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\Z")
+
+
+def _check_id(value: str) -> str:
+    match = CHECK_ID_RE.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a check id <family>.<name> (lower case, digits, _)")
+    if match.group(1) in RESERVED_FAMILIES:
+        raise ValueError(f"{value!r}: family {match.group(1)!r} is reserved for built-in checks")
+    return value
+
+
+def _identifier(value: str) -> str:
+    if not IDENTIFIER_RE.match(value):
+        raise ValueError(f"{value!r} is not a plain name (letters, digits, _ or -)")
+    return value
+
+
+def _table(value: str) -> str:
+    try:
+        TableName.parse(value)
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
+    return value
+
+
+def _expression(value: str) -> str:
+    try:
+        parse_expression(value, "SQL expression")
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
+    return value
+
+
+def _aggregate_expression(value: str) -> str:
+    try:
+        parse_aggregate(value, "aggregate expression")
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
+    return value
+
+
+CheckId = Annotated[str, AfterValidator(_check_id)]
+Identifier = Annotated[str, AfterValidator(_identifier)]
+Table = Annotated[str, AfterValidator(_table)]
+Expression = Annotated[str, AfterValidator(_expression)]
+AggregateExpression = Annotated[str, AfterValidator(_aggregate_expression)]
+Scalar = str | int | float
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Bounds(_Strict):
+    """Trips when the value is strictly below `below` or strictly above `above`: a value exactly
+    at the threshold passes, as coverage's 95 of 100 is 95 %, not below 95 %."""
+
+    below: float | None = None
+    above: float | None = None
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> Bounds:
+        if self.below is None and self.above is None:
+            raise ValueError("a threshold needs `below` and/or `above` (or is one number)")
+        return self
+
+    def tripped(self, value: float) -> bool:
+        return (self.below is not None and value < self.below) or (
+            self.above is not None and value > self.above
+        )
+
+    def describe(self) -> str:
+        parts = []
+        if self.below is not None:
+            parts.append(f"below {self.below:g}")
+        if self.above is not None:
+            parts.append(f"above {self.above:g}")
+        return " or ".join(parts)
+
+
+# A bare number is the kind's own direction: `row_count` trips below it, every other kind above.
+Threshold = float | Bounds
+
+
+class ReconcileSide(_Strict):
+    """The other table of a `reconcile` check: its key and metric, per date."""
+
+    table: Table
+    date_column: Identifier = "game_date"
+    key: Expression
+    expression: AggregateExpression
+    filter: Expression | None = None
+
+
+class DeclarativeCheck(_Strict):
+    """One declarative check; see README "profile format" for every kind's fields."""
+
+    id: CheckId
+    table: Table
+    kind: Literal[
+        "row_count",
+        "freshness",
+        "duplicates",
+        "missing_percent",
+        "invalid_percent",
+        "drift",
+        "reconcile",
+        "metric",
+    ]
+    description: str = ""
+    date_column: Identifier = "game_date"
+    # Evaluated per date, or per game of the schedule (row_count, metric).
+    per: Literal["date", "game"] = "date"
+    game_key: Expression = "game_id"
+    # final: judged once the date's (or the game's) games are final, pending before;
+    # scheduled: due for every scheduled game.
+    expects: Literal["final", "scheduled"] = "scheduled"
+    filter: Expression | None = None
+    warn: Threshold | None = None
+    fail: Threshold | None = None
+    # kind-specific fields
+    column: Identifier | None = None  # freshness, missing_percent, invalid_percent
+    key: list[Identifier] = Field(default_factory=list)  # duplicates
+    subject: Identifier | None = None  # listed for offending rows (missing/invalid)
+    values: list[Scalar] = Field(default_factory=list)  # invalid_percent: accepted values
+    min: float | None = None  # invalid_percent: accepted range
+    max: float | None = None
+    expression: AggregateExpression | None = None  # drift, metric, reconcile (this side)
+    baseline_days: int = Field(14, gt=0, le=90)  # drift
+    method: Literal["percent", "zscore"] = "percent"  # drift
+    reconcile_key: Expression | None = None  # reconcile: key on this side
+    other: ReconcileSide | None = None  # reconcile
+    tolerance: float = Field(0, ge=0)  # reconcile: absolute difference allowed
+    remediation: list[str] = Field(default_factory=list)
+
+    @property
+    def family(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> DeclarativeCheck:
+        needs: dict[str, tuple[str, ...]] = {
+            "freshness": ("column",),
+            "missing_percent": ("column",),
+            "invalid_percent": ("column",),
+            "drift": ("expression",),
+            "metric": ("expression",),
+            "reconcile": ("expression", "reconcile_key", "other"),
+        }
+        for name in needs.get(self.kind, ()):
+            if getattr(self, name) is None:
+                raise ValueError(f"{self.id}: kind {self.kind} needs `{name}`")
+        if self.kind == "duplicates" and not self.key:
+            raise ValueError(f"{self.id}: kind duplicates needs `key` (columns)")
+        if self.kind == "invalid_percent":
+            if not self.values and self.min is None and self.max is None:
+                raise ValueError(f"{self.id}: invalid_percent needs `values` or `min`/`max`")
+            if self.values and (self.min is not None or self.max is not None):
+                raise ValueError(f"{self.id}: invalid_percent takes `values` or a range, not both")
+            if len({type(v) for v in self.values}) > 1:
+                raise ValueError(f"{self.id}: accepted `values` must all have one type")
+        if self.per == "game" and self.kind not in ("row_count", "metric"):
+            raise ValueError(f"{self.id}: per: game is for row_count and metric checks")
+        if self.warn is None and self.fail is None:
+            raise ValueError(f"{self.id}: needs `warn` and/or `fail`")
+        return self
+
+    def bounds(self, which: Literal["warn", "fail"]) -> Bounds | None:
+        """The threshold with a bare number read in the kind's own direction."""
+        found = self.warn if which == "warn" else self.fail
+        if found is None or isinstance(found, Bounds):
+            return found
+        if self.kind == "row_count":
+            return Bounds(below=found)
+        return Bounds(above=found)
+
+
+def unique_ids(checks: list[DeclarativeCheck]) -> None:
+    ids = [check.id for check in checks]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise ValueError(f"check ids must be unique, got {duplicated} more than once")
