@@ -9,6 +9,14 @@ from pipeval.errors import ConfigError
 
 # ASCII only on purpose: unicode look-alikes (e.g. Cyrillic "а") must never pass.
 IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+# Cloud Run service names: lower-case letters, digits and hyphens, starting with a letter.
+SERVICE_NAME_RE = re.compile(r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+# Google Cloud regions (us-west2, europe-west1, northamerica-northeast1).
+REGION_RE = re.compile(r"[a-z]+(?:-[a-z]+)+[0-9]+\Z")
+# Label keys: lower-case letters, digits, _ and -, starting with a letter.
+LABEL_KEY_RE = re.compile(r"[a-z][a-z0-9_-]{0,62}\Z")
+# A source path inside a repository: relative, plain characters, no `..`, no pathspec magic.
+REPO_PATH_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\Z")
 
 
 def is_identifier(value: object) -> bool:

@@ -1,9 +1,11 @@
-"""The two ports every check talks through: a read-only warehouse and a read-only state store."""
+"""The ports every check talks through: a read-only warehouse, a read-only state store and the
+deployed services (read-only too)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -83,4 +85,24 @@ class StateStore(Protocol):
 
     def list(self, collection: str) -> list[str]:
         """Document ids of a collection, sorted."""
+        ...
+
+
+@dataclass(frozen=True)
+class DeployedService:
+    """What a deployment says about itself: the Cloud Run Service resource, reduced."""
+
+    name: str
+    labels: dict[str, str]
+    update_time: datetime | None
+    revision: str = ""
+    # A gen2 Cloud Function is a Cloud Run service managed by Cloud Functions.
+    is_function: bool = False
+
+
+class Deployments(Protocol):
+    url: str
+
+    def describe(self, service: str, region: str) -> DeployedService | None:
+        """The deployed service, or None when no service of that name exists in the region."""
         ...

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pipeval.clock import date_range
 from pipeval.errors import PipevalError
-from pipeval.ports import QueryKey, Row, StateStore, Warehouse
+from pipeval.ports import Deployments, QueryKey, Row, StateStore, Warehouse
 from pipeval.profile import Profile
 
 T = TypeVar("T")
@@ -94,6 +95,9 @@ class Context:
     day: date | None = None
     # Facts derived from query rows, shared by the checks of one run (e.g. per-date tables).
     memo: dict[Any, Any] = field(default_factory=dict)
+    # Where the deployed services are described (--deploy) and the pipeline's clone (--repo).
+    deployments: Deployments | None = None
+    repo: Path | None = None
 
     def __post_init__(self) -> None:
         self.cache = QueryCache(self.warehouse)
@@ -117,6 +121,13 @@ class Context:
             self.memo[key] = compute()
         value: T = self.memo[key]
         return value
+
+    def require_deployments(self) -> Deployments:
+        if self.deployments is None:
+            raise PipevalError(
+                "no deployments configured: pass --deploy run://PROJECT or dir:///PATH"
+            )
+        return self.deployments
 
     def require_state(self) -> StateStore:
         if self.state is None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from pipeval.errors import InputError
-from pipeval.ports import StateStore, Warehouse
+from pipeval.ports import Deployments, StateStore, Warehouse
 from pipeval.redact import redact_url
 
 WAREHOUSE_SCHEMES = ("duckdb:///PATH", "bigquery://PROJECT?location=REGION")
 STATE_SCHEMES = ("dir:///PATH", "firestore://PROJECT[/DATABASE]")
+DEPLOY_SCHEMES = ("run://PROJECT", "dir:///PATH")
 
 
 def _path_part(url: str, scheme: str) -> str:
@@ -70,3 +71,24 @@ def open_state(url: str, **options: object) -> StateStore:
 
         return FirestoreStore(parts.netloc, database=database, url=redact_url(url), **options)
     raise InputError(f"state URL {redact_url(url)!r}: expected one of {', '.join(STATE_SCHEMES)}")
+
+
+def open_deployments(url: str, **options: object) -> Deployments:
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme == "dir":
+        from pipeval.adapters.dir_deployments import DirDeployments
+
+        return DirDeployments(_path_part(url, scheme), url=url)
+    if scheme == "run":
+        parts = _split(url, "deploy")
+        if not parts.netloc:
+            raise InputError(f"deploy URL {redact_url(url)!r} names no project: run://PROJECT")
+        if parts.path.strip("/") or parts.query:
+            raise InputError(
+                f"deploy URL {redact_url(url)!r}: expected run://PROJECT (regions come from "
+                "the profile's services)"
+            )
+        from pipeval.adapters.cloud_run_deployments import CloudRunDeployments
+
+        return CloudRunDeployments(parts.netloc, url=redact_url(url), **options)
+    raise InputError(f"deploy URL {redact_url(url)!r}: expected one of {', '.join(DEPLOY_SCHEMES)}")

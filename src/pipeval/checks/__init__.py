@@ -20,6 +20,7 @@ FAMILIES: dict[str, str] = {
     "lint": "pipeval.checks.lint",
     # the profile's `checks:` section; each check's category is its own family
     "declarative": "pipeval.checks.declarative",
+    "deploy": "pipeval.checks.deploy",
 }
 
 # Families `pipeval daily` runs when --checks is not given, in report order.

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from pipeval.cli.dry_run import finish_dry_run
-from pipeval.cli.options import Options, common_options, finish, open_context, profile_and_time
+from pipeval.cli.options import (
+    Options,
+    common_options,
+    finish,
+    open_context,
+    profile_and_time,
+    repo_option,
+    use_repo,
+)
 from pipeval.clock import check_not_future, default_date, parse_date
 from pipeval.suites.daily import plan_daily, run_daily
 
@@ -20,12 +30,16 @@ from pipeval.suites.daily import plan_daily, run_daily
     is_flag=True,
     help="Run nothing: list every query with BigQuery's byte estimate and the total.",
 )
+@repo_option
 @common_options
-def daily(opts: Options, day: str | None, checks: str | None, dry_run: bool) -> int:
+def daily(
+    opts: Options, day: str | None, checks: str | None, dry_run: bool, repo: Path | None
+) -> int:
     """Validate one game date: quota, completeness, orchestration, coverage, schema, hygiene."""
     profile, as_of = profile_and_time(opts)
     target = parse_date(day) if day is not None else default_date(as_of, profile.timezone)
     check_not_future(target, as_of, profile.timezone)
+    use_repo(opts, profile, repo)
     ctx = open_context(opts, profile, as_of, target, target)
     if dry_run:
         return finish_dry_run(plan_daily(ctx, target, checks), opts)

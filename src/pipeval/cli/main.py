@@ -32,6 +32,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "quota": ("pipeval.cli.quota:quota", "Quota headroom per table; --backfill: does it fit?"),
     "schema": ("pipeval.cli.schema:schema", "DDL file vs live table vs fields the code writes."),
     "lint": ("pipeval.cli.lint:lint", "Scan code: one-row writes, writes in loops, SQL strings."),
+    "deploy": (
+        "pipeval.cli.deploy:deploy",
+        "Deployment drift: services running code older than their source.",
+    ),
     "doctor": ("pipeval.cli.doctor:doctor", "Profile vs warehouse: tables, columns, types, paths."),
     "handoff": ("pipeval.cli.handoff:handoff", "Write the session handoff (never overwrites)."),
     "skills": ("pipeval.cli.skills:skills", "Install the Claude Code skills into a project."),

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from pipeval.adapters import open_state, open_warehouse
+from pipeval.adapters import open_deployments, open_state, open_warehouse
 from pipeval.clock import parse_as_of
 from pipeval.errors import InputError
 from pipeval.profile import Profile, load_profile
@@ -31,10 +31,14 @@ class Options:
     format: str
     output: Path | None
     credentials: str | None = None
+    deploy: str | None = None
+    # The pipeline's clone for deploy.drift (--repo on daily and deploy; default: the cwd).
+    repo: Path | None = None
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--profile --warehouse --state --as-of --format --output --credentials, into `opts`."""
+    """--profile --warehouse --state --deploy --as-of --format --output --credentials, into
+    `opts`."""
 
     @click.option(
         "--profile",
@@ -50,6 +54,11 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )
     @click.option(
         "--state", envvar="PIPEVAL_STATE", help="dir:///PATH or firestore://PROJECT[/DATABASE]."
+    )
+    @click.option(
+        "--deploy",
+        envvar="PIPEVAL_DEPLOY",
+        help="Deployed services: run://PROJECT (Cloud Run API) or dir:///PATH.",
     )
     @click.option("--as-of", "as_of", help="ISO-8601 instant used as 'now' (default: the clock).")
     @click.option(
@@ -75,13 +84,14 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
         profile: str,
         warehouse: str | None,
         state: str | None,
+        deploy: str | None,
         as_of: str | None,
         fmt: str,
         output: Path | None,
         credentials: str | None,
         **kwargs: Any,
     ) -> Any:
-        opts = Options(profile, warehouse, state, as_of, fmt, output, credentials)
+        opts = Options(profile, warehouse, state, as_of, fmt, output, credentials, deploy)
         if output is not None:
             check_writable(output)
         return command(opts, **kwargs)
@@ -117,9 +127,34 @@ def open_context(
         if opts.state
         else None
     )
-    return Context(
-        profile=profile, as_of=as_of, start=start, end=end, warehouse=warehouse, state=state
+    deployments = (
+        open_deployments(
+            opts.deploy,
+            credentials_file=opts.credentials,
+            timeout_s=profile.warehouse.query_timeout_s,
+        )
+        if opts.deploy is not None
+        else None
     )
+    return Context(
+        profile=profile,
+        as_of=as_of,
+        start=start,
+        end=end,
+        warehouse=warehouse,
+        state=state,
+        deployments=deployments,
+        repo=opts.repo,
+    )
+
+
+def repo_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--repo PATH: the pipeline's git clone that deploy.drift compares deployments with."""
+    return click.option(
+        "--repo",
+        type=click.Path(path_type=Path),
+        help="The pipeline's git clone, for deploy.drift (default: the current directory).",
+    )(command)
 
 
 def warehouse_options(opts: Options, profile: Profile) -> dict[str, Any]:
@@ -143,3 +178,12 @@ def render_result(result: SuiteResult, fmt: str, template: str) -> str:
 def finish(result: SuiteResult, opts: Options, template: str) -> int:
     emit(render_result(result, opts.format, template), opts.output)
     return result.exit_code
+
+
+def use_repo(opts: Options, profile: Profile, repo: Path | None) -> None:
+    """With --deploy and services to judge, resolve the clone now: a bad --repo is one line."""
+    if opts.deploy is None or not profile.services:
+        return
+    from pipeval.metrics.commits import top_level
+
+    opts.repo = top_level(repo or Path.cwd())

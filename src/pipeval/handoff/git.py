@@ -8,13 +8,13 @@ is refused so it cannot be read as an option.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from pipeval.errors import InputError
+from pipeval.gitrun import GitMissing, run_git
 
 MAX_COMMITS = 200
 HANDOFF_DIR = Path("docs") / "handoffs"
@@ -73,21 +73,10 @@ class GitFacts:
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:
-        return subprocess.run(
-            ["git", "-c", "core.quotepath=off", "-c", "color.ui=never", *args],
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            env=env,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise GitUnavailable("git is not installed") from None
+        return run_git(cwd, *args)
+    except GitMissing as err:
+        raise GitUnavailable(str(err)) from None
 
 
 def _out(cwd: Path, *args: str) -> str:

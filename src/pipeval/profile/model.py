@@ -14,7 +14,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from pipeval.errors import ConfigError
-from pipeval.identifiers import IDENTIFIER_RE, TableName
+from pipeval.identifiers import (
+    IDENTIFIER_RE,
+    LABEL_KEY_RE,
+    REGION_RE,
+    REPO_PATH_RE,
+    SERVICE_NAME_RE,
+    TableName,
+)
 from pipeval.profile.declarative import DeclarativeCheck, unique_ids
 from pipeval.sqlkit import parse_expression
 
@@ -47,7 +54,31 @@ def _hhmm(value: str) -> str:
     return value
 
 
+def _pattern(regex: re.Pattern[str], what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _repo_path(value: str) -> str:
+    value = value.rstrip("/")
+    if not REPO_PATH_RE.match(value) or ".." in value.split("/"):
+        raise ValueError(
+            f"{value!r} is not a relative path inside the repository (plain names, no '..')"
+        )
+    return value
+
+
 Identifier = Annotated[str, AfterValidator(_identifier)]
+ServiceName = Annotated[
+    str, _pattern(SERVICE_NAME_RE, "a Cloud Run service name (lower-case letters, digits, -)")
+]
+Region = Annotated[str, _pattern(REGION_RE, "a Google Cloud region such as us-west2")]
+LabelKey = Annotated[str, _pattern(LABEL_KEY_RE, "a label key (lower-case letters, digits, _, -)")]
+RepoPath = Annotated[str, AfterValidator(_repo_path)]
 Table = Annotated[str, AfterValidator(_table)]
 Expression = Annotated[str, AfterValidator(_expression)]
 TimeOfDay = Annotated[str, AfterValidator(_hhmm)]
@@ -223,8 +254,16 @@ class HygieneThresholds(Strict):
     datasets: list[Identifier] = Field(default_factory=list)
 
 
+class DeployThresholds(Strict):
+    # A commit waiting longer than this for its service's deploy is a FAIL, not a WARN.
+    max_lag_hours: float = Field(24, gt=0)
+    # Pending commits listed per service; the rest are counted.
+    list_commits: int = Field(5, gt=0)
+
+
 class Thresholds(Strict):
     quota: QuotaThresholds = QuotaThresholds()
+    deploy: DeployThresholds = DeployThresholds()
     coverage: CoverageThresholds = CoverageThresholds()
     hygiene: HygieneThresholds = HygieneThresholds()
 
@@ -252,6 +291,21 @@ class SchemaTable(Strict):
     writers: list[str] = Field(default_factory=list)
 
 
+class ServiceSpec(Strict):
+    """A deployed service (Cloud Run, or a gen2 Cloud Function) and the source it is built from."""
+
+    name: ServiceName
+    kind: Literal["run", "function"] = "run"
+    region: Region
+    paths: list[RepoPath] = Field(min_length=1)
+    # The label the deploy script stamps with the commit it built (`--update-labels`).
+    label: LabelKey = "commit-sha"
+    # The command that redeploys it, run from the repository root (remediation).
+    deploy: str | None = None
+    # Phases whose processors run in it: a stale deployment may explain their failures.
+    phases: list[Identifier] = Field(default_factory=list)
+
+
 class Profile(Strict):
     name: Identifier
     description: str = ""
@@ -269,6 +323,7 @@ class Profile(Strict):
     lint_hot_tables: list[Table] = Field(default_factory=list)
     # Declarative data checks (profile/declarative.py), one statement per table per run.
     checks: list[DeclarativeCheck] = Field(default_factory=list)
+    services: list[ServiceSpec] = Field(default_factory=list)
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
     # Where the profile file lives: relative paths in it (DDL files, writers) start there.
@@ -292,10 +347,15 @@ class Profile(Strict):
             for ref in (spec.phase, spec.downstream_phase):
                 if ref is not None and ref not in names:
                     raise ValueError(f"orchestration refers to unknown phase {ref!r}")
+        for service in self.services:
+            unknown = [ref for ref in service.phases if ref not in names]
+            if unknown:
+                raise ValueError(f"service {service.name!r} refers to unknown phase {unknown[0]!r}")
         # Check ids are `coverage.<name>` and `orchestration.<phase>`: they must be unique.
         for what, ids in (
             ("coverage names", [spec.name for spec in self.coverage]),
             ("orchestration phases", [spec.phase for spec in self.orchestration]),
+            ("service names", [service.name for service in self.services]),
         ):
             if len(set(ids)) != len(ids):
                 raise ValueError(f"{what} must be unique, got {ids}")

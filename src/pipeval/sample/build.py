@@ -13,7 +13,9 @@ from pathlib import Path
 
 import duckdb
 
+from pipeval.profile import load_profile
 from pipeval.sample import facts, incidents, tables
+from pipeval.sample.deployments import DEPLOY, write_deployments
 from pipeval.sample.jobs import DayJobs, job_rows
 from pipeval.sample.lineups import GamePlan, build_plans, slate_days
 from pipeval.sample.pipeline_repo import write_pipeline_repo
@@ -45,6 +47,8 @@ class SampleInfo:
     end: date
     games: int
     rows: dict[str, int]  # "dataset.table" -> rows
+    deploy: Path | None = None  # None when git is not installed: no history, no deployments
+    repo: Path | None = None
 
 
 def build_sample(path: Path, *, season: bool = False, seed: int = 2025) -> SampleInfo:
@@ -65,10 +69,21 @@ def build_sample(path: Path, *, season: bool = False, seed: int = 2025) -> Sampl
         rows = _write_warehouse(scratch, _table_sources(seed, plans, rosters, overnight))
         write_documents(scratch / STATE, seed, _day_counts(plans, overnight))
         write_pipeline_repo(scratch / PIPELINE)
+        services = load_profile("nba-props").services
+        deployed = bool(write_deployments(scratch / PIPELINE, scratch / DEPLOY, services))
         _install(scratch, path)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return SampleInfo(path / WAREHOUSE, path / STATE, start, end, len(games), rows)
+    return SampleInfo(
+        path / WAREHOUSE,
+        path / STATE,
+        start,
+        end,
+        len(games),
+        rows,
+        deploy=path / DEPLOY if deployed else None,
+        repo=path / PIPELINE,
+    )
 
 
 def _overnight(plans: list[GamePlan], season: bool) -> set[date]:
@@ -174,7 +189,8 @@ def _install(scratch: Path, path: Path) -> None:
     # A write-ahead log left by the old file would be replayed into the new one.
     (path / f"{WAREHOUSE}.wal").unlink(missing_ok=True)
     os.replace(scratch / WAREHOUSE, path / WAREHOUSE)
-    for folder in (STATE, PIPELINE):
+    for folder in (STATE, PIPELINE, DEPLOY):
         if (path / folder).exists():
             os.replace(path / folder, scratch / f"{folder}.old")
-        os.replace(scratch / folder, path / folder)
+        if (scratch / folder).exists():
+            os.replace(scratch / folder, path / folder)

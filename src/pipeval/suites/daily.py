@@ -14,7 +14,9 @@ from pipeval.suites.runner import run_suite
 
 def daily_checks(ctx: Context, day: date, checks: str | None = None) -> list[Check]:
     ctx.start = ctx.end = ctx.day = day
-    return select_checks(ctx.profile, checks, DAILY_FAMILIES)
+    # deploy.drift joins the defaults when there is somewhere to read deployments from.
+    families = DAILY_FAMILIES + (("deploy",) if ctx.deployments is not None else ())
+    return select_checks(ctx.profile, checks, families)
 
 
 def run_daily(ctx: Context, day: date, checks: str | None = None) -> SuiteResult:
