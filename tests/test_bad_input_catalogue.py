@@ -133,6 +133,14 @@ PROFILES = {
     "    collection: phase9_completion\n    modes: {default: {expected: [a]}}\n",
     "timezone.yaml": "extends: nba-props\ntimezone: Mars/Olympus\n",
     "short_range.yaml": "extends: nba-props\nhistorical: {max_range_days: 5}\n",
+    "no_services.yaml": "name: mine\nschedule: {table: nba_raw.nbac_schedule, game_key: game_id}\n"
+    "phases: [{name: p5, tables: [{table: nba_predictions.player_prop_predictions}]}]\n",
+    "service_path_escape.yaml": "extends: nba-props\nservices:\n  - name: worker\n"
+    "    region: us-west2\n    paths: ['../etc']\n",
+    "service_bad_name.yaml": "extends: nba-props\nservices:\n  - name: Worker_1\n"
+    "    region: us-west2\n    paths: [worker]\n",
+    "service_unknown_phase.yaml": "extends: nba-props\nservices:\n  - name: worker\n"
+    "    region: us-west2\n    paths: [worker]\n    phases: [phase9]\n",
     "fast.yaml": "extends: nba-props\n"
     "warehouse: {region: us-west2, maximum_bytes_billed: 10000000000, query_timeout_s: 1}\n",
 }
@@ -398,6 +406,44 @@ CASES = [
       expect="afile exists and is not a directory", console=True),
     c("sample-path-under-a-file", "sample", "--path", "afile/sub",
       expect="--path afile/sub: cannot create the directory"),
+    # deploy: --deploy / PIPEVAL_DEPLOY, --repo and the profile's services
+    c("deploy-no-deploy", "deploy", "--repo", ".", *OUT,
+      expect="no deployments: pass --deploy run://PROJECT or dir:///PATH", console=True),
+    c("deploy-scheme", "deploy", "--deploy", "s3://bucket", *OUT,
+      expect="deploy URL 's3://bucket': expected one of run://PROJECT, dir:///PATH"),
+    c("deploy-empty", "deploy", "--deploy", "", *OUT,
+      expect="deploy URL '' is empty: use run://PROJECT or dir:///PATH"),
+    c("deploy-env-scheme", "deploy", *OUT, env=(("PIPEVAL_DEPLOY", "mysql://h/db"),),
+      expect="deploy URL 'mysql://h/db': expected one of", console=True),
+    c("deploy-no-project", "deploy", "--deploy", "run://", *OUT, expect="names no project"),
+    c("deploy-run-with-region", "deploy", "--deploy", "run://nba-props-platform/us-west2", *OUT,
+      expect="expected run://PROJECT (regions come from the profile's services)"),
+    c("deploy-url-credentials", "deploy", "--deploy", "run://user:pw@nba-props-platform", *OUT,
+      expect="credentials in the URL are not supported"),
+    c("deploy-dir-missing", "deploy", "--deploy", "dir://{tmp}/nodeploy", "--repo", "code",
+      *OUT, expect="deployments directory not found"),
+    c("deploy-repo-not-git", "deploy", "--deploy", "dir://{tmp}/out", *OUT,
+      expect="the current directory {tmp} is not in a git repository (pass --repo PATH)"),
+    c("deploy-repo-dir-not-git", "deploy", "--deploy", "dir://{tmp}/out", "--repo", "code",
+      *OUT, expect="--repo code is not in a git repository"),
+    c("deploy-repo-missing", "deploy", "--deploy", "dir://{tmp}/out", "--repo", "nowhere", *OUT,
+      expect="--repo nowhere: not a directory"),
+    c("deploy-repo-is-file", "deploy", "--deploy", "dir://{tmp}/out", "--repo", "afile", *OUT,
+      expect="--repo afile: not a directory"),
+    c("deploy-profile-no-services", "deploy", "--deploy", "dir://{tmp}/out", "--profile",
+      "profiles/no_services.yaml", *OUT, expect="lists no services: add a services: section"),
+    c("deploy-service-path-escape", "deploy", "--deploy", "dir://{tmp}/out", "--profile",
+      "profiles/service_path_escape.yaml", *OUT,
+      expect="services.0.paths.0: '../etc' is not a relative path inside the repository"),
+    c("deploy-service-bad-name", "deploy", "--deploy", "dir://{tmp}/out", "--profile",
+      "profiles/service_bad_name.yaml", *OUT, expect="'Worker_1' is not a Cloud Run service name"),
+    c("deploy-service-unknown-phase", "deploy", "--deploy", "dir://{tmp}/out", "--profile",
+      "profiles/service_unknown_phase.yaml", *OUT,
+      expect="service 'worker' refers to unknown phase 'phase9'"),
+    c("daily-deploy-scheme", "daily", *WH, "--deploy", "s3://bucket", *OUT,
+      expect="deploy URL 's3://bucket': expected one of"),
+    c("daily-deploy-repo-not-git", "daily", *WH, "--deploy", "dir://{tmp}/out", *OUT,
+      expect="the current directory {tmp} is not in a git repository"),
     # demo: refused before the sample is built into the cache
     c("demo-impossible-date", "demo", "--date", "2026-02-30", *OUT, expect="is not a date"),
     c("demo-date-after-as-of", "demo", "--date", "2026-03-01", *OUT,
@@ -424,6 +470,7 @@ def test_the_catalogue_covers_every_command_with_at_least_40_cases() -> None:
         "skills",
         "sample",
         "demo",
+        "deploy",
     }
 
 
@@ -432,7 +479,13 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     scratch(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PIPEVAL_CACHE_DIR", str(tmp_path / "cache"))
-    for name in ("PIPEVAL_WAREHOUSE", "PIPEVAL_STATE", "PIPEVAL_PROFILE", "PIPEVAL_CREDENTIALS"):
+    for name in (
+        "PIPEVAL_WAREHOUSE",
+        "PIPEVAL_STATE",
+        "PIPEVAL_PROFILE",
+        "PIPEVAL_CREDENTIALS",
+        "PIPEVAL_DEPLOY",
+    ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 

@@ -74,6 +74,8 @@ def open_state(url: str, **options: object) -> StateStore:
 
 
 def open_deployments(url: str, **options: object) -> Deployments:
+    if not url.strip():
+        raise InputError(f"deploy URL {url!r} is empty: use {' or '.join(DEPLOY_SCHEMES)}")
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme == "dir":
         from pipeval.adapters.dir_deployments import DirDeployments

@@ -102,7 +102,8 @@ class CloudRunDeployments:
             )
         except api_errors.NotFound:
             return None
-        except api_errors.PermissionDenied as err:
+        except (api_errors.PermissionDenied, api_errors.Forbidden) as err:
+            # REST answers 403 (Forbidden); gRPC would say PERMISSION_DENIED.
             raise PermissionDeniedError(
                 f"permission denied reading Cloud Run service {service} in {region}: needs "
                 f"{READ_PERMISSION}; grant {READ_ROLE} on project {self.project} "

@@ -39,7 +39,9 @@ def parse_timestamp(value: object, source: str) -> datetime | None:
 
 
 def _labels(data: dict[str, Any], source: str, where: str) -> dict[str, str]:
-    labels = data.get("labels") or {}
+    labels = data.get("labels")
+    if labels is None:
+        return {}
     if not isinstance(labels, dict) or not all(
         isinstance(key, str) and isinstance(value, str) for key, value in labels.items()
     ):
@@ -60,7 +62,8 @@ def parse_service(data: object, source: str) -> DeployedService:
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise BackendError(f"{source}: the Service resource has no name")
-    template = data.get("template") or {}
+    template = data.get("template")
+    template = {} if template is None else template
     if not isinstance(template, dict):
         raise BackendError(f"{source}: template must be an object")
     # gcloud writes --update-labels on the service and on its revision template: a label on
@@ -69,10 +72,11 @@ def parse_service(data: object, source: str) -> DeployedService:
         **_labels(template, source, "template.labels"),
         **_labels(data, source, "labels"),
     }
-    revision = data.get("latestReadyRevision") or ""
+    revision = data.get("latestReadyRevision")
+    revision = "" if revision is None else revision
     if not isinstance(revision, str):
         raise BackendError(f"{source}: latestReadyRevision must be a string")
-    build = data.get("buildConfig") or {}
+    build = data.get("buildConfig")
     is_function = labels.get(FUNCTION_MANAGER[0]) == FUNCTION_MANAGER[1] or bool(
         isinstance(build, dict) and build.get("functionTarget")
     )

@@ -57,7 +57,7 @@ class DriftCheck(Check):
 
     def run(self, ctx: Context) -> CheckResult:
         deployments = ctx.require_deployments()
-        repo = ctx.memo_get(("repo", ctx.repo), lambda: Repository(ctx.repo or Path.cwd()))
+        repo = ctx.memo_get(("repo", ctx.repo), lambda: Repository(ctx.repo))
         verdicts = [self._judge(spec, deployments, repo, ctx) for spec in ctx.profile.services]
         counts: dict[str, int] = {}
         for verdict in verdicts:

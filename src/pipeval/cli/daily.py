@@ -39,8 +39,8 @@ def daily(
     profile, as_of = profile_and_time(opts)
     target = parse_date(day) if day is not None else default_date(as_of, profile.timezone)
     check_not_future(target, as_of, profile.timezone)
-    use_repo(opts, profile, repo)
     ctx = open_context(opts, profile, as_of, target, target)
+    use_repo(ctx, repo)
     if dry_run:
         return finish_dry_run(plan_daily(ctx, target, checks), opts)
     return finish(run_daily(ctx, target, checks), opts, "daily.md.j2")

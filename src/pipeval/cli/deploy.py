@@ -32,9 +32,9 @@ def deploy(opts: Options, repo: Path | None) -> int:
         raise InputError(
             "no deployments: pass --deploy run://PROJECT or dir:///PATH (or set PIPEVAL_DEPLOY)"
         )
-    clone = Repository(repo or Path.cwd())  # a bad --repo is one line, before any API call
-    opts.repo = clone.root
     today = local_date(as_of, profile.timezone)
     ctx = open_context(opts, profile, as_of, today, today, need_warehouse=False)
+    clone = Repository(repo)  # a bad --repo is one line, before any API call
+    ctx.repo = clone.root
     ctx.memo[("repo", clone.root)] = clone
     return finish(run_deploy(ctx, str(clone.root)), opts, "deploy.md.j2")

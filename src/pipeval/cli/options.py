@@ -32,8 +32,6 @@ class Options:
     output: Path | None
     credentials: str | None = None
     deploy: str | None = None
-    # The pipeline's clone for deploy.drift (--repo on daily and deploy; default: the cwd).
-    repo: Path | None = None
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -144,7 +142,6 @@ def open_context(
         warehouse=warehouse,
         state=state,
         deployments=deployments,
-        repo=opts.repo,
     )
 
 
@@ -180,10 +177,11 @@ def finish(result: SuiteResult, opts: Options, template: str) -> int:
     return result.exit_code
 
 
-def use_repo(opts: Options, profile: Profile, repo: Path | None) -> None:
-    """With --deploy and services to judge, resolve the clone now: a bad --repo is one line."""
-    if opts.deploy is None or not profile.services:
+def use_repo(ctx: Context, repo: Path | None) -> None:
+    """With deployments and services to judge, resolve the clone now: a bad --repo is one line
+    before any check runs."""
+    if ctx.deployments is None or not ctx.profile.services:
         return
     from pipeval.metrics.commits import top_level
 
-    opts.repo = top_level(repo or Path.cwd())
+    ctx.repo = top_level(repo)

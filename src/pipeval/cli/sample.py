@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from pipeval.cli.options import Options, common_options, finish, open_context, profile_and_time
+from pipeval.cli.options import (
+    Options,
+    common_options,
+    finish,
+    open_context,
+    profile_and_time,
+    use_repo,
+)
 from pipeval.clock import check_not_future, parse_date
 from pipeval.errors import InputError
 from pipeval.suites.daily import run_daily
@@ -17,7 +24,7 @@ from pipeval.suites.daily import run_daily
 # and the run-history table had used 164 % of its load-job quota.
 DEMO_DATE = "2026-01-26"
 DEMO_AS_OF = "2026-01-27T15:00:00Z"
-SAMPLE_VERSION = "v1"
+SAMPLE_VERSION = "v2"  # v2: deploy/ and the pipeline repo's git history
 
 
 def cache_dir() -> Path:
@@ -50,6 +57,12 @@ def _build(path: Path, season: bool) -> None:
         f"  --state dir://{info.state.resolve()}\n"
         f"  --profile {(path / 'pipeline' / 'profile.yaml').resolve()}"
         "  (the shipped profile plus seed 003's schema drift)"
+        + (
+            f"\n  --deploy dir://{info.deploy.resolve()} --repo {info.repo.resolve()}"
+            "  (seed 003's stale prediction worker)"
+            if info.deploy is not None and info.repo is not None
+            else "\n  (git is not installed: no deployments in this sample)"
+        )
     )
 
 
@@ -75,7 +88,8 @@ def sample(path: Path, season: bool) -> int:
 @click.option("--date", "day", default=DEMO_DATE, show_default=True, help="Date to validate.")
 @common_options
 def demo(opts: Options, day: str) -> int:
-    """Build the sample in a cache dir when absent, then run `daily` on its incident date."""
+    """Build the sample in a cache dir when absent, then run `daily` on its incident date
+    (with deployment drift: the sample's deploy/ and its pipeline repository)."""
     # Bad input is refused before the (seconds-long) build writes anything.
     opts.as_of = opts.as_of or DEMO_AS_OF
     profile, as_of = profile_and_time(opts)
@@ -85,5 +99,8 @@ def demo(opts: Options, day: str) -> int:
         _build(path, season=False)
     opts.warehouse = f"duckdb://{(path / 'warehouse.duckdb').resolve()}"
     opts.state = f"dir://{(path / 'state').resolve()}"
+    if opts.deploy is None and (path / "deploy").is_dir():
+        opts.deploy = f"dir://{(path / 'deploy').resolve()}"
     ctx = open_context(opts, profile, as_of, target, target)
+    use_repo(ctx, (path / "pipeline").resolve())
     return finish(run_daily(ctx, target), opts, "daily.md.j2")

@@ -32,11 +32,11 @@ class CommitInfo:
 class Repository:
     """One clone: its top level and HEAD, resolved once per run."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None) -> None:
         self.root = top_level(path)
         head = self.resolve("HEAD")
         if head is None:
-            raise InputError(f"--repo {path}: the repository has no commits yet")
+            raise InputError(f"--repo {self.root}: the repository has no commits yet")
         self.head = head
 
     def _out(self, *args: str) -> str:
@@ -93,17 +93,20 @@ class Repository:
         return found[0] if found else None
 
 
-def top_level(path: Path) -> Path:
-    """The top of the clone that holds `path`, or one InputError naming --repo."""
+def top_level(path: Path | None) -> Path:
+    """The top of the clone that holds `path` (None: the current directory), or one InputError
+    naming --repo."""
+    where = f"--repo {path}" if path is not None else f"the current directory {Path.cwd()}"
+    path = path if path is not None else Path.cwd()
     if not path.is_dir():
-        raise InputError(f"--repo {path}: not a directory")
+        raise InputError(f"{where}: not a directory")
     try:
         done = run_git(path, "rev-parse", "--show-toplevel")
     except GitMissing as err:
-        raise InputError(f"--repo {path}: {err}") from None
+        raise InputError(f"{where}: {err}") from None
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["not a git repository"])[0]
         if "not a git repository" in reason:
-            raise InputError(f"--repo {path} is not in a git repository")
-        raise InputError(f"--repo {path}: git cannot read it: {reason.removeprefix('fatal: ')}")
+            raise InputError(f"{where} is not in a git repository (pass --repo PATH)")
+        raise InputError(f"{where}: git cannot read it: {reason.removeprefix('fatal: ')}")
     return Path(done.stdout.strip())
