@@ -373,7 +373,10 @@ def test_prefetch_returns_rows_and_failures_by_query(
 ) -> None:
     rows = season_rows(DAYS)
     create_tables(client, {"nba_raw.nbac_schedule": rows["nba_raw.nbac_schedule"]})
-    sql = "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date BETWEEN @range_start AND @range_end"
+    sql = (
+        "SELECT game_id FROM nba_raw.nbac_schedule "
+        "WHERE game_date BETWEEN @range_start AND @range_end"
+    )
     good = [Query.of(sql, f"day{n}", range_start=day, range_end=day) for n, day in enumerate(DAYS)]
     bad = Query.of("SELECT no_such_column FROM nba_raw.nbac_schedule", "bad")
     outcomes = warehouse.prefetch([*good, bad])

@@ -591,7 +591,7 @@ SQL_STRING_BUILDING_CLEAN = [
     Case(
         "table name after FROM",
         """
-        client.query(f"SELECT COUNT(*) FROM {table} WHERE game_date BETWEEN @range_start AND @range_end")
+        client.query(f"SELECT COUNT(*) FROM {table} WHERE game_date = @day")
         """,
     ),
     Case(

@@ -223,7 +223,8 @@ PARTITIONED = {"nba_raw.nbac_schedule": frozenset({"game_date"})}
 @pytest.mark.parametrize(
     "sql",
     [
-        "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date BETWEEN @range_start AND @range_end",
+        "SELECT game_id FROM nba_raw.nbac_schedule "
+        "WHERE game_date BETWEEN @range_start AND @range_end",
         "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date = @day AND game_status = 3",
         "SELECT s.game_id FROM nba_raw.nbac_schedule AS s "
         "WHERE s.game_date >= @range_start AND @range_end >= s.game_date",
@@ -241,7 +242,8 @@ def test_bounded_reads_pass(sql: str) -> None:
     [
         "SELECT game_id FROM nba_raw.nbac_schedule",
         "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date >= @range_start",
-        "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date <= @range_end OR game_status = 3",
+        "SELECT game_id FROM nba_raw.nbac_schedule "
+        "WHERE game_date <= @range_end OR game_status = 3",
         "SELECT game_id FROM nba_raw.nbac_schedule WHERE NOT game_date BETWEEN @a AND @b",
         "SELECT game_id FROM nba_raw.nbac_schedule WHERE DATE(game_date) = @day",
         "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date BETWEEN @a AND game_date",
