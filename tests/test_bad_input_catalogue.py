@@ -434,7 +434,7 @@ CASES = [
       "profiles/no_services.yaml", *OUT, expect="lists no services: add a services: section"),
     c("deploy-service-path-escape", "deploy", "--deploy", "dir://{tmp}/out", "--profile",
       "profiles/service_path_escape.yaml", *OUT,
-      expect="services.0.paths.0: '../etc' is not a relative path inside the repository"),
+      expect="services.15.paths.0: '../etc' is not a relative path inside the repository"),
     c("deploy-service-bad-name", "deploy", "--deploy", "dir://{tmp}/out", "--profile",
       "profiles/service_bad_name.yaml", *OUT, expect="'Worker_1' is not a Cloud Run service name"),
     c("deploy-service-unknown-phase", "deploy", "--deploy", "dir://{tmp}/out", "--profile",

@@ -95,7 +95,7 @@ def test_403_names_the_permission_and_the_role() -> None:
         with pytest.raises(PermissionDeniedError) as denied:
             server.deployments().describe(WORKER.name, REGION)
         assert len(server.paths) == 1
-    assert denied.value.role == "Cloud Run Viewer (roles/run.viewer)"
+    assert denied.value.role == "roles/run.viewer"
     assert denied.value.permission == "run.services.get"
     assert "roles/run.viewer" in str(denied.value) and "prediction-worker" in str(denied.value)
 

@@ -316,3 +316,19 @@ def test_demo_shows_the_stale_worker(
     # Fixed dates: the same commit ids on every build.
     demo_repo = tmp_path / "cache" / "sample-v2" / "pipeline"
     assert git(demo_repo, "rev-parse", "HEAD") == git(sample_dir / "pipeline", "rev-parse", "HEAD")
+
+
+def test_services_merge_by_name_on_extends(tmp_path: Path) -> None:
+    own = tmp_path / "profile.yaml"
+    own.write_text(
+        "extends: nba-props\nservices:\n"
+        "  - {name: prediction-worker, region: us-east1, paths: [worker]}\n"
+        "  - {name: my-new-service, region: us-west2, paths: [new]}\n",
+        "utf-8",
+    )
+    services = {spec.name: spec for spec in load_profile(str(own)).services}
+    shipped = load_profile("nba-props").services
+    assert len(services) == len(shipped) + 1
+    assert services["prediction-worker"].region == "us-east1"
+    assert services["prediction-worker"].paths == ["worker"]
+    assert services["nba-scrapers"] == next(s for s in shipped if s.name == "nba-scrapers")

@@ -11,6 +11,7 @@ ROLE_TITLES = {
     "roles/bigquery.jobUser": "BigQuery Job User",
     "roles/bigquery.dataViewer": "BigQuery Data Viewer",
     "roles/datastore.viewer": "Cloud Datastore Viewer",
+    "roles/run.viewer": "Cloud Run Viewer",
 }
 # A permission a request was refused for -> the predefined role that holds it.
 ROLE_FOR_PERMISSION = {
@@ -22,6 +23,7 @@ ROLE_FOR_PERMISSION = {
     "bigquery.datasets.get": "roles/bigquery.dataViewer",
     "datastore.entities.get": "roles/datastore.viewer",
     "datastore.entities.list": "roles/datastore.viewer",
+    "run.services.get": "roles/run.viewer",
 }
 # Reading INFORMATION_SCHEMA.JOBS_BY_PROJECT needs this permission (job metadata only).
 JOBS_PERMISSION = "bigquery.jobs.listAll"

@@ -18,11 +18,11 @@ from typing import Any
 from pipeval.adapters.service_resource import parse_service
 from pipeval.errors import BackendError, PermissionDeniedError, first_line
 from pipeval.identifiers import SERVICE_NAME_RE, check_identifier
+from pipeval.permissions import describe_grant, role_for
 from pipeval.ports import DeployedService
 
 ENDPOINT_ENV = "PIPEVAL_RUN_ENDPOINT"
 READ_PERMISSION = "run.services.get"
-READ_ROLE = "Cloud Run Viewer (roles/run.viewer)"
 DEFAULT_TIMEOUT_S = 30.0
 
 
@@ -56,7 +56,7 @@ class CloudRunDeployments:
 
         api_endpoint = endpoint or os.environ.get(ENDPOINT_ENV) or None
         if credentials is None and credentials_file:
-            from pipeval.adapters.bigquery_warehouse import load_credentials
+            from pipeval.adapters.google_credentials import load_credentials
 
             credentials = load_credentials(credentials_file)
         if credentials is None and api_endpoint and api_endpoint.startswith("http://"):
@@ -104,12 +104,13 @@ class CloudRunDeployments:
             return None
         except (api_errors.PermissionDenied, api_errors.Forbidden) as err:
             # REST answers 403 (Forbidden); gRPC would say PERMISSION_DENIED.
+            role = role_for(READ_PERMISSION)
             raise PermissionDeniedError(
                 f"permission denied reading Cloud Run service {service} in {region}: needs "
-                f"{READ_PERMISSION}; grant {READ_ROLE} on project {self.project} "
+                f"{READ_PERMISSION}; grant {describe_grant(role)} on project {self.project} "
                 f"({_message(err)})",
                 permission=READ_PERMISSION,
-                role=READ_ROLE,
+                role=role,
             ) from None
         except api_errors.RetryError as err:
             cause = _message(err.cause) if err.cause is not None else "no answer"

@@ -66,17 +66,22 @@ def _resolve(name_or_path: str) -> tuple[dict[str, Any], str, Path | None]:
     return data, str(path), path.resolve().parent
 
 
+# Lists of named items that merge by their key on `extends` (the rest replace whole sections).
+MERGED_BY_KEY = {"checks": "id", "services": "name"}
+
+
 def _extend(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
-    """The base profile with the extending one's keys on top. `checks` merge by id: a profile
-    adds checks, or replaces one of the base's by repeating its id, without copying the rest."""
+    """The base profile with the extending one's keys on top. `checks` merge by id and
+    `services` by name: a profile adds items, or replaces one of the base's by repeating its
+    key, without copying the rest."""
     merged = {**base, **own}
-    base_checks, own_checks = base.get("checks"), own.get("checks")
-    if isinstance(base_checks, list) and isinstance(own_checks, list):
-        by_id: dict[object, Any] = {}
-        for index, item in enumerate([*base_checks, *own_checks]):
-            key = item.get("id", index) if isinstance(item, dict) else index
-            by_id[key] = item
-        merged["checks"] = list(by_id.values())
+    for section, key in MERGED_BY_KEY.items():
+        base_items, own_items = base.get(section), own.get(section)
+        if isinstance(base_items, list) and isinstance(own_items, list):
+            by_key: dict[object, Any] = {}
+            for index, item in enumerate([*base_items, *own_items]):
+                by_key[item.get(key, index) if isinstance(item, dict) else index] = item
+            merged[section] = list(by_key.values())
     return merged
 
 
