@@ -166,6 +166,12 @@ def scratch(tmp: Path) -> None:
         lint / "good.py",
         "for row in rows:\n    client.insert_rows_json('nba_raw.t', [row])\n",
     )
+    bad = tmp / "lintbad"  # one bad input each; the good file after them is still scanned
+    _write(bad / "deep.py", "x = " + " + ".join(["a"] * 100_000) + "\n")
+    (bad / "zero.py").symlink_to("/dev/zero")
+    _write(bad / ".gitignore", "!\n\\\nignored/\n")
+    _write(bad / "ignored" / "one.py", "client.insert_rows_json('nba_raw.t', [row])\n")
+    _write(bad / "good.py", "for row in rows:\n    client.insert_rows_json('nba_raw.t', [row])\n")
     _write(tmp / "afile", "not a directory\n")
     _write(tmp / "notduck.duckdb", "not a DuckDB file\n")
     (tmp / "out").mkdir()
@@ -368,6 +374,16 @@ CASES = [
           "`lintsrc/good.py:2` one-row client.insert_rows_json",  # the others: scanned
           "| lint.single-row-write | ⚠️ WARN | 1 finding in 1 file |",
       )),
+    c("lint-deep-file-dev-zero-and-odd-gitignore-reported-others-scanned", "lint", "lintbad",
+      *OUT, code=1, report=True,
+      expect=(
+          "`lintbad/deep.py:1` nested too deeply for the parser; file not scanned",
+          "`lintbad/zero.py:1` is not a regular file (a device, FIFO or socket); file not",
+          "`lintbad/good.py:2` one-row client.insert_rows_json",
+          "| lint.single-row-write | ⚠️ WARN | 1 finding in 1 file |",  # ignored/ stays ignored
+      )),
+    c("lint-exclude-invalid-pattern", "lint", "lintsrc", "--exclude", "\\", *OUT,
+      expect="lint: --exclude '\\\\': Invalid git pattern"),
     c("lint-profile-malformed", "lint", "lintsrc", "--profile", "profiles/syntax.yaml", *OUT,
       expect="malformed YAML"),
     # doctor

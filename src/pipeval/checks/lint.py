@@ -2,15 +2,17 @@
 
 Code, not data: the checks read no warehouse. The files are scanned once per run (all rules
 in one parse per file) and each rule's check reports its own findings. FAIL for a single-row
-write to a table in the profile's `lint_hot_tables`, WARN for every other finding.
+write to a table in the profile's `lint_hot_tables` and for command-line, HTTP or row values
+spliced into DML; INFO (status OK) for SQL built only from numbers, dates or validated
+values; WARN for every other finding. `lint.parse-error` comes from the engine.
 """
 
 from __future__ import annotations
 
 from pipeval.checks.base import Check
 from pipeval.errors import InputError, PipevalError
-from pipeval.lint.engine import LintTarget, ScanReport, scan
-from pipeval.lint.rule import Hit, Rule, Settings
+from pipeval.lint.engine import PARSE_ERROR, LintTarget, ScanReport, scan
+from pipeval.lint.rule import About, Hit, Rule, Settings
 from pipeval.lint.rules import RULES
 from pipeval.profile.model import Profile
 from pipeval.query import Context
@@ -20,7 +22,7 @@ TARGET = "lint.target"  # ctx.options key: the LintTarget of `pipeval lint`
 
 
 def checks_for(profile: Profile) -> list[Check]:
-    return [LintCheck(rule) for rule in RULES]
+    return [LintCheck(rule) for rule in (*RULES, PARSE_ERROR)]
 
 
 def scan_report(ctx: Context) -> ScanReport:
@@ -38,7 +40,7 @@ def location(hit: Hit) -> str:
     return f"{shown}:{hit.line}"
 
 
-def finding(hit: Hit, rule: Rule) -> Finding:
+def finding(hit: Hit, rule: Rule | About) -> Finding:
     data = {
         "path": hit.path,
         "line": hit.line,
@@ -59,7 +61,7 @@ def _plural(count: int, word: str) -> str:
 class LintCheck(Check):
     category = "lint"
 
-    def __init__(self, rule: Rule) -> None:
+    def __init__(self, rule: Rule | About) -> None:
         super().__init__(f"lint.{rule.id}")
         self.rule = rule
 

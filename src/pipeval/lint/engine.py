@@ -4,6 +4,11 @@ Each PATH is a root: its files are reported relative to it and matched against t
 `.gitignore`-style excludes (defaults, the root's own `.gitignore`, `--exclude`, and test
 folders unless `include_tests`). A PATH that names a file is always scanned. Large trees are
 scanned by a process pool, one task per batch of files.
+
+A file that cannot be read or parsed (not a regular file, over the size cap, not UTF-8, a
+syntax error, nested too deep for the parser) is a `parse-error` finding made here, by the
+engine; the other files are still scanned. Findings through a query wrapper (`Hit.sink`) are
+kept once every file's wrappers are known (`pipeval.lint.sinks`), still one parse per file.
 """
 
 from __future__ import annotations
@@ -21,12 +26,23 @@ from pathlib import Path
 
 import pathspec
 
-from pipeval.errors import InputError
-from pipeval.lint.rule import Hit, Rule, Settings
+from pipeval.errors import InputError, PipevalError
+from pipeval.files import LIMITS, MIB, read_bytes
+from pipeval.lint.rule import About, Hit, Rule, Settings
 from pipeval.lint.rules import RULES
+from pipeval.lint.sinks import Pass, SinkIndex, passes
 from pipeval.lint.source import SourceFile
 from pipeval.lint.writes import TRIGGERS
-from pipeval.results import Severity
+
+PARSE_ERROR = About(
+    id="parse-error",
+    description=(
+        "a Python file that could not be checked: not a regular file, over the size cap, not "
+        "valid UTF-8 (or its declared encoding), a syntax error, or nested too deep to parse"
+    ),
+    why="The other rules could not look at this file, so its writes are unchecked.",
+    fix="Fix the syntax or encoding (UTF-8), or exclude the file with --exclude.",
+)
 
 # Directories no one means to lint (as ruff's defaults), then test code (skipped unless asked).
 DEFAULT_EXCLUDES = (
@@ -63,6 +79,7 @@ class FileReport:
     suppressed: Counter[str] = field(default_factory=Counter)
     parsed: bool = False
     crashes: dict[str, str] = field(default_factory=dict)  # rule id -> what went wrong
+    passes: list[Pass] = field(default_factory=list)
 
 
 @dataclass
@@ -72,6 +89,7 @@ class ScanReport:
     hits: list[Hit] = field(default_factory=list)
     suppressed: Counter[str] = field(default_factory=Counter)
     crashes: dict[str, str] = field(default_factory=dict)  # rule id -> first file it failed on
+    wrappers: list[str] = field(default_factory=list)  # project functions found to be sinks
 
     def for_rule(self, rule: str) -> list[Hit]:
         return [hit for hit in self.hits if hit.rule == rule]
@@ -80,11 +98,40 @@ class ScanReport:
 # --- discovery ---
 
 
+def _valid(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except ValueError:  # GitIgnorePatternError: e.g. a lone `!` or a trailing backslash
+        return False
+    return True
+
+
+def check_excludes(excludes: Sequence[str]) -> None:
+    """A `--exclude` pattern git would not accept is bad input, named with its reason."""
+    for pattern in excludes:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except ValueError as err:
+            raise InputError(f"lint: --exclude {pattern!r}: {err}") from None
+
+
+def _gitignore(root: Path) -> list[str]:
+    """The root's `.gitignore` lines; lines git would skip (`!`, a trailing backslash) are skipped
+    here too, and an unreadable `.gitignore` (a FIFO, too large) counts as empty."""
+    path = root / ".gitignore"
+    if not path.is_file():
+        return []
+    try:
+        data = read_bytes(path, ".gitignore", InputError, MIB)
+    except PipevalError:
+        return []
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    return [line for line in lines if _valid(line)]
+
+
 def _spec(root: Path, target: LintTarget) -> pathspec.GitIgnoreSpec:
     lines = list(DEFAULT_EXCLUDES)
-    gitignore = root / ".gitignore"
-    if gitignore.is_file():
-        lines += gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines += _gitignore(root)
     lines += target.exclude
     if not target.include_tests:
         lines += TEST_PATTERNS
@@ -106,6 +153,7 @@ def _walk(root: Path, shown: str, spec: pathspec.GitIgnoreSpec) -> Iterator[Sour
 
 def discover(target: LintTarget) -> list[SourcePath]:
     """Every file to scan, each once, in a stable order. A missing PATH is bad input."""
+    check_excludes(target.exclude)
     found: dict[Path, SourcePath] = {}
     for path in target.paths:
         if not path.exists():
@@ -135,25 +183,41 @@ class TextLint:
     hits: list[Hit] = field(default_factory=list)
     suppressed: Counter[str] = field(default_factory=Counter)  # rule id -> findings removed
     crashes: dict[str, str] = field(default_factory=dict)  # rule id -> the exception
+    passes: list[Pass] = field(default_factory=list)  # parameters handed on (query wrappers)
+    parsed: bool = True
 
 
-def lint_text(
-    text: str, settings: Settings, filename: str = "<lint>", rules: Sequence[Rule] = RULES
-) -> TextLint:
-    """Every rule over one source text, with `# pipeval: ignore[rule]` applied.
+def _parse_error(line: int, reason: str) -> Hit:
+    return Hit(
+        rule=PARSE_ERROR.id,
+        line=line,
+        column=1,
+        call="",
+        message=f"{reason}; file not scanned",
+        severity=PARSE_ERROR.severity,
+        end_line=line,
+    )
 
-    Raises SyntaxError/ValueError when the text does not parse.
-    """
-    tree = ast.parse(text, filename=filename)
+
+def _unparsable(line: int, reason: str) -> TextLint:
+    return TextLint(hits=[_parse_error(line, reason)], parsed=False)
+
+
+def lint_parsed(text: str, tree: ast.Module, settings: Settings, rules: Sequence[Rule]) -> TextLint:
+    """Every rule over one parsed file, with `# pipeval: ignore[rule]` applied. Findings
+    through a query wrapper still carry their condition (`Hit.sink`)."""
     result = TextLint()
     if not any(trigger in text for trigger in TRIGGERS):
-        # No write or query call name appears anywhere, so no rule can match: skip the index.
+        # No write, query or SQL word appears anywhere, so no rule can match: skip the index.
         return result
     source = SourceFile.index(text, tree)
+    result.passes = passes(source)
     hits: list[Hit] = []
     for rule in rules:
         try:
             hits.extend(rule.check(source, settings))
+        except RecursionError:
+            raise
         except Exception as err:  # a rule's bug must not hide the other rules' findings
             result.crashes[rule.id] = f"{type(err).__name__}: {err}"
     ignored = source.suppressions()
@@ -165,18 +229,49 @@ def lint_text(
     return result
 
 
+def lint_source(
+    text: str, settings: Settings, filename: str = "<lint>", rules: Sequence[Rule] = RULES
+) -> TextLint:
+    """Parse once and lint one text; a text that does not parse is one parse-error finding.
+    Findings through query wrappers are left conditional (see `resolve_sinks`)."""
+    try:
+        tree = ast.parse(text, filename=filename)
+    except SyntaxError as err:
+        line = err.lineno or 1
+        return _unparsable(line, f"syntax error on line {line}: {err.msg}")
+    except ValueError as err:  # e.g. NUL bytes in the source
+        return _unparsable(1, f"cannot parse: {err}")
+    except (RecursionError, MemoryError):
+        return _unparsable(1, "nested too deeply for the parser")
+    try:
+        return lint_parsed(text, tree, settings, rules)
+    except RecursionError:  # a tree deeper than the index can walk
+        return _unparsable(1, "nested too deeply to analyse")
+
+
+def resolve_sinks(hits: list[Hit], index: SinkIndex) -> list[Hit]:
+    """The findings that stand once the query sinks are known, without their condition."""
+    return [
+        replace(hit, sink=None) if hit.sink is not None else hit
+        for hit in hits
+        if hit.sink is None or index.accepts(hit.sink)
+    ]
+
+
+def lint_text(
+    text: str, settings: Settings, filename: str = "<lint>", rules: Sequence[Rule] = RULES
+) -> TextLint:
+    """Every rule over one source text on its own (its own functions are the only wrappers).
+
+    A text that does not parse gives one `parse-error` finding, never an exception.
+    """
+    result = lint_source(text, settings, filename, rules)
+    result.hits = resolve_sinks(result.hits, SinkIndex.build(result.passes))
+    return result
+
+
 def _unreadable(item: SourcePath, line: int, reason: str) -> FileReport:
-    hit = Hit(
-        rule="parse-error",
-        line=line,
-        column=1,
-        call="",
-        message=f"{reason}; file not scanned",
-        severity=Severity.WARN,
-        end_line=line,
-        path=item.relative,
-        root=item.root,
-    )
+    hit = replace(_parse_error(line, reason), path=item.relative, root=item.root)
     return FileReport(item.relative, item.root, [hit])
 
 
@@ -189,10 +284,13 @@ def _encoding(data: bytes) -> str:
 
 
 def lint_file(item: SourcePath, settings: Settings) -> FileReport:
+    """One file, read through `pipeval.files` (regular files only, at most 8 MiB)."""
+    what = "source"
     try:
-        data = item.file.read_bytes()
-    except OSError as err:
-        return _unreadable(item, 1, f"cannot read ({err.strerror or err})")
+        data = read_bytes(item.file, what, InputError, LIMITS["source"])
+    except PipevalError as err:
+        reason = str(err).removeprefix(f"{what} {item.file}: ")
+        return _unreadable(item, 1, reason)
     encoding = _encoding(data)
     try:
         text = data.decode(encoding)
@@ -200,16 +298,18 @@ def lint_file(item: SourcePath, settings: Settings) -> FileReport:
         line = data[: err.start].count(b"\n") + 1
         name = "UTF-8" if encoding.startswith("utf-8") else encoding
         return _unreadable(item, line, f"not {name} (byte 0x{data[err.start]:02x} on line {line})")
-    try:
-        linted = lint_text(text, settings, item.relative)
-    except SyntaxError as err:
-        line = err.lineno or 1
-        return _unreadable(item, line, f"syntax error on line {line}: {err.msg}")
-    except ValueError as err:  # e.g. NUL bytes in the source
-        return _unreadable(item, 1, f"cannot parse: {err}")
+    linted = lint_source(text, settings, item.relative)
     located = [replace(hit, path=item.relative, root=item.root) for hit in linted.hits]
     crashes = {rule: f"{item.relative}: {error}" for rule, error in linted.crashes.items()}
-    return FileReport(item.relative, item.root, located, linted.suppressed, True, crashes)
+    return FileReport(
+        item.relative,
+        item.root,
+        located,
+        linted.suppressed,
+        linted.parsed,
+        crashes,
+        linted.passes,
+    )
 
 
 def _lint_batch(items: list[SourcePath], settings: Settings) -> list[FileReport]:
@@ -239,9 +339,11 @@ def scan(target: LintTarget, settings: Settings, workers: int | None = None) -> 
     if reports is None:
         reports = _lint_batch(files, settings)
     result = ScanReport(files=len(files))
+    index = SinkIndex.build(item for report in reports for item in report.passes)
+    result.wrappers = sorted(index.wrappers())
     for report in reports:
         result.parsed += report.parsed
-        result.hits.extend(report.hits)
+        result.hits.extend(resolve_sinks(report.hits, index))
         result.suppressed.update(report.suppressed)
         for rule, error in report.crashes.items():
             result.crashes.setdefault(rule, error)

@@ -36,8 +36,17 @@ class Callee:
 
 
 def follow(expr: ast.expr, at: At, depth: int = 0) -> tuple[ast.expr, At]:
-    """The value a local name was bound to (repeatedly), with the place that value is read."""
-    while isinstance(expr, ast.Name) and depth < MAX_DEPTH:
+    """The value a local name or a class attribute was bound to (repeatedly), with the place
+    that value is read."""
+    while depth < MAX_DEPTH:
+        if isinstance(expr, ast.Attribute):
+            found_attribute = class_attribute(expr, at)
+            if found_attribute is None:
+                break
+            expr, at, depth = *found_attribute, depth + 1
+            continue
+        if not isinstance(expr, ast.Name):
+            break
         found = at.scope.find(expr.id, at.before)
         if found is None or found[0].kind != "assign" or found[0].value is None:
             break
@@ -46,7 +55,56 @@ def follow(expr: ast.expr, at: At, depth: int = 0) -> tuple[ast.expr, At]:
     return expr, at
 
 
+def class_attribute(expr: ast.Attribute, at: At, depth: int = 0) -> tuple[ast.expr, At] | None:
+    """`self.TABLE`, `cls.TABLE`, `Writer.TABLE`: the value the class body binds (or one of
+    its base classes in the same file), else `self.table = ...` assigned once in a method."""
+    base = expr.value
+    if not isinstance(base, ast.Name):
+        return None
+    if base.id in ("self", "cls"):
+        owner = at.scope.enclosing_class()
+    else:
+        owner = at.scope.find_class(base.id)
+    return _in_class(owner, expr.attr, base.id == "self", depth)
+
+
+def _in_class(
+    owner: Scope | None, name: str, instance: bool, depth: int
+) -> tuple[ast.expr, At] | None:
+    if owner is None or depth > MAX_DEPTH:
+        return None
+    bindings = owner.bindings.get(name)
+    if bindings:
+        last = bindings[-1]
+        if last.kind == "assign" and last.value is not None:
+            return last.value, At(owner, last.position)
+        return None
+    assigned = owner.instance.get(name, [])
+    if instance and len(assigned) == 1:  # bound once, e.g. in __init__: a per-object constant
+        value, scope, position = assigned[0]
+        return value, At(scope, position)
+    node = owner.node
+    if isinstance(node, ast.ClassDef) and owner.parent is not None:
+        for parent in node.bases:
+            if isinstance(parent, ast.Name):
+                found = _in_class(owner.parent.find_class(parent.id), name, instance, depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
 def callee(site: CallSite) -> Callee | None:
+    """What a call calls (through local aliases and imports); worked out once per call site,
+    as every rule asks."""
+    cached = site.__dict__.get("_callee", site)
+    if cached is not site:
+        return cached  # type: ignore[no-any-return]
+    found = _callee(site)
+    object.__setattr__(site, "_callee", found)  # CallSite is frozen; this is a cache
+    return found
+
+
+def _callee(site: CallSite) -> Callee | None:
     func = site.node.func
     if isinstance(func, ast.Attribute):
         return Callee(func.attr)

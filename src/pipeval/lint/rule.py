@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from pipeval.lint.sinks import Sink
 from pipeval.lint.source import CallSite, SourceFile
 from pipeval.results import Severity
 
@@ -28,11 +29,25 @@ class Hit:
     extra: dict[str, Any] = field(default_factory=dict)
     path: str = ""
     root: str = ""
+    # Kept only if the scanned tree makes this call's argument a query sink (a wrapper).
+    sink: Sink | None = None
 
 
 @dataclass(frozen=True)
 class Settings:
     hot_tables: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class About:
+    """What a finding id means, for the report: the rules' metadata, or the engine's own
+    `parse-error` (a file no rule could look at)."""
+
+    id: str
+    description: str
+    why: str
+    fix: str
+    severity: Severity = Severity.WARN
 
 
 class Rule(ABC):
@@ -51,6 +66,7 @@ class Rule(ABC):
         site: CallSite,
         message: str,
         severity: Severity | None = None,
+        sink: Sink | None = None,
         **extra: Any,
     ) -> Hit:
         node = site.node
@@ -63,10 +79,11 @@ class Rule(ABC):
             severity=severity or self.severity,
             end_line=node.end_lineno or node.lineno,
             extra=extra,
+            sink=sink,
         )
 
 
 def call_text(source: SourceFile, node: ast.AST) -> str:
-    text = ast.get_source_segment(source.text, node) or ast.unparse(node)
+    text = source.segment(node) or ast.unparse(node)
     flat = " ".join(text.split())
     return flat if len(flat) <= MAX_CALL_TEXT else flat[: MAX_CALL_TEXT - 1] + "…"

@@ -9,26 +9,33 @@ binding of a name before the call in the same function, or a module-level consta
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import re
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pipeval.lint.loops import is_fullness, purpose
 
 Position = tuple[int, int]
 MUTATORS = frozenset({"append", "extend", "insert", "update", "__setitem__"})
+ADDERS = frozenset({"append", "extend", "insert"})  # list methods that add elements
 SUPPRESSION = re.compile(r"pipeval:\s*ignore\[([^\]]*)\]")
 
 
 @dataclass(frozen=True)
 class Binding:
-    """`name = value` (kind "assign"), `name += value` ("aug"), an import, or anything else
-    that rebinds the name without a value we can read ("unknown": parameters, loop targets)."""
+    """`name = value` (kind "assign"), `name += value` ("aug"), an import, a loop target
+    (kind "iter", `value` is the iterable), or anything else that rebinds the name without a
+    value we can read ("unknown": parameters, `with ... as`)."""
 
     position: Position
     kind: str
     value: ast.expr | None = None
     imported: str = ""
+    annotation: ast.expr | None = None  # a parameter's declared type
 
 
 @dataclass
@@ -39,9 +46,44 @@ class Scope:
     transparent: bool = False
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     mutated: set[str] = field(default_factory=set)
+    # name -> (position, value) of each `name.append(value)` / `.extend` / `.insert`
+    added: dict[str, list[tuple[Position, ast.expr]]] = field(default_factory=dict)
+    # Names whose bindings were not recorded in source order (bisect is then not valid).
+    unordered: set[str] = field(default_factory=set)
+    classes: dict[str, Scope] = field(default_factory=dict)  # class name -> its body's scope
+    # In a class body's scope: `self.name = value` in its methods (value, the method's scope)
+    instance: dict[str, list[tuple[ast.expr, Scope, Position]]] = field(default_factory=dict)
+
+    def enclosing_class(self) -> Scope | None:
+        """The class body whose method this scope is (through comprehensions), if any."""
+        scope: Scope | None = self
+        while scope is not None and scope.transparent:
+            scope = scope.parent
+        if scope is None or not isinstance(scope.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+        parent = scope.parent
+        return parent if parent is not None and isinstance(parent.node, ast.ClassDef) else None
+
+    def find_class(self, name: str) -> Scope | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.classes:
+                return scope.classes[name]
+            scope = scope.parent
+        return None
 
     def bind(self, name: str, binding: Binding) -> None:
-        self.bindings.setdefault(name, []).append(binding)
+        own = self.bindings.setdefault(name, [])
+        if own and binding.position < own[-1].position:
+            self.unordered.add(name)
+        own.append(binding)
+
+    def _earlier(self, name: str, own: list[Binding], before: Position) -> int:
+        """How many of `own` bind before `before`: a bisection, so that a name bound
+        thousands of times in one function costs log(n) a lookup, not n."""
+        if name in self.unordered:
+            return sum(1 for b in own if b.position < before)
+        return bisect.bisect_left(own, before, key=lambda b: b.position)
 
     def lookup(self, name: str, before: Position) -> Binding | None:
         found = self.find(name, before)
@@ -52,8 +94,8 @@ class Scope:
         None when unknown (bound only later, or rebound in an enclosing scope)."""
         own = self.bindings.get(name)
         if own:
-            earlier = [b for b in own if b.position < before]
-            return (earlier[-1], self) if earlier else None
+            count = self._earlier(name, own, before)
+            return (own[count - 1], self) if count else None
         if self.transparent and self.parent is not None:
             return self.parent.find(name, before)
         scope = self.parent
@@ -71,7 +113,20 @@ class Scope:
         own = self.bindings.get(name)
         if not own and self.transparent and self.parent is not None:
             return self.parent.history(name, before)
-        return [b for b in own or [] if b.position < before]
+        if not own:
+            return []
+        if name in self.unordered:
+            return [b for b in own if b.position < before]
+        return own[: self._earlier(name, own, before)]
+
+    def additions(self, name: str, before: Position) -> list[ast.expr]:
+        """The values `name.append(...)`-ed (or extended, inserted) before `before`."""
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.bindings or not scope.transparent:
+                return [value for at, value in scope.added.get(name, ()) if at < before]
+            scope = scope.parent
+        return []
 
     def is_mutated(self, name: str) -> bool:
         scope: Scope | None = self
@@ -86,6 +141,7 @@ class Scope:
 class Loop:
     kind: str
     line: int
+    purpose: str = ""  # pipeval.lint.loops: RETRY or CHUNKS when it repeats a write on purpose
 
 
 @dataclass(frozen=True)
@@ -93,6 +149,7 @@ class CallSite:
     node: ast.Call
     scope: Scope
     loop: Loop | None
+    flush: bool = False  # under `if len(buffer) >= N:` inside the loop
 
     @property
     def position(self) -> Position:
@@ -105,6 +162,31 @@ class SourceFile:
     tree: ast.Module
     calls: list[CallSite]
     module: Scope
+    _lines: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> list[str]:
+        """The text split into lines as the parser counts them, once per file: before, every
+        finding re-split the whole file (`ast.get_source_segment`), quadratic in findings."""
+        if self._lines is None:
+            self._lines = split_lines(self.text)
+        return self._lines
+
+    def segment(self, node: ast.AST) -> str | None:
+        """The source text of `node` (as `ast.get_source_segment`, from the cached lines)."""
+        try:
+            first, last = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+            start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        except AttributeError:
+            return None
+        if last is None or end is None or not 0 <= first <= last < len(self.lines):
+            return None
+        # Offsets are in UTF-8 bytes, as the parser reports them.
+        if first == last:
+            return self.lines[first].encode()[start:end].decode(errors="replace")
+        head = self.lines[first].encode()[start:].decode(errors="replace")
+        tail = self.lines[last].encode()[:end].decode(errors="replace")
+        return "".join([head, *self.lines[first + 1 : last], tail])
 
     @classmethod
     def parse(cls, text: str, filename: str = "<lint>") -> SourceFile:
@@ -130,6 +212,26 @@ class SourceFile:
         return found
 
 
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split on \\r\\n, \\r and \\n only (as the tokenizer does;
+    `str.splitlines` also splits on form feeds and other separators)."""
+    lines: list[str] = []
+    start = 0
+    for match in LINE_BREAK.finditer(text):
+        lines.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
+def _leaf(indexer: _Indexer, node: ast.AST) -> None:
+    """Nothing to index below a name, a constant, an operator or a context."""
+
+
 def _end(node: ast.stmt | ast.expr) -> Position:
     return (node.end_lineno or node.lineno, node.end_col_offset or 0)
 
@@ -140,31 +242,85 @@ def _target_names(target: ast.expr) -> Iterator[ast.Name]:
             yield node
 
 
+# Nodes with nothing below them worth indexing; contexts and operators are shared singletons.
+LEAVES = (
+    ast.Constant, ast.Name, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
+    ast.alias, ast.Pass, ast.Break, ast.Continue,
+)  # fmt: skip
+SKIPPED_FIELDS = frozenset({"ctx", "op", "ops", "type_comment"})
+
+
 class _Indexer(ast.NodeVisitor):
-    """Collects call sites and bindings; tracks the scope and the loop that repeats a node."""
+    """Collects call sites and bindings; tracks the scope and the loop that repeats a node.
+
+    `visit` dispatches through a per-type table and `generic_visit` reads a per-type field
+    list: `ast.NodeVisitor`'s name lookup per node and its visits of context singletons were
+    most of the index's cost.
+    """
+
+    _handlers: ClassVar[dict[type, Callable[[_Indexer, Any], None]]] = {}
+    _fields: ClassVar[dict[type, tuple[str, ...]]] = {}
+
+    def visit(self, node: ast.AST) -> None:
+        kind = type(node)
+        handler = self._handlers.get(kind)
+        if handler is None:
+            handler = self._handler_for(kind)
+        handler(self, node)
+
+    @classmethod
+    def _handler_for(cls, kind: type) -> Callable[[_Indexer, Any], None]:
+        handler: Callable[[_Indexer, Any], None]
+        if issubclass(kind, LEAVES):
+            handler = _leaf
+        else:
+            handler = getattr(cls, "visit_" + kind.__name__, cls.generic_visit)
+        cls._handlers[kind] = handler
+        return handler
+
+    def generic_visit(self, node: ast.AST) -> None:
+        kind = type(node)
+        names = self._fields.get(kind)
+        if names is None:
+            names = self._fields[kind] = tuple(
+                name for name in kind._fields if name not in SKIPPED_FIELDS
+            )
+        for name in names:
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
 
     def __init__(self, tree: ast.Module) -> None:
         self.module = Scope(tree, None)
         self.scope = self.module
         self.loop: Loop | None = None
+        self.flush = False
         self.calls: list[CallSite] = []
+        self.last_scope = self.module
 
     # -- scopes: a nested function, lambda or class body is not part of the enclosing loop --
-    def _enter(self, node: ast.AST, body: list[ast.AST], params: list[str]) -> None:
-        outer_scope, outer_loop = self.scope, self.loop
-        self.scope, self.loop = Scope(node, outer_scope), None
-        for name in params:
-            self.scope.bind(name, Binding((0, 0), "unknown"))
+    def _enter(self, node: ast.AST, body: list[ast.AST], params: list[ast.arg]) -> None:
+        outer_scope, outer_loop, outer_flush = self.scope, self.loop, self.flush
+        self.scope, self.loop, self.flush = Scope(node, outer_scope), None, False
+        for param in params:
+            self.scope.bind(param.arg, Binding((0, 0), "unknown", annotation=param.annotation))
         for child in body:
             self.visit(child)
-        self.scope, self.loop = outer_scope, outer_loop
+        self.last_scope = self.scope
+        self.scope, self.loop, self.flush = outer_scope, outer_loop, outer_flush
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         args = node.args
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
             self.visit(default)
-        params = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
-        params += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+        params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        params += [a for a in (args.vararg, args.kwarg) if a is not None]
         if isinstance(node, ast.Lambda):
             self._enter(node, [node.body], params)
             return
@@ -186,18 +342,19 @@ class _Indexer(ast.NodeVisitor):
         for child in [*node.decorator_list, *node.bases, *node.keywords]:
             self.visit(child)
         self.scope.bind(node.name, Binding((node.lineno, node.col_offset), "unknown"))
+        outer = self.scope
         self._enter(node, list(node.body), [])
+        outer.classes[node.name] = self.last_scope
 
     # -- loops: the body repeats; the iterable and the else branch run once --
     def _for(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
-        outer = self.loop
-        self.loop = Loop("for", node.lineno)
-        for name in _target_names(node.target):
-            self.scope.bind(name.id, Binding((name.lineno, name.col_offset), "unknown"))
+        outer, outer_flush = self.loop, self.flush
+        self.loop, self.flush = Loop("for", node.lineno, purpose(node)), False
+        self._bind_loop_target(node.target, node.iter)
         for child in node.body:
             self.visit(child)
-        self.loop = outer
+        self.loop, self.flush = outer, outer_flush
         for child in node.orelse:
             self.visit(child)
 
@@ -208,12 +365,12 @@ class _Indexer(ast.NodeVisitor):
         self._for(node)
 
     def visit_While(self, node: ast.While) -> None:
-        outer = self.loop
-        self.loop = Loop("while", node.lineno)
+        outer, outer_flush = self.loop, self.flush
+        self.loop, self.flush = Loop("while", node.lineno, purpose(node)), False
         self.visit(node.test)
         for child in node.body:
             self.visit(child)
-        self.loop = outer
+        self.loop, self.flush = outer, outer_flush
         for child in node.orelse:
             self.visit(child)
 
@@ -222,22 +379,43 @@ class _Indexer(ast.NodeVisitor):
     ) -> None:
         generators = node.generators
         self.visit(generators[0].iter)
-        outer_scope, outer_loop = self.scope, self.loop
+        outer_scope, outer_loop, outer_flush = self.scope, self.loop, self.flush
         self.scope = Scope(node, outer_scope, transparent=True)
-        self.loop = Loop("comprehension", node.lineno)
+        self.loop, self.flush = Loop("comprehension", node.lineno), False
         for index, generator in enumerate(generators):
             if index:
                 self.visit(generator.iter)
-            for name in _target_names(generator.target):
-                self.scope.bind(name.id, Binding((0, 0), "unknown"))
+            self._bind_loop_target(generator.target, generator.iter, (0, 0))
             for condition in generator.ifs:
                 self.visit(condition)
         elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
         for element in elements:
             self.visit(element)
-        self.scope, self.loop = outer_scope, outer_loop
+        self.scope, self.loop, self.flush = outer_scope, outer_loop, outer_flush
 
     visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
+
+    def _bind_loop_target(
+        self, target: ast.expr, iterable: ast.expr, at: Position | None = None
+    ) -> None:
+        """`for sql in statements`: a single name holds one element of the iterable."""
+        if isinstance(target, ast.Name):
+            position = at if at is not None else (target.lineno, target.col_offset)
+            self.scope.bind(target.id, Binding(position, "iter", iterable))
+            return
+        for name in _target_names(target):
+            position = at if at is not None else (name.lineno, name.col_offset)
+            self.scope.bind(name.id, Binding(position, "unknown"))
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        outer = self.flush
+        self.flush = outer or (self.loop is not None and is_fullness(node.test))
+        for child in node.body:
+            self.visit(child)
+        self.flush = outer
+        for child in node.orelse:
+            self.visit(child)
 
     # -- bindings --
     # A binding takes effect once its statement has run, so `x = f(x)` reads the old `x`.
@@ -250,6 +428,14 @@ class _Indexer(ast.NodeVisitor):
         if isinstance(target, ast.Name):
             self.scope.bind(target.id, Binding(at, "assign", value))
             return
+        if (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "self"
+        ):
+            owner = self.scope.enclosing_class()
+            if owner is not None:
+                owner.instance.setdefault(target.attr, []).append((value, self.scope, at))
         if (
             isinstance(target, ast.Tuple | ast.List)
             and isinstance(value, ast.Tuple | ast.List)
@@ -322,6 +508,12 @@ class _Indexer(ast.NodeVisitor):
             and func.attr in MUTATORS
             and isinstance(func.value, ast.Name)
         ):
-            self._owner(func.value.id).mutated.add(func.value.id)
-        self.calls.append(CallSite(node, self.scope, self.loop))
+            owner = self._owner(func.value.id)
+            owner.mutated.add(func.value.id)
+            if func.attr in ADDERS and node.args:
+                value = node.args[-1]
+                if func.attr == "extend":
+                    value = ast.Starred(value=value, ctx=ast.Load())  # many elements
+                owner.added.setdefault(func.value.id, []).append((_end(node), value))
+        self.calls.append(CallSite(node, self.scope, self.loop, self.flush))
         self.generic_visit(node)

@@ -2,8 +2,9 @@
 lands in the statement.
 
 A template is recovered from the AST of an f-string, `.format()`, `%` or `+` chain (through
-local aliases and `sql += ...`). To tell a value from an identifier, every slot is replaced
-by a sentinel and the text is tokenized with sqlglot's BigQuery tokenizer: a sentinel inside
+local aliases, class constants, `sql += ...` and the list a loop iterates). To tell a value
+from an identifier, every slot is replaced by a sentinel and the text of a candidate (SQL with
+a non-literal slot) is split by a small BigQuery lexer: a sentinel inside
 a quoted string is the seed 001 bug (a value spliced between quotes), one in a backtick
 identifier or right after FROM/JOIN/INTO/UPDATE/... is a table name (which BigQuery cannot
 bind as a parameter, so templating it is legitimate), anything else is a value.
@@ -16,9 +17,10 @@ import re
 import string
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-from pipeval.lint.resolve import MAX_DEPTH, At, follow, is_literal
+from pipeval.lint.origin import CHECKED, UNKNOWN, origin
+from pipeval.lint.resolve import MAX_DEPTH, At, class_attribute, follow, is_literal
+from pipeval.lint.source import Binding
 
 SENTINEL = re.compile(r"pvslot(\d+)x")
 PERCENT_FIELD = re.compile(
@@ -31,10 +33,45 @@ AS_VALUE = "as a SQL value"
 AS_IDENTIFIER = "as an identifier"
 
 
-@dataclass(frozen=True)
 class Slot:
-    code: str  # source of the interpolated Python expression
-    literal: bool
+    """One interpolated value. Its source text, literalness and origin are worked out on first
+    use: most built strings are not SQL, and their slots are never looked at."""
+
+    __slots__ = ("_at", "_code", "_expr", "_formatted", "_literal", "_origin")
+
+    def __init__(
+        self, expr: ast.expr | None, at: At | None, formatted: bool = False, code: str = ""
+    ) -> None:
+        self._expr, self._at, self._formatted, self._code = expr, at, formatted, code
+        self._literal: bool | None = None if expr is not None else False
+        self._origin: str | None = None if expr is not None else UNKNOWN
+
+    @classmethod
+    def unresolved(cls, code: str) -> Slot:
+        """A `{name}` or `%s` field with no argument we can see."""
+        return cls(None, None, code=code)
+
+    @property
+    def code(self) -> str:
+        if not self._code and self._expr is not None:
+            self._code = ast.unparse(self._expr)
+        return self._code
+
+    @property
+    def literal(self) -> bool:
+        if self._literal is None:
+            assert self._expr is not None and self._at is not None
+            self._literal = is_literal(self._expr, self._at)
+        return self._literal
+
+    @property
+    def origin(self) -> str:
+        """pipeval.lint.origin: CHECKED, UNKNOWN or one of the untrusted sources."""
+        if self._origin is None:
+            assert self._expr is not None and self._at is not None
+            checked = self.literal or self._formatted
+            self._origin = CHECKED if checked else origin(self._expr, self._at)
+        return self._origin
 
 
 Part = str | Slot
@@ -60,8 +97,9 @@ class Template:
         return Template(self.parts + other.parts, self.how | other.how | {"+"}, self.line)
 
 
-def _slot(expr: ast.expr, at: At) -> Slot:
-    return Slot(ast.unparse(expr), is_literal(expr, at))
+def _slot(expr: ast.expr, at: At, formatted: bool = False) -> Slot:
+    """One interpolated value; `formatted` when a format spec renders it (`{d:%Y-%m-%d}`)."""
+    return Slot(expr, at, formatted)
 
 
 def template(expr: ast.expr, at: At, depth: int = 0) -> Template | None:
@@ -71,6 +109,9 @@ def template(expr: ast.expr, at: At, depth: int = 0) -> Template | None:
     if isinstance(expr, ast.Name):
         chains = templates_of_name(expr, at, depth, last_only=True)
         return chains[0] if chains else None
+    if isinstance(expr, ast.Attribute):
+        found = class_attribute(expr, at)
+        return template(found[0], found[1], depth + 1) if found is not None else None
     if isinstance(expr, ast.Constant):
         return (
             Template((expr.value,), frozenset(), expr.lineno)
@@ -83,7 +124,7 @@ def template(expr: ast.expr, at: At, depth: int = 0) -> Template | None:
             if isinstance(part, ast.Constant):
                 parts.append(str(part.value))
             elif isinstance(part, ast.FormattedValue):
-                parts.append(_slot(part.value, at))
+                parts.append(_slot(part.value, at, part.format_spec is not None))
         return Template(tuple(parts), frozenset({"f-string"}), expr.lineno)
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
         left = template(expr.left, at, depth + 1)
@@ -141,7 +182,7 @@ def _format(base: Template, call: ast.Call, at: At) -> Template | None:
             key, auto = str(auto), auto + 1
         value = positional[int(key)] if key.isdigit() and int(key) < len(positional) else None
         value = named.get(key, value)
-        parts.append(_slot(value, at) if value is not None else Slot(field, False))
+        parts.append(_slot(value, at) if value is not None else Slot.unresolved(field))
     return Template(tuple(parts), base.how | {".format()"}, base.line)
 
 
@@ -172,9 +213,12 @@ def _percent(base: Template, right: ast.expr, at: At) -> Template | None:
         if key is None:
             value = values[index] if index < len(values) else None
             index += 1
-        parts.append(_slot(value, at) if value is not None else Slot(match.group(0), False))
+        parts.append(_slot(value, at) if value is not None else Slot.unresolved(match.group(0)))
     parts.append(text[cursor:])
     return Template(tuple(parts), base.how | {"%"}, base.line)
+
+
+MAX_CHAINS = 8  # assignments of one name that may reach a call (an `if` may choose either)
 
 
 def templates_of_name(
@@ -182,8 +226,10 @@ def templates_of_name(
 ) -> list[Template]:
     """Every text a local name may hold at `at`: each `name = ...` followed by its `+=`s.
 
-    For the SQL handed to `query()` all assignments count (an `if` may choose either); when
-    the name is part of a larger expression only the latest one does.
+    For the SQL handed to `query()` the last MAX_CHAINS assignments count (an `if` may choose
+    either; a bound keeps a name assigned thousands of times in one function linear); when the
+    name is part of a larger expression only the latest one does. A loop variable holds each
+    SQL text of the list it iterates (`for sql in statements`).
     """
     history = at.scope.history(name.id, at.before)
     if not history:
@@ -192,9 +238,14 @@ def templates_of_name(
             return []
         found = template(value, value_at, depth + 1)
         return [found] if found is not None else []
+    last = history[-1]
+    if last.kind == "iter" and last.value is not None:
+        found_all = elements(last.value, At(at.scope, last.position), depth + 1)
+        return found_all[-1:] if last_only else found_all
+    window = _window(history, 1 if last_only else MAX_CHAINS)
     chains: list[Template] = []
     current: Template | None = None
-    for binding in history:
+    for binding in window:
         value_at = At(at.scope, binding.position)
         if binding.kind == "assign" and binding.value is not None:
             if current is not None:
@@ -213,6 +264,47 @@ def templates_of_name(
     return chains[-1:] if last_only else chains
 
 
+def _window(history: list[Binding], chains: int) -> list[Binding]:
+    """The tail of `history` that holds its last `chains` chains (an assignment and the `+=`s
+    after it), found walking backwards so the cost does not grow with the whole history."""
+    start = len(history)
+    while start > 0 and chains > 0:
+        start -= 1
+        if history[start].kind != "aug":
+            chains -= 1
+    return history[start:]
+
+
+def elements(iterable: ast.expr, at: At, depth: int = 0) -> list[Template]:
+    """The SQL texts held by the list a loop iterates: its literal elements, the texts
+    appended to it before the loop, or the element of a comprehension."""
+    if depth > MAX_DEPTH:
+        return []
+    if isinstance(iterable, ast.List | ast.Tuple | ast.Set):
+        found: list[Template] = []
+        for element in iterable.elts:
+            if isinstance(element, ast.Starred):
+                found += elements(element.value, at, depth + 1)
+            else:
+                one = template(element, at, depth + 1)
+                found += [one] if one is not None else []
+        return found
+    if isinstance(iterable, ast.ListComp | ast.GeneratorExp | ast.SetComp):
+        one = template(iterable.elt, at, depth + 1)
+        return [one] if one is not None else []
+    if isinstance(iterable, ast.Name):
+        value, value_at = follow(iterable, at)
+        found = elements(value, value_at, depth + 1) if value is not iterable else []
+        for added in at.scope.additions(iterable.id, at.before):
+            if isinstance(added, ast.Starred):
+                found += elements(added.value, at, depth + 1)
+            else:
+                one = template(added, at, depth + 1)
+                found += [one] if one is not None else []
+        return found
+    return []
+
+
 def templates(expr: ast.expr, at: At) -> list[Template]:
     if isinstance(expr, ast.Name):
         return templates_of_name(expr, at)
@@ -220,43 +312,44 @@ def templates(expr: ast.expr, at: At) -> list[Template]:
     return [found] if found is not None else []
 
 
-# --- where the slots land, by sqlglot's BigQuery tokenizer ---
+# --- where the slots land, by a small BigQuery lexer ---
+
+# BigQuery lexical structure, as far as placing a slot needs it: comments (`--`, `#`,
+# `/* */`), quoted strings (single, double, triple, with r/b prefixes; an unterminated one runs
+# to the end), backtick identifiers, words and dots. A regular expression instead of sqlglot's
+# tokenizer: it ran on every candidate statement and was a third of the rule's time.
+SQL_TOKEN = re.compile(
+    r"""(?P<comment>--[^\n]*|\#[^\n]*|/\*.*?(?:\*/|\Z))
+    |(?P<string>(?:[rRbB]{1,2})?(?:'{3}.*?(?:'{3}|\Z)|"{3}.*?(?:"{3}|\Z)
+        |'(?:\\.|[^'\\\n])*(?:'|$)|"(?:\\.|[^"\\\n])*(?:"|$)))
+    |(?P<identifier>`[^`]*(?:`|\Z))
+    |(?P<word>[A-Za-z0-9_]+)
+    |(?P<dot>\.)
+    |(?P<other>[^\s])""",
+    re.DOTALL | re.VERBOSE | re.MULTILINE,
+)
+# Keywords after which a (dotted) name is a table: `FROM a.b.{t}`, `INTO {t}`, `MERGE {t}`.
+TABLE_INTRODUCERS = frozenset(
+    {"FROM", "JOIN", "INTO", "UPDATE", "TABLE", "MERGE", "USING", "DELETE", "INSERT"}
+)
 
 
-@lru_cache(maxsize=1)
-def _tokenizer() -> tuple[Any, Any]:
-    from sqlglot.dialects.bigquery import BigQuery
-    from sqlglot.tokens import TokenType
-
-    return BigQuery(), TokenType
-
-
-def _tokens(text: str) -> list[Any] | None:
-    dialect, _ = _tokenizer()
-    try:
-        return list(dialect.tokenize(text))
-    except Exception:  # sqlglot raises TokenError and others on fragments; treat as opaque
-        return None
+@lru_cache(maxsize=1024)
+def _tokens(text: str) -> tuple[tuple[str, str], ...]:
+    """(kind, text) of each token; comments are dropped, as a slot in one is harmless."""
+    return tuple(
+        (match.lastgroup or "other", match.group())
+        for match in SQL_TOKEN.finditer(text)
+        if match.lastgroup != "comment"
+    )
 
 
-def _names_table(tokens: list[Any], index: int) -> bool:
+def _names_table(tokens: tuple[tuple[str, str], ...], index: int) -> bool:
     """Is the token at `index` (part of) a table name: `FROM a.b.{t}`, `INTO {t}`, ...?"""
-    _, kind = _tokenizer()
-    introducers = {
-        kind.FROM,
-        kind.JOIN,
-        kind.INTO,
-        kind.UPDATE,
-        kind.TABLE,
-        kind.MERGE,
-        kind.USING,
-        kind.DELETE,
-        kind.INSERT,
-    }
     j = index - 1
-    while j >= 1 and tokens[j].token_type == kind.DOT:
+    while j >= 1 and tokens[j][0] == "dot":
         j -= 2
-    return j >= 0 and tokens[j].token_type in introducers
+    return j >= 0 and tokens[j][0] == "word" and tokens[j][1].upper() in TABLE_INTRODUCERS
 
 
 def placements(found: Template) -> list[tuple[Slot, str]]:
@@ -265,20 +358,19 @@ def placements(found: Template) -> list[tuple[Slot, str]]:
     if not slots:
         return []
     tokens = _tokens(found.text())
-    if tokens is None:
-        return [(slot, AS_VALUE) for slot in slots.values()]
-    _, kind = _tokenizer()
     where: dict[int, str] = {}
-    for index, token in enumerate(tokens):
-        for number in SENTINEL.findall(token.text):
-            if token.token_type == kind.STRING:
+    for index, (kind, text) in enumerate(tokens):
+        if "pvslot" not in text:
+            continue
+        for number in SENTINEL.findall(text):
+            if kind == "string":
                 place = IN_STRING
-            elif token.token_type == kind.IDENTIFIER or _names_table(tokens, index):
+            elif kind == "identifier" or _names_table(tokens, index):
                 place = AS_IDENTIFIER
             else:
                 place = AS_VALUE
             where.setdefault(int(number), place)
-    # A slot the tokenizer dropped sits in a SQL comment: harmless.
+    # A slot the lexer dropped sits in a SQL comment: harmless.
     return [(slot, where[i]) for i, slot in slots.items() if i in where]
 
 
@@ -286,14 +378,19 @@ def risky(found: Template) -> list[tuple[Slot, str]]:
     return [(slot, place) for slot, place in placements(found) if place != AS_IDENTIFIER]
 
 
+LEADING = re.compile(r"(?:\s+|--[^\n]*\n?|#[^\n]*\n?|/\*.*?\*/)*(\(|[A-Za-z_]+)", re.DOTALL)
+
+
 def first_keyword(found: Template) -> str:
-    """The statement's leading keyword (UPDATE, SELECT, ...), or "" when it is not SQL."""
-    tokens = _tokens(found.text())
-    if tokens:
-        return str(tokens[0].token_type.name)
-    literal = found.parts[0] if found.parts and isinstance(found.parts[0], str) else ""
-    words = literal.split(None, 1)
-    return words[0].upper() if words else ""
+    """The statement's leading keyword (UPDATE, SELECT, ...; L_PAREN for `(`), or "" when the
+    text does not start with a word. A regular expression on the literal head, not the
+    tokenizer: this runs for every built string, and most are not SQL."""
+    head = found.parts[0] if found.parts and isinstance(found.parts[0], str) else ""
+    match = LEADING.match(head)
+    if match is None or (match.end() == len(head) and len(found.parts) > 1):
+        return ""  # the first word runs into a slot: `f"{verb} ..."` is not recognisable SQL
+    word = match.group(1)
+    return "L_PAREN" if word == "(" else word.upper()
 
 
 SQL_STARTERS = frozenset(

@@ -43,16 +43,24 @@ HELPER_NAME = re.compile(
     r"(?:insert|load|stream)_\w*(?:rows?|records?|bigquery|bq)|(?:write|append)_\w*(?:bigquery|bq)"
 )
 FRAME_BUILDERS = frozenset({"DataFrame", "from_records", "from_dict", "json_normalize"})
-# Substrings some write or query call name must contain: a file without any cannot match.
+# Substrings a file must contain for any rule to match (a write or query call name, or SQL
+# handed to a project wrapper such as `run_sql(...)`): a file without any is not indexed.
 TRIGGERS = (
-    "load_table_from",
-    "insert_",
     "load_",
+    "insert_",
     "write_",
     "append_",
     "stream_",
     "query",
     "copy_table",
+    "sql",
+    "SQL",
+    "execute",
+    "SELECT",
+    "DELETE",
+    "UPDATE",
+    "MERGE",
+    "INSERT",
 )
 
 

@@ -22,6 +22,8 @@ def run_lint(ctx: Context, target: LintTarget) -> SuiteResult:
         "include_tests": target.include_tests,
     }
     result = run_suite("lint", checks_for(ctx.profile), ctx, described)
-    result.stats.update(files=report.files, parsed=report.parsed)
+    result.stats.update(
+        files=report.files, parsed=report.parsed, query_wrappers=len(report.wrappers)
+    )
     result.duration_s = time.perf_counter() - started  # the scan, not only the checks
     return result

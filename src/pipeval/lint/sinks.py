@@ -1,0 +1,199 @@
+"""Query sinks through the project's own wrappers, found across the scanned tree.
+
+`client.query(sql)` is a sink by the BigQuery client's signature. A function that hands one of
+its parameters on to a sink (`def run_query(self, sql): return self.client.query(sql)`) is a
+sink too, at that parameter, transitively (`execute_bigquery` -> `_execute_query` -> `query`).
+Each file yields its `Pass`es (parameter -> argument of another call) from the one parse the
+rules use; the engine joins every file's passes into one `SinkIndex` and then keeps the
+findings whose call turned out to reach a sink (`Hit.sink`). Names are matched by the called
+name only, as `callee` resolves them: the index is project-wide and flow-insensitive.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from pipeval.lint.resolve import At, Callee, argument, callee, follow
+from pipeval.lint.source import CallSite, Scope, SourceFile
+from pipeval.lint.writes import QUERY_CALLS
+
+TEXT_WRAPPERS = frozenset({"strip", "lstrip", "rstrip", "dedent", "format"})
+
+
+@dataclass(frozen=True)
+class Sink:
+    """Argument `position` (or `keyword`) of a call of `name` is SQL that gets run."""
+
+    name: str
+    position: int  # -1: keyword only
+    keyword: str  # "": positional only
+
+
+@dataclass(frozen=True)
+class Pass:
+    """Function `source`'s parameter is handed on as argument `target` of another call."""
+
+    source: Sink
+    target: Sink
+
+
+BUILTIN = tuple(Sink(name, *where) for name, where in QUERY_CALLS.items())
+
+
+@dataclass
+class SinkIndex:
+    by_name: dict[str, set[Sink]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, passes: Iterable[Pass]) -> SinkIndex:
+        """The builtin sinks plus every function that passes a parameter on to a sink."""
+        index = cls()
+        for sink in BUILTIN:
+            index.add(sink)
+        pending: dict[str, list[Pass]] = {}
+        for item in passes:
+            pending.setdefault(item.target.name, []).append(item)
+        work = list(BUILTIN)
+        while work:  # each sink is added once, so this ends after at most len(passes) steps
+            sink = work.pop()
+            for item in pending.get(sink.name, ()):
+                if _matches(item.target, sink) and index.add(item.source):
+                    work.append(item.source)
+        return index
+
+    def add(self, sink: Sink) -> bool:
+        known = self.by_name.setdefault(sink.name, set())
+        if sink in known:
+            return False
+        known.add(sink)
+        return True
+
+    def accepts(self, argument: Sink) -> bool:
+        return any(_matches(argument, sink) for sink in self.by_name.get(argument.name, ()))
+
+    def wrappers(self) -> set[str]:
+        return {name for name in self.by_name if name not in QUERY_CALLS}
+
+
+def _matches(argument: Sink, sink: Sink) -> bool:
+    """Does an argument passed at `argument`'s position or keyword land on `sink`?"""
+    if argument.position >= 0:
+        return argument.position == sink.position
+    return bool(argument.keyword) and argument.keyword == sink.keyword
+
+
+def arguments(node: ast.Call, name: str) -> Iterator[tuple[ast.expr, Sink]]:
+    """Each argument of a call with where it lands (position, or keyword)."""
+    for index, arg in enumerate(node.args):
+        if isinstance(arg, ast.Starred):
+            return  # positions after *args are unknown
+        yield arg, Sink(name, index, "")
+    for item in node.keywords:
+        if item.arg is not None:
+            yield item.value, Sink(name, -1, item.arg)
+
+
+def _function_scope(scope: Scope) -> Scope | None:
+    while scope.transparent and scope.parent is not None:
+        scope = scope.parent
+    return scope if isinstance(scope.node, ast.FunctionDef | ast.AsyncFunctionDef) else None
+
+
+def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> dict[str, Sink]:
+    """Each parameter with the position a caller passes it at (`self` does not count)."""
+    args = function.args
+    positional = [*args.posonlyargs, *args.args]
+    static = any(
+        isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list
+    )
+    method = (
+        scope.parent is not None
+        and isinstance(scope.parent.node, ast.ClassDef)
+        and not static
+        and bool(positional)
+    )
+    shift = 1 if method else 0
+    found = {
+        a.arg: Sink(function.name, i - shift, "" if i < len(args.posonlyargs) else a.arg)
+        for i, a in enumerate(positional)
+        if i >= shift
+    }
+    found.update({a.arg: Sink(function.name, -1, a.arg) for a in args.kwonlyargs})
+    return found
+
+
+def _unwrap(expr: ast.expr) -> ast.expr:
+    """`sql.strip()`, `textwrap.dedent(sql)`: the text they are called on."""
+    while isinstance(expr, ast.Call):
+        func = expr.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name not in TEXT_WRAPPERS:
+            break
+        if isinstance(func, ast.Attribute) and name != "dedent":
+            expr = func.value
+        elif expr.args:
+            expr = expr.args[0]
+        else:
+            break
+    return expr
+
+
+def passes(source: SourceFile) -> list[Pass]:
+    """Where each function hands one of its parameters, unchanged, to another call."""
+    found: list[Pass] = []
+    params: dict[int, dict[str, Sink]] = {}
+    for site in source.calls:
+        scope = _function_scope(site.scope)
+        if scope is None or (not site.node.args and not site.node.keywords):
+            continue
+        function = scope.node
+        assert isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        if id(scope) not in params:
+            params[id(scope)] = _parameters(function, scope)
+        named = params[id(scope)]
+        if not named:
+            continue
+        target: Callee | None = None
+        for arg, where in arguments(site.node, ""):
+            value, value_at = follow(_unwrap(arg), At.call(site))
+            value = _unwrap(value)  # `sql = sql.strip()` before the call
+            if isinstance(value, ast.Name) and value is not arg:
+                value, value_at = follow(value, value_at)
+            if not isinstance(value, ast.Name) or value.id not in named:
+                continue
+            binding = value_at.scope.find(value.id, value_at.before)
+            if binding is None or binding[1] is not scope or binding[0].kind != "unknown":
+                continue
+            if binding[0].position != (0, 0):  # rebound inside the function: not the parameter
+                continue
+            target = target or callee(site)
+            if target is None:
+                break
+            found.append(Pass(named[value.id], Sink(target.name, where.position, where.keyword)))
+    return found
+
+
+def _maybe_text(expr: ast.expr) -> bool:
+    """Could this argument be SQL text we can read (cheap syntactic test before resolving)?"""
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, str)
+    if isinstance(expr, ast.BinOp):
+        return isinstance(expr.op, ast.Add | ast.Mod)
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return name in TEXT_WRAPPERS
+    return isinstance(expr, ast.JoinedStr | ast.Name | ast.Attribute)
+
+
+def sql_arguments(site: CallSite, found: Callee) -> list[tuple[ast.expr, Sink | None]]:
+    """The arguments of a call that may be SQL that gets run: the query of a client call
+    (certain: no condition), or any text argument of another call, on the condition that the
+    index finds that call's argument to be a sink."""
+    where = QUERY_CALLS.get(found.name)
+    if where is not None:
+        sql = argument(site.node, *where)
+        return [(sql, None)] if sql is not None else []
+    return [(arg, sink) for arg, sink in arguments(site.node, found.name) if _maybe_text(arg)]
