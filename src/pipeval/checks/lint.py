@@ -16,7 +16,7 @@ from pipeval.lint.rule import About, Hit, Rule, Settings
 from pipeval.lint.rules import RULES
 from pipeval.profile.model import Profile
 from pipeval.query import Context
-from pipeval.results import CheckResult, Finding
+from pipeval.results import CheckResult, Finding, Severity
 
 TARGET = "lint.target"  # ctx.options key: the LintTarget of `pipeval lint`
 
@@ -70,13 +70,17 @@ class LintCheck(Check):
         if self.rule.id in report.crashes:
             raise PipevalError(f"rule {self.rule.id} failed on {report.crashes[self.rule.id]}")
         hits = report.for_rule(self.rule.id)
+        info = sum(1 for hit in hits if hit.severity == Severity.INFO)
+        shown = len(hits) - info  # INFO findings (numbers/dates only) are listed, not counted
         suppressed = report.suppressed[self.rule.id]
-        files = len({(hit.root, hit.path) for hit in hits})
+        files = len({(hit.root, hit.path) for hit in hits if hit.severity != Severity.INFO})
         summary = (
-            f"{_plural(len(hits), 'finding')} in {_plural(files, 'file')}"
-            if hits
+            f"{_plural(shown, 'finding')} in {_plural(files, 'file')}"
+            if shown
             else f"no findings in {_plural(report.files, 'file')}"
         )
+        if info:
+            summary += f"; {info:,} INFO (only numbers, dates or validated values spliced)"
         if suppressed:
             summary += f"; {suppressed:,} suppressed"
         metrics = {
@@ -85,6 +89,7 @@ class LintCheck(Check):
             "why": self.rule.why,
             "default_severity": self.rule.severity,
             "findings": len(hits),
+            "info": info,
             "suppressed": suppressed,
             "files": report.files,
             "parsed": report.parsed,
@@ -94,5 +99,5 @@ class LintCheck(Check):
             summary,
             [finding(hit, self.rule) for hit in hits],
             metrics=metrics,
-            remediation=[self.rule.fix] if hits else [],
+            remediation=[self.rule.fix] if shown else [],
         )
