@@ -37,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Deployment drift: services running code older than their source.",
     ),
     "doctor": ("pipeval.cli.doctor:doctor", "Profile vs warehouse: tables, columns, types, paths."),
+    "guard": (
+        "pipeval.cli.guard:guard",
+        "Claude Code hook: lint + schema-check the file just edited (exit 2 = feedback).",
+    ),
     "handoff": ("pipeval.cli.handoff:handoff", "Write the session handoff (never overwrites)."),
     "skills": ("pipeval.cli.skills:skills", "Install the Claude Code skills into a project."),
     "sample": ("pipeval.cli.sample:sample", "Build the embedded sample season."),

@@ -151,6 +151,13 @@ def _walk(root: Path, shown: str, spec: pathspec.GitIgnoreSpec) -> Iterator[Sour
                 yield SourcePath(Path(directory) / name, shown, relative)
 
 
+def excluded(root: Path, relative: str, target: LintTarget) -> bool:
+    """Would a scan of `root` skip the file at `relative` (POSIX, relative to root)? The same
+    defaults, `.gitignore`, excludes and test patterns as the walk (`pipeval guard` asks this
+    for one edited file instead of walking the tree)."""
+    return _spec(root, target).match_file(relative)
+
+
 def discover(target: LintTarget) -> list[SourcePath]:
     """Every file to scan, each once, in a stable order. A missing PATH is bad input."""
     check_excludes(target.exclude)
