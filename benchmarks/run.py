@@ -20,7 +20,15 @@ from typing import Any
 
 import click
 
-from benchmarks import bq_bytes, lower_bound, machine, per_date, pipeval_runs, soda_peer
+from benchmarks import (
+    bq_bytes,
+    guard_speed,
+    lower_bound,
+    machine,
+    per_date,
+    pipeval_runs,
+    soda_peer,
+)
 from benchmarks.profiles import hotspots
 from benchmarks.report import render_markdown
 from benchmarks.startup import help_timing, import_report
@@ -490,7 +498,10 @@ def main(
     )
     document = collect(config)
     document["command"] = "python -m benchmarks.run" + (" --quick" if quick else "")
-    write_atomic(output, render_markdown(document))
+    # The edit-time hook's own section (benchmarks/guard_speed.py, also runnable alone).
+    document["guard"] = guard_speed.measure(reps=config.reps * 4)
+    markdown = guard_speed.splice(render_markdown(document), guard_speed.section(document["guard"]))
+    write_atomic(output, markdown)
     if json_path is not None:
         import json
 

@@ -417,6 +417,10 @@ CASES = [
       expect="--target afile is not a directory"),
     c("skills-target-missing", "skills", "install", "--target", "nowhere",
       expect="--target nowhere is not a directory"),
+    # guard: what it reads (stdin, the edited file, the profile) never fails it (exit 0 and
+    # one "nothing checked" line, tests/test_guard.py); its command line can
+    c("guard-files-without-flag", "guard", "afile",
+      expect="FILES need --files (without it the hook payload is read from stdin)", console=True),
     # sample
     c("sample-path-is-file", "sample", "--path", "afile",
       expect="afile exists and is not a directory", console=True),
@@ -482,6 +486,7 @@ def test_the_catalogue_covers_every_command_with_at_least_40_cases() -> None:
         "schema",
         "lint",
         "doctor",
+        "guard",
         "handoff",
         "skills",
         "sample",

@@ -558,3 +558,11 @@ def test_the_plugin_hook_turns_a_crash_into_one_line_and_exit_0(project, tmp_pat
     assert err == (
         "pipeval guard: nothing checked: pipeval exited with status 1 (ImportError: no module)\n"
     )
+
+
+def test_the_repository_is_a_one_plugin_marketplace() -> None:
+    """`/plugin marketplace add OWNER/pipeval` reads this; the plugin is the repository root."""
+    market = json.loads((REPO / ".claude-plugin" / "marketplace.json").read_text("utf-8"))
+    manifest = json.loads((REPO / ".claude-plugin" / "plugin.json").read_text("utf-8"))
+    [entry] = market["plugins"]
+    assert (entry["name"], entry["source"]) == (manifest["name"], "./")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from pipeval.guard.payload import MAX_PAYLOAD
+from pipeval.guard.payload import MAX_PAYLOAD, Unchecked
 from pipeval.guard.run import Outcome, run_files, run_hook, switched_off
 
 
@@ -40,6 +40,8 @@ def guard(from_files: bool, profile: str | None, files: tuple[Path, ...]) -> int
         return 0
     try:
         outcome = run_files(files, profile) if from_files else run_hook(_stdin(), profile)
+    except Unchecked as why:
+        outcome = Outcome(notes=[str(why)])
     except Exception as err:  # a bug here must not break the session: say so, exit 0
         outcome = Outcome(notes=[f"internal error: {type(err).__name__}: {err}"])
     _emit(outcome)
@@ -50,6 +52,8 @@ def _stdin() -> bytes:
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:  # no stdin at all (closed): nothing to read
         return b""
+    if sys.stdin.isatty():  # typed at a terminal: do not wait for a payload that never comes
+        raise Unchecked("no hook payload on stdin (Claude Code sends one; or pass --files F...)")
     return stream.read(MAX_PAYLOAD + 1)
 
 
