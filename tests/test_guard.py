@@ -566,3 +566,16 @@ def test_the_repository_is_a_one_plugin_marketplace() -> None:
     manifest = json.loads((REPO / ".claude-plugin" / "plugin.json").read_text("utf-8"))
     [entry] = market["plugins"]
     assert (entry["name"], entry["source"]) == (manifest["name"], "./")
+
+
+def test_info_findings_are_not_feedback(project, run_cli) -> None:
+    sql = (
+        "def count(client, day, name):\n"
+        '    client.query(f"SELECT * FROM t WHERE d = {int(day)}")\n'
+        "    client.query(f\"SELECT * FROM t WHERE n = '{name}'\")\n"
+    )
+    (project / "data_processors" / "counts.py").write_text(sql, encoding="utf-8")
+    code, _, err = run_cli("guard", "--files", "data_processors/counts.py")
+    assert code == 2
+    [line] = lines(err)  # the WARN (a spliced name); the INFO (a spliced int) is not feedback
+    assert line.startswith("data_processors/counts.py:3 lint.sql-string-building — ")

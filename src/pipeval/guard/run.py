@@ -139,19 +139,21 @@ def _read(file: Path, shown: str) -> str:
 def _select(
     found: list[Feedback], edited: frozenset[int], session: SessionState | None, outcome: Outcome
 ) -> None:
-    """FAIL findings always; WARN findings on the edited lines, once per session. Only what
-    is shown counts as seen: a warning cut by the line limit comes back next time."""
-    due = [
-        item
-        for item in sorted(found, key=lambda f: (f.severity != "FAIL", f.path, f.line, f.check))
-        if item.severity == "FAIL"
-        or (
-            touches(edited, item.line, item.end_line) and (session is None or session.new(item.key))
-        )
-    ]
-    shown = due if len(due) <= MAX_LINES else due[: MAX_LINES - 1]
+    """FAIL findings always; WARN findings on the edited lines, once per session; INFO never.
+    Only what is shown counts as seen: a warning cut by the line limit comes back next time."""
+
+    def due(item: Feedback) -> bool:
+        if item.severity == "FAIL":
+            return True
+        if item.severity != "WARN" or not touches(edited, item.line, item.end_line):
+            return False
+        return session is None or session.new(item.key)
+
+    order = sorted(found, key=lambda f: (f.severity != "FAIL", f.path, f.line, f.check))
+    reported = [item for item in order if due(item)]
+    shown = reported if len(reported) <= MAX_LINES else reported[: MAX_LINES - 1]
     for item in shown:
         if session is not None and item.severity != "FAIL":
             session.remember(item.key)
     outcome.feedback.extend(item.render() for item in shown)
-    outcome.more = len(due) - len(shown)
+    outcome.more = len(reported) - len(shown)
