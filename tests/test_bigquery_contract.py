@@ -401,7 +401,7 @@ def test_dry_run_lists_every_daily_query_with_its_estimate(
         config = insert.body["configuration"]
         assert config["dryRun"] is True
         assert config["query"]["maximumBytesBilled"] == "10000000000"
-        assert insert.body["jobReference"]["location"] == "us-west2"
+        assert insert.body["jobReference"]["location"] == "us"  # the profile's region
 
 
 def test_dry_run_markdown_shows_queries_and_total(
@@ -504,7 +504,7 @@ def test_quota_checks_turn_a_403_on_the_jobs_view_into_error_naming_the_grant(
         result = run_daily(ctx, DAY, "quota")
         jobs_requests = server.query_jobs()
     assert len(jobs_requests) == 1  # one batched statement for every quota check, not retried
-    assert "`region-us-west2`" in jobs_requests[0].sql and "JOBS_BY_PROJECT" in jobs_requests[0].sql
+    assert "`region-us`" in jobs_requests[0].sql and "JOBS_BY_PROJECT" in jobs_requests[0].sql
     assert result.checks and {check.category for check in result.checks} == {"quota"}
     for check in result.checks:
         assert check.status.value == "ERROR", check.id

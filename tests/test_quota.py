@@ -14,7 +14,7 @@ from pipeval.adapters.bq_to_duckdb import to_duckdb
 from pipeval.checks import checks_for
 from pipeval.checks.quota import missing_permission
 from pipeval.errors import PermissionDeniedError
-from pipeval.metrics.jobs import jobs_query, project
+from pipeval.metrics.jobs import jobs_queries, project
 from pipeval.query import Context
 from pipeval.results import CheckResult, Severity, Status
 from pipeval.sqlkit import ensure_query, parameter_names
@@ -46,9 +46,9 @@ def ops(profile, make_warehouse, rows) -> CheckResult:
 
 
 def test_one_bigquery_statement_over_the_region_qualified_jobs_view(profile) -> None:
-    query = jobs_query(profile, AS_OF)
+    (query,) = jobs_queries(profile, AS_OF)
     tree = ensure_query(query.sql)  # parses as BigQuery, one read-only SELECT
-    assert "`region-us-west2`.`INFORMATION_SCHEMA.JOBS_BY_PROJECT`" in query.sql
+    assert "`region-us`.`INFORMATION_SCHEMA.JOBS_BY_PROJECT`" in query.sql
     assert "CURRENT_" not in query.sql.upper() and "DAYOFWEEK" not in query.sql.upper()
     assert parameter_names(tree) == ["as_of", "since", "window_start"]
     bound = query.bound()
@@ -67,11 +67,11 @@ def test_one_bigquery_statement_over_the_region_qualified_jobs_view(profile) -> 
     assert sqlglot.transpile(query.sql, read="bigquery", write="bigquery")
 
 
-def test_the_four_checks_send_one_query(profile, make_warehouse) -> None:
+def test_the_quota_checks_send_one_query_per_region(profile, make_warehouse) -> None:
     warehouse = make_warehouse({JOBS: spread(30)})
     results = run_all(profile, warehouse)
-    assert len(results) == 4 and all(r.status is Status.OK for r in results.values())
-    assert warehouse.stats.queries == 1
+    assert len(results) == 5 and all(r.status is Status.OK for r in results.values())
+    assert warehouse.stats.queries == 1  # the shipped profile reads one region
 
 
 # -- what counts --------------------------------------------------------------------------------
@@ -327,7 +327,7 @@ def test_missing_jobs_view_is_error_naming_the_view(profile, make_warehouse) -> 
     results = run_all(profile, make_warehouse(skip=[JOBS]))
     assert {r.status for r in results.values()} == {Status.ERROR}
     reason = results["quota.errors"].findings[0].message
-    assert "cannot read job metadata (region-us-west2.INFORMATION_SCHEMA.JOBS_BY_PROJECT)" in reason
+    assert "cannot read job metadata (region-us.INFORMATION_SCHEMA.JOBS_BY_PROJECT)" in reason
     assert "\n" not in reason
 
 
@@ -358,7 +358,7 @@ def test_permission_denied_through_the_bigquery_client_is_error(profile) -> None
     reason = results["quota.table_operations"].summary
     assert "bigquery.jobs.listAll" in reason
     assert "BigQuery Resource Viewer (roles/bigquery.resourceViewer)" in reason
-    assert "region-us-west2.INFORMATION_SCHEMA.JOBS_BY_PROJECT" in reason
+    assert "region-us.INFORMATION_SCHEMA.JOBS_BY_PROJECT" in reason
     assert results["quota.table_operations"].findings[0].severity is Severity.FAIL
 
 
@@ -453,7 +453,7 @@ def test_rows_as_bigquery_returns_them(profile) -> None:
     with recorded_bigquery(replay(Rows(result))) as server:
         results = run_all(profile, server.warehouse())
         (sent,) = server.query_jobs()
-    assert "`region-us-west2`.`INFORMATION_SCHEMA.JOBS_BY_PROJECT`" in sent.sql
+    assert "`region-us`.`INFORMATION_SCHEMA.JOBS_BY_PROJECT`" in sent.sql
     table = results["quota.table_operations"].metrics["tables"][RUN_HISTORY]
     assert (table["used"], table["failed"], table["per_day"][2]) == (1600, 200, 30)
     assert results["quota.table_operations"].status is Status.FAIL

@@ -169,6 +169,7 @@ def test_quota_command_json(run_cli, warehouse_url: str) -> None:
         "quota.partition_modifications",
         "quota.dml_queue",
         "quota.errors",
+        "quota.regions",
         "quota.backfill",
     ]
     assert document["checks"][-1]["metrics"]["tables"][0]["adds"] == 60

@@ -128,6 +128,7 @@ def test_clean_days_are_ok(run_cli, sample_urls, day: str, as_of: str) -> None:
         "quota.partition_modifications": "OK",
         "quota.dml_queue": "OK",
         "quota.errors": "OK",
+        "quota.regions": "OK",
     }
     assert code == 0
     # Anonymous SELECT results and script parents are in the data but never counted.

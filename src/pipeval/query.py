@@ -68,6 +68,10 @@ class QueryCache:
                 raise
         return self._rows[key]
 
+    def peek(self, query: Query) -> list[Row] | None:
+        """Rows this run already read for `query`, without sending it; None if it did not."""
+        return self._rows.get(query.key())
+
     def prefetch(self, queries: Iterable[Query]) -> None:
         """Every query not fetched yet, in one batch; failures are kept for the checks."""
         pending = [q for q in dict.fromkeys(queries) if q.key() not in self._rows]
@@ -114,6 +118,10 @@ class Context:
 
     def fetch(self, query: Query) -> list[Row]:
         return self.cache.fetch(query)
+
+    def peek(self, query: Query) -> list[Row] | None:
+        """Rows another check of this run read, for evidence that must not cost a statement."""
+        return self.cache.peek(query)
 
     def memo_get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The fact under `key`, computed once per run and shared by every check and date."""

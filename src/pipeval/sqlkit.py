@@ -190,6 +190,18 @@ def ensure_query(sql: str, dialect: str = DIALECT) -> exp.Query:
     return tree
 
 
+def metadata_region(tree: exp.Expression) -> str | None:
+    """The region of a region-qualified INFORMATION_SCHEMA view the statement reads
+    (`region-us-west2` -> `us-west2`): BigQuery serves it only to a job in that location."""
+    for table in tree.find_all(exp.Table):
+        names = [piece for part in table.parts for piece in part.name.split(".")]
+        for position, name in enumerate(names):
+            rest = ".".join(names[position + 1 :]).upper()
+            if name.lower().startswith("region-") and rest.startswith("INFORMATION_SCHEMA"):
+                return name[len("region-") :]
+    return None
+
+
 def parameter_names(tree: exp.Expression) -> list[str]:
     return sorted({param.name for param in tree.find_all(exp.Parameter)})
 

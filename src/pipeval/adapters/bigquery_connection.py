@@ -135,8 +135,15 @@ class BigQueryConnection:
 
     # -- requests ------------------------------------------------------------------------------
 
-    def run(self, sql: str, config: bigquery.QueryJobConfig, deadline: float) -> tuple[Any, Any]:
-        """Insert the job and wait for its rows; (job, rows). A late job is cancelled."""
+    def run(
+        self,
+        sql: str,
+        config: bigquery.QueryJobConfig,
+        deadline: float,
+        location: str | None = None,
+    ) -> tuple[Any, Any]:
+        """Insert the job (in `location`, else the connection's) and wait for its rows;
+        (job, rows). A late job is cancelled."""
         import concurrent.futures
 
         job = None
@@ -147,7 +154,7 @@ class BigQueryConnection:
             job = self.client.query(
                 sql,
                 job_config=config,
-                location=self.location,
+                location=location or self.location,
                 retry=self.retry(deadline),
                 timeout=self.query_timeout_s,
                 # Not here: the client would wrap jobs.insert in its own 10-minute retry.
@@ -164,11 +171,13 @@ class BigQueryConnection:
         self.reached()
         return job, rows
 
-    def dry_run(self, sql: str, config: bigquery.QueryJobConfig) -> int:
+    def dry_run(
+        self, sql: str, config: bigquery.QueryJobConfig, location: str | None = None
+    ) -> int:
         job = self.client.query(
             sql,
             job_config=config,
-            location=self.location,
+            location=location or self.location,
             retry=self.retry(),
             timeout=self.query_timeout_s,
             job_retry=None,  # a dry run starts no job that could fail later

@@ -26,7 +26,7 @@ from pipeval.adapters.values import decode
 from pipeval.errors import PipevalError
 from pipeval.identifiers import TableName, check_identifier
 from pipeval.ports import Column, QueryKey, QueryResult, QueryStats, Row
-from pipeval.sqlkit import check_bound, ensure_query, parameter_names
+from pipeval.sqlkit import check_bound, ensure_query, metadata_region, parameter_names
 
 if TYPE_CHECKING:
     from google.cloud import bigquery
@@ -105,6 +105,11 @@ class BigQueryWarehouse:
             use_query_cache=not dry_run,
         )
 
+    def job_location(self, sql: str) -> str | None:
+        """Where the job runs: a region-qualified INFORMATION_SCHEMA view is served only in its
+        own region (jobs metadata is per region), everything else in the URL's location."""
+        return metadata_region(ensure_query(sql)) or self.location
+
     # -- the Warehouse port ------------------------------------------------------------------
 
     def query(
@@ -117,7 +122,7 @@ class BigQueryWarehouse:
             self.stats.queries += 1
             self.stats.sent.append(sql)
         try:
-            job, rows = self.connection.run(sql, config, deadline)
+            job, rows = self.connection.run(sql, config, deadline, self.job_location(sql))
             decoded = [{key: decode(value) for key, value in row.items()} for row in rows]
         except Exception as err:
             raise translate(err, sql, label, self.maximum_bytes_billed) from None
@@ -132,7 +137,7 @@ class BigQueryWarehouse:
         """BigQuery's dry-run estimate of the bytes a query would process; runs nothing."""
         config = self.job_config(sql, params, label, check, dry_run=True)
         try:
-            return self.connection.dry_run(sql, config)
+            return self.connection.dry_run(sql, config, self.job_location(sql))
         except Exception as err:
             raise translate(err, sql, label, self.maximum_bytes_billed) from None
 

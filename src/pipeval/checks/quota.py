@@ -7,8 +7,9 @@
   30,000 (column-partitioned) / 11,000 (ingestion-time). Same grading.
 - quota.dml_queue: running + pending UPDATE/DELETE/MERGE per table vs 2 running + 20 queued.
 - quota.errors: jobs that failed with quotaExceeded / rateLimitExceeded, by table. FAIL if any.
+- quota.regions (checks/quota_regions.py): the regions read hold the pipeline's jobs.
 
-All four read one batched statement over the jobs view (metrics/jobs.py). These quotas refill
+All read one batched statement per region over the jobs view (metrics/jobs.py). These quotas refill
 continuously over 24 h, not at midnight Pacific, so the report says when a table is back under.
 """
 
@@ -32,7 +33,7 @@ from pipeval.metrics.jobs import (
     JobsWindow,
     Projection,
     TableLoad,
-    jobs_query,
+    jobs_queries,
     jobs_window,
     project,
     table_loads,
@@ -47,7 +48,9 @@ NO_TABLE = "(no destination table)"
 
 
 def checks_for(profile: Profile) -> list[Check]:
-    return [TableOperations(), PartitionModifications(), DmlQueue(), QuotaErrors()]
+    from pipeval.checks.quota_regions import JobRegions  # it builds on QuotaCheck below
+
+    return [TableOperations(), PartitionModifications(), DmlQueue(), QuotaErrors(), JobRegions()]
 
 
 def stamp(when: datetime) -> str:
@@ -69,10 +72,10 @@ class QuotaCheck(Check):
     category = "quota"
 
     def queries(self, ctx: Context) -> list[Query]:
-        return [jobs_query(ctx.profile, ctx.as_of)]
+        return jobs_queries(ctx.profile, ctx.as_of)
 
     def run(self, ctx: Context) -> CheckResult:
-        view = str(info_schema(ctx.profile.warehouse.region, VIEW))
+        view = ", ".join(str(info_schema(r, VIEW)) for r in ctx.profile.warehouse.regions)
         try:
             window = jobs_window(ctx)
         except PermissionDeniedError as err:

@@ -1,9 +1,13 @@
-"""BigQuery job metadata per destination table: one statement over the jobs view for all tables.
+"""BigQuery job metadata per destination table: one statement over the jobs view per region.
 
-The statement reads the region-qualified `INFORMATION_SCHEMA.JOBS_BY_PROJECT` (embedded:
-`bq_meta.jobs_by_project`) for the span [as_of - lookback, as_of) and aggregates it per table,
-job type, statement type, state and error reason into 24-hour slots aligned on `as_of`, plus
-hourly slots inside the quota window. Every quota check and the backfill estimate share it.
+BigQuery keeps job metadata per region, so the statement reads the region-qualified
+`INFORMATION_SCHEMA.JOBS_BY_PROJECT` once for each of the profile's `warehouse.regions` (each
+job runs in its own region; embedded: `bq_meta.jobs_by_project`, which stands for every region,
+so an embedded profile lists one) for the span [as_of - lookback, as_of) and aggregates it per
+table, job type, statement type, state and error reason into 24-hour slots aligned on `as_of`,
+plus hourly slots inside the quota window. Every quota check and the backfill estimate share
+these statements; the window also keeps how many jobs each region showed, because a region
+where no job ran answers with zero rows, not an error.
 
 What counts where (BigQuery's quotas page): table operations and partition modifications are
 load, copy and query jobs that append to or overwrite a destination table, failed ones
@@ -126,6 +130,8 @@ class JobsWindow:
     window_hours: int
     days: int
     groups: tuple[JobGroup, ...]
+    # (region, jobs it showed over the whole span), in the profile's order
+    regions: tuple[tuple[str, int], ...] = ()
 
     @property
     def window_start(self) -> datetime:
@@ -148,9 +154,14 @@ def span_days(profile: Profile) -> int:
     return max(quota.backfill_lookback_days, math.ceil(quota.window_hours / 24))
 
 
-def jobs_query(profile: Profile, as_of: datetime) -> Query:
+def jobs_queries(profile: Profile, as_of: datetime) -> list[Query]:
+    """One statement per region of `warehouse.regions`, in the profile's order."""
+    return [jobs_query(profile, as_of, region) for region in profile.warehouse.regions]
+
+
+def jobs_query(profile: Profile, as_of: datetime, region: str) -> Query:
     quota = profile.thresholds.quota
-    sql = render(JOBS_SQL, {"jobs": info_schema(profile.warehouse.region, VIEW)})
+    sql = render(JOBS_SQL, {"jobs": info_schema(region, VIEW)})
     return Query.of(
         sql,
         label="jobs_by_project",
@@ -166,7 +177,12 @@ def _table(row: Row) -> str | None:
     return f"{row['dataset_id']}.{row['table_id']}"
 
 
-def read_jobs(rows: Iterable[Row], profile: Profile, as_of: datetime) -> JobsWindow:
+def read_jobs(
+    rows: Iterable[Row],
+    profile: Profile,
+    as_of: datetime,
+    regions: tuple[tuple[str, int], ...] = (),
+) -> JobsWindow:
     groups = tuple(
         JobGroup(
             table=_table(row),
@@ -185,14 +201,26 @@ def read_jobs(rows: Iterable[Row], profile: Profile, as_of: datetime) -> JobsWin
         )
         for row in rows
     )
-    return JobsWindow(as_of, profile.thresholds.quota.window_hours, span_days(profile), groups)
+    quota = profile.thresholds.quota
+    return JobsWindow(as_of, quota.window_hours, span_days(profile), groups, regions)
 
 
 def jobs_window(ctx: Context) -> JobsWindow:
-    """The jobs rows of this run, parsed once and shared by every check that reads them."""
-    query = jobs_query(ctx.profile, ctx.as_of)
-    key = ("jobs_window", query.key())
-    return ctx.memo_get(key, lambda: read_jobs(ctx.fetch(query), ctx.profile, ctx.as_of))
+    """The jobs rows of every region, parsed once and shared by every check that reads them.
+    A region whose statement fails fails the window: a partial count would under-report."""
+    queries = jobs_queries(ctx.profile, ctx.as_of)
+    key = ("jobs_window", tuple(query.key() for query in queries))
+
+    def read() -> JobsWindow:
+        rows: list[Row] = []
+        shown: list[tuple[str, int]] = []
+        for region, query in zip(ctx.profile.warehouse.regions, queries, strict=True):
+            found = ctx.fetch(query)
+            rows.extend(found)
+            shown.append((region, sum(int(row["jobs"]) for row in found)))
+        return read_jobs(rows, ctx.profile, ctx.as_of, tuple(shown))
+
+    return ctx.memo_get(key, read)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -279,9 +279,33 @@ class HistoricalSpec(Strict):
 
 
 class WarehouseSettings(Strict):
-    region: Identifier = "us"
+    # BigQuery keeps job metadata per region: the jobs view is read once per region listed
+    # (each statement runs in its own region). `region: x` (one name) is read as `regions: [x]`.
+    regions: list[Identifier] = Field(default_factory=lambda: ["us"], min_length=1)
     maximum_bytes_billed: int = Field(10_000_000_000, gt=0)
     query_timeout_s: float = Field(120, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_region_is_a_list_of_one(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "region" in data:
+            if "regions" in data:
+                raise ValueError("give regions (a list) or region (one name), not both")
+            data = {**data, "regions": [data["region"]]}
+            del data["region"]
+        return data
+
+    @model_validator(mode="after")
+    def _distinct_regions(self) -> WarehouseSettings:
+        lowered = [region.lower() for region in self.regions]
+        if len(set(lowered)) != len(lowered):
+            raise ValueError(f"regions: {', '.join(self.regions)} lists a region twice")
+        return self
+
+    @property
+    def region(self) -> str:
+        """The first region: where metadata other than jobs (e.g. staging tables) is read."""
+        return self.regions[0]
 
 
 class SchemaTable(Strict):

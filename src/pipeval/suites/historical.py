@@ -21,7 +21,7 @@ from pipeval.errors import PipevalError
 from pipeval.history.cascade import Gap, find_gaps
 from pipeval.history.matrix import PhaseDay, classify
 from pipeval.history.plan import Step, build_plan
-from pipeval.metrics.jobs import jobs_query
+from pipeval.metrics.jobs import jobs_queries
 from pipeval.query import Context
 from pipeval.results import CheckResult, Finding, Severity, Status, SuiteResult, worst
 from pipeval.suites.runner import prefetch, run_check, suite_result
@@ -123,7 +123,7 @@ def run_historical(
     checks = select_checks(ctx.profile, None, HISTORICAL_FAMILIES)
     # The plan's quota estimate reads the jobs view: declared up front whether or not the range
     # turns out to have gaps, so a week and a season send the same statements.
-    prefetch(checks, ctx, [jobs_query(ctx.profile, ctx.as_of)])
+    prefetch(checks, ctx, jobs_queries(ctx.profile, ctx.as_of))
     days = date_range(start, end)
     per_check: dict[str, dict[date, CheckResult]] = {check.id: {} for check in checks}
     pairs = [(check, day) for check in checks for day in days]
