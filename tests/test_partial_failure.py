@@ -37,6 +37,7 @@ QUOTA_IDS = [
     "quota.partition_modifications",
     "quota.dml_queue",
     "quota.errors",
+    "quota.regions",
 ]
 
 
@@ -100,7 +101,7 @@ def test_the_markdown_report_says_which_checks_could_not_run(
     line = next(row for row in text.splitlines() if row.startswith("**Could not run:**"))
     assert line == (
         "**Could not run:** quota.table_operations, quota.partition_modifications, "
-        "quota.dml_queue, quota.errors, completeness.phase4, orchestration.phase3, "
+        "quota.dml_queue, quota.errors, quota.regions, completeness.phase4, orchestration.phase3, "
         "orchestration.phase4"
     )
     assert "| completeness.phase3 | ✅ OK |" in text
@@ -233,6 +234,6 @@ def test_bigquery_timeout_and_permission_error_are_isolated(
         assert "✅ OK" in rows[check_id], rows[check_id]
     assert (
         "**Could not run:** quota.table_operations, quota.partition_modifications, "
-        "quota.dml_queue, quota.errors, completeness.phase4"
+        "quota.dml_queue, quota.errors, quota.regions, completeness.phase4"
     ) in text
     assert len(cancelled) == 1  # the query that ran out of time does not keep billing
