@@ -8,6 +8,8 @@ to the loopback server of `tests/recorded_run.py`.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -332,3 +334,19 @@ def test_services_merge_by_name_on_extends(tmp_path: Path) -> None:
     assert services["prediction-worker"].region == "us-east1"
     assert services["prediction-worker"].paths == ["worker"]
     assert services["nba-scrapers"] == next(s for s in shipped if s.name == "nba-scrapers")
+
+
+def test_dir_deployments_never_import_google_cloud(tmp_path: Path) -> None:
+    """Light start: only a run:// URL loads the Cloud Run client."""
+    scene = standard_scene(tmp_path)
+    code = (
+        "import sys; from pipeval.cli.main import main\n"
+        f"try:\n    main(['deploy', '--repo', {str(scene.repo)!r}, '--deploy', "
+        f"{scene.deploy_url!r}, '--profile', {str(scene.profile_path)!r}, '--as-of', "
+        f"{AFTER_LIMIT!r}, '--format', 'json'])\nexcept SystemExit as done:\n"
+        "    print('EXIT', done.code)\n"
+        "print([m for m in sys.modules if m.startswith('google.cloud')])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = done.stdout.strip().splitlines()
+    assert lines[-2:] == ["EXIT 2", "[]"]
