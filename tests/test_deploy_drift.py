@@ -232,6 +232,16 @@ def test_permission_denied_is_an_error_naming_the_role(
     (check,) = document["checks"]
     assert code == 3 and check["status"] == "ERROR"
     assert "roles/run.viewer" in check["summary"] and "run.services.get" in check["summary"]
+    with cloud_run(scene.by_name()) as server:
+        server.forbidden.add(f"projects/{PROJECT}/locations/us-west2/services/prediction-worker")
+        monkeypatch.setenv("PIPEVAL_RUN_ENDPOINT", server.endpoint)
+        code, out, err = run_cli(
+            "deploy", "--repo", str(scene.repo), "--deploy", f"run://{PROJECT}", "--profile",
+            str(scene.profile_path), "--as-of", AFTER_LIMIT,
+        )  # fmt: skip
+    assert code == 3 and err == ""
+    assert out.count("roles/run.viewer") == 1
+    assert "**Could not run:** deploy.drift: permission denied reading" in out
 
 
 def test_daily_runs_deploy_drift_only_with_deploy(
