@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from pipeval.errors import InputError
 from pipeval.handoff.document import build, slug
 from pipeval.handoff.git import GitFacts, GitUnavailable, collect
+from pipeval.invocation import Invocation
 from pipeval.report.render import render
 from pipeval.results import CheckResult, Finding, Severity, Status, SuiteResult
 from tests.conftest import file_digest
@@ -180,7 +181,7 @@ def document(result: SuiteResult | None, facts: GitFacts | None, notes: str | No
         facts=facts,
         git_note=None if facts else "not in a git repository",
         notes=notes,
-        connection=["--warehouse", "duckdb:///w dir/w.duckdb"],
+        invocation=Invocation(warehouse="duckdb:///w dir/w.duckdb"),
     )
 
 
@@ -239,7 +240,8 @@ def test_values_needing_escaping_render_literally(repo: Path) -> None:
     assert ["coverage.predictions", "❌ FAIL", "68 of 158 | players `x`"] in state
     assert "<script>" not in text and "<b>t</b>" not in text
     assert "lost<br>writes \\| \\*a\\*" in text
-    assert "add alias \\`garytrentjr\\` \\| then re-run" in text
+    # Backticks in a step quote a command: a code span, literal inside; the rest escaped.
+    assert "add alias `garytrentjr` \\| then re-run" in text
     # a connection URL with a space is quoted in the copy-paste commands
     assert "--warehouse 'duckdb:///w dir/w.duckdb'" in text
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pipeval.clock import date_range
 from pipeval.errors import PipevalError
+from pipeval.invocation import Invocation
 from pipeval.ports import Deployments, QueryKey, Row, StateStore, Warehouse
 from pipeval.profile import Profile
 
@@ -102,6 +103,8 @@ class Context:
     # Where the deployed services are described (--deploy) and the pipeline's clone (--repo).
     deployments: Deployments | None = None
     repo: Path | None = None
+    # The options the run was given: every `pipeval …` command a check prints repeats them.
+    invocation: Invocation = field(default_factory=Invocation)
 
     def __post_init__(self) -> None:
         self.cache = QueryCache(self.warehouse)
@@ -122,6 +125,10 @@ class Context:
     def peek(self, query: Query) -> list[Row] | None:
         """Rows another check of this run read, for evidence that must not cost a statement."""
         return self.cache.peek(query)
+
+    def command(self, *args: object) -> str:
+        """A copy-paste `pipeval ARGS` with this run's --profile/--warehouse/--state/--as-of."""
+        return self.invocation.command(*args)
 
     def memo_get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The fact under `key`, computed once per run and shared by every check and date."""

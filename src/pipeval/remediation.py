@@ -14,3 +14,14 @@ def rerun_command(template: str | None, start: date, end: date, phase: str) -> s
         .replace("{end}", end.isoformat())
         .replace("{phase}", phase)
     )
+
+
+def span(start: date, end: date) -> str:
+    return str(start) if start == end else f"{start}..{end}"
+
+
+def rerun_step(phase: str, template: str | None, start: date, end: date) -> str:
+    """ "Re-run PHASE for DATES: `command`" (the command in a code span, ready to paste)."""
+    if not template:
+        return f"Re-run {phase} for {span(start, end)} (the profile has no rerun command for it)"
+    return f"Re-run {phase} for {span(start, end)}: `{rerun_command(template, start, end, phase)}`"

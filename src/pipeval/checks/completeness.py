@@ -19,7 +19,7 @@ from pipeval.metrics.games import (
 )
 from pipeval.profile.model import Phase, Profile
 from pipeval.query import Context, Query
-from pipeval.remediation import rerun_command
+from pipeval.remediation import rerun_step
 from pipeval.results import CheckResult, Finding, Severity
 
 MAX_KEYS_LISTED = 12
@@ -83,11 +83,9 @@ class Completeness(Check):
         }
         remediation = []
         if any(t.missing for t in tables):
-            remediation.append(
-                f"Re-run {self.phase.name} for {day}: "
-                + rerun_command(self.phase.rerun, day, day, self.phase.name)
-            )
-            remediation.append(f"Then verify: pipeval historical --verify-backfill {day}")
+            remediation.append(rerun_step(self.phase.name, self.phase.rerun, day, day))
+            verify = ctx.command("historical", "--verify-backfill", day)
+            remediation.append(f"Then verify: `{verify}`")
         return CheckResult.from_findings(
             self.id, self._summary(tables, day), findings, metrics, remediation
         )

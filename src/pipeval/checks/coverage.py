@@ -29,7 +29,7 @@ from pipeval.metrics.coverage import (
 )
 from pipeval.profile.model import CoverageSpec, CoverageThresholds, Phase, Profile
 from pipeval.query import Context, Query
-from pipeval.remediation import rerun_command
+from pipeval.remediation import rerun_step
 from pipeval.results import CheckResult, Finding, Severity
 
 REASON_LABELS = {
@@ -101,7 +101,7 @@ class Coverage(Check):
         summary = f"{len(covered)} of {due} {label} ({_pct(len(covered), due)} %)"
         if pending:
             summary += f", {len(pending)} pending"
-        remediation = self._remediation(by_reason, day, ctx.profile)
+        remediation = self._remediation(by_reason, day, ctx)
         stopped = [f.data["systems"] for f in system_findings if f.data.get("stopped")]
         if stopped and covered:
             remediation.append(
@@ -211,8 +211,9 @@ class Coverage(Check):
         return findings, metrics
 
     def _remediation(
-        self, by_reason: dict[str, list[Missing]], day: date, profile: Profile
+        self, by_reason: dict[str, list[Missing]], day: date, ctx: Context
     ) -> list[str]:
+        profile = ctx.profile
         diag = self.spec.diagnostics
         steps = []
         unresolved = by_reason.get(UNRESOLVED_NAME, [])
@@ -239,17 +240,19 @@ class Coverage(Check):
             )
         if UNKNOWN in by_reason or spelled or aliased:
             phase = _phase_of(profile, self.spec.target.table)
-            command = rerun_command(
-                phase.rerun if phase else None, day, day, phase.name if phase else "the target"
-            )
             if UNKNOWN in by_reason:
                 steps.append(
                     f"{len(by_reason[UNKNOWN])} {self.spec.label} passed every diagnostic "
                     f"({_diagnostics(self.spec)}) but have no row: look for lost writes on {day} "
                     "(quota.errors, quota.dml_queue)"
                 )
-            steps.append(f"Re-run for {day}: {command}")
-            steps.append(f"Then verify: pipeval daily --date {day} --checks {self.id}")
+            steps.append(
+                rerun_step(
+                    phase.name if phase else "the target", phase.rerun if phase else None, day, day
+                )
+            )
+            verify = ctx.command("daily", "--date", day, "--checks", self.id)
+            steps.append(f"Then verify: `{verify}`")
         return steps
 
 

@@ -26,7 +26,7 @@ from pipeval.metrics.games import (
 )
 from pipeval.profile.model import ModeSpec, OrchestrationSpec, PhaseTable, Profile
 from pipeval.query import Context, Query
-from pipeval.remediation import rerun_command
+from pipeval.remediation import rerun_step
 from pipeval.results import CheckResult, Finding, Severity
 
 DEFAULT_MODE = "default"
@@ -319,7 +319,7 @@ class Orchestration(Check):
 
     def _rerun(self, phase: str, day: date, profile: Profile) -> str:
         template = profile.phase(phase).rerun
-        return f"Re-run {phase} for {day}: " + rerun_command(template, day, day, phase)
+        return rerun_step(phase, template, day, day)
 
 
 def _by_criticality(names: list[str], critical: set[str], what: str, subject: str) -> list[Finding]:

@@ -208,7 +208,8 @@ class TableOperations(QuotaCheck):
         tables = {
             u.load.table: u.metrics() | {"dml_not_counted": _used(dml, u.load.table)} for u in found
         }
-        remediation = [step for u in found if u.flagged for step in _batching(u, quota)]
+        cost = ctx.command("quota", "--backfill", ctx.judged, ctx.judged)
+        remediation = [step for u in found if u.flagged for step in _batching(u, quota, cost)]
         return CheckResult.from_findings(
             self.id,
             usage_summary(found, "table operations", self.period(window)),
@@ -232,7 +233,7 @@ def _metrics(window: JobsWindow, limit: int | dict[str, int], tables: dict) -> d
     }
 
 
-def _batching(usage: Usage, quota: QuotaThresholds) -> list[str]:
+def _batching(usage: Usage, quota: QuotaThresholds, cost: str) -> list[str]:
     """What to change, with the number it would come down to."""
     load, p = usage.load, usage.projection
     kind, count = load.kinds.most_common(1)[0]
@@ -249,7 +250,7 @@ def _batching(usage: Usage, quota: QuotaThresholds) -> list[str]:
         step = (
             f"{head}{average}; batching {size} rows per load job would use ~{after:,}: buffer "
             f"rows and flush every {size} rows or at the end of a run instead of one "
-            "load_table_from_json per record (pipeval lint finds single-row writes)"
+            "load_table_from_json per record (the lint command finds single-row writes)"
         )
     elif kind == "QUERY":
         step = (
@@ -263,8 +264,8 @@ def _batching(usage: Usage, quota: QuotaThresholds) -> list[str]:
         when = f" ~{stamp(p.back_under_at)}" if p.back_under_at else " once the rate drops"
         steps.append(
             f"{load.table}: writes fail with quotaExceeded until the rolling window "
-            f"refills (back under{when}); then re-run what failed and check the cost first "
-            "with pipeval quota --backfill START END"
+            f"refills (back under{when}); then re-run what failed, checking the cost first: "
+            f"`{cost}`"
         )
     return steps
 

@@ -76,6 +76,15 @@ class SchemaAlignment(Check):
         missing = ctx.warehouse is not None and live is None
         return Sides(ddl, live, writers, missing)
 
+    def verify_command(self, ctx: Context) -> str:
+        """`pipeval schema` for this table again; an ad-hoc check repeats its files."""
+        args: list[str] = ["schema", "--table", self.spec.table]
+        if self.base_dir is not None:
+            files = [self.spec.ddl, *self.spec.migrations] if self.spec.ddl else []
+            args += [word for path in files for word in ("--ddl", path)]
+            args += [word for writer in self.spec.writers for word in ("--writer", writer)]
+        return ctx.command(*args)
+
     def run(self, ctx: Context) -> CheckResult:
         sides = self.read_sides(ctx)
         drift = compare(
@@ -90,7 +99,7 @@ class SchemaAlignment(Check):
             self._summary(sides, drift),
             findings,
             self._metrics(sides, drift),
-            self._remediation(sides, drift),
+            self._remediation(sides, drift, ctx),
         )
 
     # --- findings ----------------------------------------------------------------------------
@@ -255,7 +264,7 @@ class SchemaAlignment(Check):
             "notes": sides.ddl.notes if sides.ddl is not None else [],
         }
 
-    def _remediation(self, sides: Sides, drift: Drift) -> list[str]:
+    def _remediation(self, sides: Sides, drift: Drift, ctx: Context) -> list[str]:
         live = {c.name.lower(): c for c in sides.live or []}
         ddl = {c.name.lower(): c for c in (sides.ddl.columns if sides.ddl else [])}
         target = self.spec.ddl or "the DDL file"
@@ -270,12 +279,7 @@ class SchemaAlignment(Check):
             if step
         ]
         if steps:
-            again = (
-                f"pipeval schema --table {self.spec.table}"
-                if self.base_dir is None
-                else "the same pipeval schema command"
-            )
-            steps.append(f"Then verify: {again}")
+            steps.append(f"Then verify: `{self.verify_command(ctx)}`")
         return steps
 
     @staticmethod

@@ -15,14 +15,19 @@ from pathlib import Path
 
 import click
 
-from pipeval.cli.options import Options, common_options, open_context, profile_and_time
+from pipeval.cli.options import (
+    Options,
+    common_options,
+    invocation,
+    open_context,
+    profile_and_time,
+)
 from pipeval.clock import check_not_future, default_date, local_date, parse_date
 from pipeval.errors import InputError
 from pipeval.files import LIMITS, read_text
 from pipeval.handoff.document import build, default_output
 from pipeval.handoff.git import GitFacts, GitUnavailable, collect, repository
 from pipeval.profile import Profile
-from pipeval.redact import redact_url
 from pipeval.report.output import write_atomic
 from pipeval.report.render import render
 from pipeval.results import SuiteResult
@@ -68,16 +73,6 @@ def _make_dir(directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise InputError(f"cannot create {directory}: {err.strerror}") from None
-
-
-def _connection(opts: Options) -> list[str]:
-    parts = [] if opts.profile == "nba-props" else ["--profile", opts.profile]
-    # Verification commands are committed with the handoff: URLs lose any credentials.
-    if opts.warehouse:
-        parts += ["--warehouse", redact_url(opts.warehouse)]
-    if opts.state:
-        parts += ["--state", redact_url(opts.state)]
-    return parts
 
 
 @click.command()
@@ -127,7 +122,7 @@ def handoff(
         facts=facts,
         git_note=git_note,
         notes=notes_text,
-        connection=_connection(opts),
+        invocation=invocation(opts, as_of),
     )
     if opts.format == "json":
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -15,6 +15,7 @@ import click
 from pipeval.adapters import open_deployments, open_state, open_warehouse
 from pipeval.clock import parse_as_of
 from pipeval.errors import InputError
+from pipeval.invocation import Invocation
 from pipeval.profile import Profile, load_profile
 from pipeval.query import Context
 from pipeval.report.output import check_writable, emit
@@ -142,6 +143,18 @@ def open_context(
         warehouse=warehouse,
         state=state,
         deployments=deployments,
+        invocation=invocation(opts, as_of),
+    )
+
+
+def invocation(opts: Options, as_of: datetime) -> Invocation:
+    """What printed commands repeat: the options given (an implicit as-of is not repeated)."""
+    return Invocation(
+        profile=opts.profile,
+        warehouse=opts.warehouse,
+        state=opts.state,
+        deploy=opts.deploy,
+        as_of=as_of if opts.as_of is not None else None,
     )
 
 

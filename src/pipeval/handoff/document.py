@@ -8,7 +8,6 @@ here; the template escapes every one of them.
 from __future__ import annotations
 
 import re
-import shlex
 import unicodedata
 from dataclasses import asdict
 from datetime import date, datetime
@@ -17,6 +16,7 @@ from typing import Any
 
 from pipeval import __version__
 from pipeval.handoff.git import HANDOFF_DIR, GitFacts
+from pipeval.invocation import Invocation
 from pipeval.results import Status, SuiteResult, jsonable
 
 DEFAULT_TITLE = "Session handoff"
@@ -79,17 +79,16 @@ def _next_steps(result: SuiteResult) -> list[dict[str, str]]:
 
 
 def verification_commands(
-    day: date, result: SuiteResult | None, connection: list[str], facts: GitFacts | None
+    day: date, result: SuiteResult | None, run: Invocation, facts: GitFacts | None
 ) -> list[str]:
-    """Commands that show whether the next steps worked (connection options included)."""
-    options = f" {shlex.join(connection)}" if connection else ""
-    commands = [f"pipeval daily --date {day}{options}"]
+    """Commands that show whether the next steps worked (the run's options included)."""
+    commands = [run.command("daily", "--date", day)]
     if result is not None:
         failing = [c.id for c in result.checks if c.status is not Status.OK]
         if failing:
-            commands.append(f"pipeval daily --date {day} --checks {','.join(failing)}{options}")
+            commands.append(run.command("daily", "--date", day, "--checks", ",".join(failing)))
         if any(c.category == "completeness" and c.status is Status.FAIL for c in result.checks):
-            commands.append(f"pipeval historical --verify-backfill {day}{options}")
+            commands.append(run.command("historical", "--verify-backfill", day))
     if facts is not None and facts.head is not None:
         commands.append("git status --short")
         span = f"{facts.base[:12]}..HEAD" if facts.base else "HEAD"
@@ -142,7 +141,7 @@ def build(
     facts: GitFacts | None,
     git_note: str | None,
     notes: str | None,
-    connection: list[str],
+    invocation: Invocation,
 ) -> dict[str, Any]:
     """The template's whole input (also what `--format json` writes)."""
     return jsonable(
@@ -160,7 +159,7 @@ def build(
             "next_steps": _next_steps(result) if result is not None else [],
             "git": _git_section(facts) if facts is not None else None,
             "git_note": git_note,
-            "verification": verification_commands(validation_day, result, connection, facts),
+            "verification": verification_commands(validation_day, result, invocation, facts),
             "notes": notes,
         }
     )

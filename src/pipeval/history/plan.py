@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipeval.history.cascade import Gap
+from pipeval.invocation import Invocation
 from pipeval.profile.model import Profile
 from pipeval.remediation import rerun_command
 
@@ -53,7 +54,13 @@ def merge_ranges(days: set[date], game_days: set[date]) -> list[DateRange]:
     return ranges
 
 
-def build_plan(profile: Profile, gaps: list[Gap], game_days: set[date], latest: date) -> list[Step]:
+def build_plan(
+    profile: Profile,
+    gaps: list[Gap],
+    game_days: set[date],
+    latest: date,
+    invocation: Invocation | None = None,
+) -> list[Step]:
     phase_names = [phase.name for phase in profile.phases]
     dates_for: dict[str, set[date]] = {name: set() for name in phase_names}
     for gap in gaps:
@@ -72,7 +79,8 @@ def build_plan(profile: Profile, gaps: list[Gap], game_days: set[date], latest: 
         commands = [rerun_command(phase.rerun, r.start, r.end, phase.name) for r in ranges]
         steps.append(Step(len(steps) + 1, f"re-run {phase.name}", phase.name, ranges, commands))
     if gaps:
-        verify = [f"pipeval historical --verify-backfill {gap.day}" for gap in gaps]
+        run = invocation or Invocation()
+        verify = [run.command("historical", "--verify-backfill", gap.day) for gap in gaps]
         gap_ranges = merge_ranges({gap.day for gap in gaps}, game_days)
         steps.append(Step(len(steps) + 1, "verify", None, gap_ranges, verify))
     return steps

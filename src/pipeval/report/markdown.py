@@ -57,3 +57,20 @@ def code(value: object) -> str:
     edges = text[:1] + text[-1:]
     pad = " " if "`" in edges or (edges == "  " and text.strip(" ")) else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+# A code span inside prose: remediation steps quote the commands to paste this way.
+_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def prose(value: object) -> str:
+    """Inline text like `escape`, except that `code spans` stay code spans (commands)."""
+    text = "" if value is None else str(value)
+    spans: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        spans.append(code(match.group(1)))
+        return f"\ue000{len(spans) - 1}\ue001"
+
+    escaped = escape(_SPAN.sub(hold, text.replace("\ue000", "").replace("\ue001", "")))
+    return re.sub("\ue000(\\d+)\ue001", lambda m: spans[int(m.group(1))], escaped)

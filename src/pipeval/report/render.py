@@ -8,7 +8,7 @@ from typing import Any
 
 import jinja2
 
-from pipeval.report.markdown import code, escape
+from pipeval.report.markdown import code, escape, prose
 
 ICONS = {"OK": "✅", "WARN": "⚠️", "FAIL": "❌", "ERROR": "⛔", "INFO": "ℹ️"}
 
@@ -33,6 +33,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["md"] = escape
     env.filters["code"] = code
+    env.filters["prose"] = prose
     env.filters["icon"] = lambda status: ICONS.get(str(status), "")
     env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int | float) else escape(n)
     return env

@@ -135,7 +135,7 @@ def run_historical(
     game_days, predictions = _game_days_and_predictions(ctx, checks)
     gaps = [g for g in find_gaps(cells, game_days, predictions, ctx.profile.historical)]
     latest = local_date(ctx.as_of, ctx.profile.timezone)
-    plan = build_plan(ctx.profile, gaps, game_days, latest)
+    plan = build_plan(ctx.profile, gaps, game_days, latest, ctx.invocation)
     quota = _plan_quota(ctx, plan, game_days)
     target = {"start": start.isoformat(), "end": end.isoformat()}
     document = {**_document(days, cells, gaps, plan, results, game_days), "quota": quota}
