@@ -123,7 +123,8 @@ def test_registry_duplicates_reuse_the_coverage_statements(profile) -> None:
     ctx = Context(profile=profile, as_of=AS_OF, start=DAY, end=DAY)
     (coverage,) = coverage_checks(profile)
     duplicates = next(c for c in checks_for(profile) if c.id == "hygiene.registry_duplicates")
-    assert set(duplicates.queries(ctx)) == set(coverage.queries(ctx))
+    # Coverage also reads its phases' game presence; duplicates need none of their own.
+    assert set(duplicates.queries(ctx)) <= set(coverage.queries(ctx))
 
 
 @pytest.mark.parametrize(

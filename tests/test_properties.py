@@ -28,7 +28,7 @@ from pipeval.errors import ConfigError, InputError
 from pipeval.identifiers import TableName, check_identifier, is_identifier
 from pipeval.profile import Profile, load_profile
 from pipeval.query import Context
-from pipeval.report.markdown import code, escape
+from pipeval.report.markdown import code, code_spans, escape
 from pipeval.report.render import render
 from pipeval.suites.daily import run_daily
 from tests.builders import (
@@ -271,9 +271,13 @@ def test_hostile_values_never_reach_sql_text_and_every_check_still_runs(
         assert any(values[role] in text for text in document), role
     # A remediation command built from a hostile table name still runs only `bq rm` on it.
     (hygiene,) = [check for check in result.checks if check.id == "hygiene.staging_tables"]
-    command = hygiene.remediation[0].split(": ", 1)[1]
+    # a code span (the command to paste), or plain text when a name cannot sit in one
+    spans = code_spans(hygiene.remediation[0])
+    command = spans[0] if spans else hygiene.remediation[0].split(": ", 1)[1]
     table = f"{profile.project}:nba_raw._staging_{values['staging']}"
-    assert list(shlex.shlex(command, posix=True, punctuation_chars=True)) == [
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True  # words split at blanks and `;|&()<>`, as a shell does
+    assert list(lexer) == [
         "bq",
         "rm",
         "-f",

@@ -106,6 +106,8 @@ class SuiteResult:
     duration_s: float = 0.0
     pipeval_version: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # Incidents grouped along the lineage (pipeval.diagnosis); None when the suite has none.
+    diagnosis: dict[str, Any] | None = None
 
     @property
     def status(self) -> Status:
@@ -125,6 +127,7 @@ class SuiteResult:
             "pipeval_version": self.pipeval_version,
             "duration_s": round(self.duration_s, 3),
             "stats": self.stats,
+            **({"diagnosis": self.diagnosis} if self.diagnosis is not None else {}),
             "checks": [asdict(check) for check in self.checks],
         }
         document.update(self.extra)

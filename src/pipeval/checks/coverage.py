@@ -14,10 +14,12 @@ from datetime import date, timedelta
 
 from pipeval.checks.base import Check
 from pipeval.checks.listing import MAX_LISTED, listed
+from pipeval.errors import PipevalError
 from pipeval.metrics.coverage import (
     GAME_NOT_FINAL,
     NO_LINE,
     NOT_IN_REGISTRY,
+    PHASE_MISSING,
     REASONS,
     UNKNOWN,
     UNRESOLVED_NAME,
@@ -27,7 +29,9 @@ from pipeval.metrics.coverage import (
     coverage_queries,
     load_inputs,
 )
-from pipeval.profile.model import CoverageSpec, CoverageThresholds, Phase, Profile
+from pipeval.metrics.games import assess, load_presence, load_schedule, presence_query
+from pipeval.profile.lineage import Lineage
+from pipeval.profile.model import CoverageSpec, CoverageThresholds, Phase, PhaseTable, Profile
 from pipeval.query import Context, Query
 from pipeval.remediation import rerun_step
 from pipeval.results import CheckResult, Finding, Severity
@@ -38,6 +42,7 @@ REASON_LABELS = {
     NOT_IN_REGISTRY: "not in the registry",
     NO_LINE: "no betting line that day",
     UNKNOWN: "no reason found (lost writes?)",
+    PHASE_MISSING: "their game is missing from an upstream phase",
 }
 
 
@@ -57,7 +62,49 @@ class Coverage(Check):
         self.spec = spec
 
     def queries(self, ctx: Context) -> list[Query]:
-        return coverage_queries(ctx.profile, self.spec, ctx.start, ctx.end).all()
+        # The phase tables' statements are completeness's own: shared, they cost no query.
+        presence = [presence_query(t, ctx.start, ctx.end) for _, t in self._chain(ctx.profile)]
+        return coverage_queries(ctx.profile, self.spec, ctx.start, ctx.end).all() + presence
+
+    def _chain(self, profile: Profile) -> list[tuple[str, PhaseTable]]:
+        """Critical tables of the target's phase and of every phase it reads, in phase order."""
+        lineage = Lineage.of(profile)
+        own = lineage.owner(self.spec.target.table)
+        if own is None:
+            return []
+        phases = {own} | lineage.upstream(own)
+        return [
+            (phase.name, table)
+            for phase in profile.phases
+            if phase.name in phases
+            for table in phase.tables
+            if table.critical
+        ]
+
+    def _phase_gaps(self, ctx: Context, day: date) -> dict[str, tuple[str, ...]]:
+        """Game key -> the phases of the chain holding none of its rows on `day`, for the games
+        the target itself holds no row of (a game with some rows did run through the phase)."""
+        chain = self._chain(ctx.profile)
+        games = load_schedule(ctx).on(day)
+
+        def absent(table: PhaseTable) -> set[str]:
+            return set(assess(table, games, load_presence(ctx, table).get(day, {})).missing)
+
+        own = [t for _, t in chain if t.table == self.spec.target.table]
+        try:
+            gone = absent(own[0]) if own else set()
+        except PipevalError:
+            return {}
+        gaps: dict[str, list[str]] = {key: [] for key in gone}
+        for phase, table in chain if gone else []:
+            try:
+                keys = absent(table) & gone
+            except PipevalError:  # an upstream table that cannot be read says nothing here
+                continue
+            for key in keys:
+                if phase not in gaps[key]:
+                    gaps[key].append(phase)
+        return {key: tuple(phases) for key, phases in gaps.items()}
 
     def thresholds(self, profile: Profile) -> tuple[float, float]:
         defaults = profile.thresholds.coverage
@@ -73,7 +120,10 @@ class Coverage(Check):
         if not expected:
             return self._nothing_expected(inputs, day)
         covered = expected & inputs.target.on(day)
-        missing = [classify(e, day, inputs, self.spec.expects) for e in sorted(expected - covered)]
+        gaps = self._phase_gaps(ctx, day) if expected - covered else {}
+        missing = [
+            classify(e, day, inputs, self.spec.expects, gaps) for e in sorted(expected - covered)
+        ]
         pending = [m for m in missing if m.reason == GAME_NOT_FINAL]
         due = len(expected) - len(pending)
         severity = self._severity(len(covered), due, ctx.profile)
@@ -152,13 +202,16 @@ class Coverage(Check):
     def _reason_finding(
         self, reason: str, missing: list[Missing], severity: Severity, day: date
     ) -> Finding:
-        names = [_described(m) for m in missing]
+        names = [m.entity if m.via == "phase" else _described(m) for m in missing]
         # Reasons explain a shortfall: they carry its severity; pending is never a problem.
         level = Severity.INFO if reason == GAME_NOT_FINAL else severity
+        label = REASON_LABELS.get(reason, reason)
+        if reason == PHASE_MISSING:
+            phases = list(dict.fromkeys(p for m in missing for p in m.related))
+            label = f"their game is missing from {', '.join(phases)}"
         return Finding(
             level,
-            f"{len(missing)} {self.spec.label} missing on {day}, {REASON_LABELS[reason]}: "
-            f"{listed(names)}",
+            f"{len(missing)} {self.spec.label} missing on {day}, {label}: {listed(names)}",
             data={
                 "date": day,
                 "reason": reason,
@@ -238,6 +291,9 @@ class Coverage(Check):
                 f"{len(by_reason[NO_LINE])} {self.spec.label} had no line on {day}: check the "
                 f"lines scrape ({diag.lines.table}) for {day}; without a line there is no row"
             )
+        if PHASE_MISSING in by_reason:
+            phases = list(dict.fromkeys(p for m in by_reason[PHASE_MISSING] for p in m.related))
+            steps += [rerun_step(p, profile.phase(p).rerun, day, day) for p in phases]
         if UNKNOWN in by_reason or spelled or aliased:
             phase = _phase_of(profile, self.spec.target.table)
             if UNKNOWN in by_reason:
@@ -251,6 +307,7 @@ class Coverage(Check):
                     phase.name if phase else "the target", phase.rerun if phase else None, day, day
                 )
             )
+        if PHASE_MISSING in by_reason or UNKNOWN in by_reason or spelled or aliased:
             verify = ctx.command("daily", "--date", day, "--checks", self.id)
             steps.append(f"Then verify: `{verify}`")
         return steps

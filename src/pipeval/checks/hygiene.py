@@ -119,13 +119,13 @@ class StagingTables(Check):
         remediation = []
         if old:
             project = f"{ctx.profile.project}:" if ctx.profile.project else ""
-            remediation.append(
-                "Make sure no consolidation is running, then drop them: "
-                # Names come from metadata: quoted, so that a pasted command runs only `bq rm`.
-                + "; ".join(
-                    f"bq rm -f -t {shlex.quote(project + _table(row))}" for row in old[:MAX_LISTED]
-                )
+            # Names come from metadata: quoted, so that a pasted command runs only `bq rm`.
+            drops = "; ".join(
+                f"bq rm -f -t {shlex.quote(project + _table(row))}" for row in old[:MAX_LISTED]
             )
+            # A code span when it can hold the command verbatim (real table names always can).
+            shown = drops if "`" in drops or "\n" in drops else f"`{drops}`"
+            remediation.append(f"Make sure no consolidation is running, then drop them: {shown}")
         return CheckResult.from_findings(self.id, summary, findings, metrics, remediation)
 
 

@@ -29,7 +29,9 @@ UNRESOLVED_NAME = "unresolved_name"
 NOT_IN_REGISTRY = "not_in_registry"
 NO_LINE = "no_line"
 UNKNOWN = "unknown"
-REASONS = (GAME_NOT_FINAL, UNRESOLVED_NAME, NOT_IN_REGISTRY, NO_LINE, UNKNOWN)
+# The target's phase, or one it reads, has no rows for the entity's game: it never ran for it.
+PHASE_MISSING = "phase_missing"
+REASONS = (GAME_NOT_FINAL, PHASE_MISSING, UNRESOLVED_NAME, NOT_IN_REGISTRY, NO_LINE, UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,20 @@ class Missing:
     via: str = ""
 
 
-def classify(entity: str, day: date, inputs: CoverageInputs, expects: str) -> Missing:
-    """The first reason that applies, in the order of REASONS."""
+def classify(
+    entity: str,
+    day: date,
+    inputs: CoverageInputs,
+    expects: str,
+    phase_gaps: dict[str, tuple[str, ...]] | None = None,
+) -> Missing:
+    """The first reason that applies, in the order of REASONS. `phase_gaps`: game key -> the
+    phases (the target's and those it reads) that hold no rows for that game on `day`."""
     if expects == "final" and not _game_final(entity, day, inputs):
         return Missing(entity, GAME_NOT_FINAL)
+    game = inputs.expected.game_of(day, entity)
+    if phase_gaps and game is not None and game in phase_gaps:
+        return Missing(entity, PHASE_MISSING, phase_gaps[game], "phase")
     split = _name_split(entity, day, inputs)
     if split is not None:
         return split

@@ -330,6 +330,16 @@ class ServiceSpec(Strict):
     phases: list[Identifier] = Field(default_factory=list)
 
 
+class LineagePhase(Strict):
+    """What one phase reads and writes, for the diagnosis to follow a failure downstream."""
+
+    # Phases whose output this phase reads (its upstream).
+    reads: list[Identifier] = Field(default_factory=list)
+    # Tables its processors write besides the phase's own tables: run logs shared by every
+    # phase, state tables. A quota outage on one of them explains the phase's failure.
+    writes: list[Table] = Field(default_factory=list)
+
+
 class Profile(Strict):
     name: Identifier
     description: str = ""
@@ -348,6 +358,8 @@ class Profile(Strict):
     # Declarative data checks (profile/declarative.py), one statement per table per run.
     checks: list[DeclarativeCheck] = Field(default_factory=list)
     services: list[ServiceSpec] = Field(default_factory=list)
+    # phase -> what it reads and writes. Without it each failing check is its own incident.
+    lineage: dict[Identifier, LineagePhase] = Field(default_factory=dict)
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
     # Where the profile file lives: relative paths in it (DDL files, writers) start there.
@@ -375,6 +387,7 @@ class Profile(Strict):
             unknown = [ref for ref in service.phases if ref not in names]
             if unknown:
                 raise ValueError(f"service {service.name!r} refers to unknown phase {unknown[0]!r}")
+        _check_lineage(self.lineage, names)
         # Check ids are `coverage.<name>` and `orchestration.<phase>`: they must be unique.
         for what, ids in (
             ("coverage names", [spec.name for spec in self.coverage]),
@@ -391,3 +404,28 @@ class Profile(Strict):
             if phase.name == name:
                 return phase
         raise KeyError(name)
+
+
+def _check_lineage(lineage: dict[str, LineagePhase], phases: list[str]) -> None:
+    """Every phase named is a phase of the profile, and reading never loops back."""
+    for name, entry in lineage.items():
+        for ref in (name, *entry.reads):
+            if ref not in phases:
+                raise ValueError(f"lineage refers to unknown phase {ref!r}")
+    visiting: set[str] = set()
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in done:
+            return
+        if name in visiting:
+            raise ValueError(f"lineage has a cycle: {' -> '.join((*path, name))}")
+        visiting.add(name)
+        entry = lineage.get(name)
+        for upstream in entry.reads if entry else []:
+            visit(upstream, (*path, name))
+        visiting.discard(name)
+        done.add(name)
+
+    for name in lineage:
+        visit(name, ())

@@ -59,8 +59,21 @@ def code(value: object) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-# A code span inside prose: remediation steps quote the commands to paste this way.
-_SPAN = re.compile(r"`([^`\n]+)`")
+# A code span inside prose: remediation steps quote the commands to paste this way, fenced by
+# `code` (a fence longer than any backtick run inside, padded when the text starts or ends
+# with a backtick).
+_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+def code_spans(text: str) -> list[str]:
+    """The contents of the inline code spans in `text`, as CommonMark reads them."""
+    found = []
+    for match in _SPAN.finditer(text):
+        content = match.group(2)
+        if content.startswith(" ") and content.endswith(" ") and content.strip(" "):
+            content = content[1:-1]
+        found.append(content)
+    return found
 
 
 def prose(value: object) -> str:
@@ -69,7 +82,7 @@ def prose(value: object) -> str:
     spans: list[str] = []
 
     def hold(match: re.Match[str]) -> str:
-        spans.append(code(match.group(1)))
+        spans.append(match.group(0))
         return f"\ue000{len(spans) - 1}\ue001"
 
     escaped = escape(_SPAN.sub(hold, text.replace("\ue000", "").replace("\ue001", "")))

@@ -6,6 +6,7 @@ from datetime import date
 
 from pipeval.checks import DAILY_FAMILIES, select_checks
 from pipeval.checks.base import Check
+from pipeval.diagnosis import diagnose
 from pipeval.query import Context
 from pipeval.results import SuiteResult
 from pipeval.suites.dry_run import QueryPlan, plan
@@ -21,7 +22,9 @@ def daily_checks(ctx: Context, day: date, checks: str | None = None) -> list[Che
 
 def run_daily(ctx: Context, day: date, checks: str | None = None) -> SuiteResult:
     selected = daily_checks(ctx, day, checks)
-    return run_suite("daily", selected, ctx, {"date": day.isoformat()})
+    result = run_suite("daily", selected, ctx, {"date": day.isoformat()})
+    result.diagnosis = diagnose(result.checks, ctx.profile, day, ctx.as_of, ctx.invocation)
+    return result
 
 
 def plan_daily(ctx: Context, day: date, checks: str | None = None) -> QueryPlan:
