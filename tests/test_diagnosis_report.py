@@ -28,7 +28,14 @@ Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture(scope="module")
-def demo_json(sample_urls: list[str]) -> dict[str, Any]:
+def demo_args(sample_dir: Path, sample_urls: list[str]) -> list[str]:
+    """What `pipeval demo` runs: the sample with its deployments and pipeline clone."""
+    deploy = ["--deploy", f"dir://{sample_dir / 'deploy'}", "--repo", str(sample_dir / "pipeline")]
+    return [*DEMO, *sample_urls, *deploy]
+
+
+@pytest.fixture(scope="module")
+def demo_json(demo_args: list[str]) -> dict[str, Any]:
     # Module-scoped: run once through the real entry point, reading the JSON it prints.
     import contextlib
     import io
@@ -37,12 +44,12 @@ def demo_json(sample_urls: list[str]) -> dict[str, Any]:
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
-        main(["daily", *DEMO, *sample_urls, "--format", "json"])
+        main(["daily", *demo_args, "--format", "json"])
     return json.loads(out.getvalue())
 
 
-def demo_markdown(run_cli: Cli, sample_urls: list[str]) -> str:
-    code, out, _ = run_cli("daily", *DEMO, *sample_urls)
+def demo_markdown(run_cli: Cli, demo_args: list[str]) -> str:
+    code, out, _ = run_cli("daily", *demo_args)
     assert code == 2
     return out
 
@@ -62,7 +69,7 @@ def test_the_demo_day_is_one_incident_rooted_in_the_run_log_quota(demo_json) -> 
         "orchestration.phase4",
         "coverage.predictions",
     } <= set(first["consequences"])
-    assert [i["root"]["check"] for i in incidents[1:]] == ["hygiene.staging_tables"]
+    assert [i["root"]["check"] for i in incidents[1:]] == ["deploy.drift", "hygiene.staging_tables"]
     steps = [(s["action"], s["command"]) for s in first["plan"]]
     assert len(steps) == len(set(steps))
 
@@ -76,9 +83,9 @@ def test_coverage_blames_the_phases_that_never_ran(demo_json) -> None:
 
 
 def test_the_report_leads_with_the_diagnosis_within_its_budget(
-    run_cli: Cli, sample_urls: list[str], demo_json
+    run_cli: Cli, demo_args: list[str], demo_json
 ) -> None:
-    text = demo_markdown(run_cli, sample_urls)
+    text = demo_markdown(run_cli, demo_args)
     assert text.index("## Diagnosis") < text.index("## Checks")
     assert len(text) <= REPORT_TOKENS * CHARS_PER_TOKEN, len(text)
     subjects = {
@@ -102,13 +109,13 @@ def _pipeval_commands(texts: list[str]) -> list[str]:
 
 
 def test_every_printed_pipeval_command_runs(
-    run_cli: Cli, sample_urls: list[str], demo_json, tmp_path: Path
+    run_cli: Cli, sample_urls: list[str], demo_args: list[str], demo_json, tmp_path: Path
 ) -> None:
     texts = [
         step["command"] or "" for i in demo_json["diagnosis"]["incidents"] for step in i["plan"]
     ]
     texts += [step for check in demo_json["checks"] for step in check["remediation"]]
-    texts.append(demo_markdown(run_cli, sample_urls))
+    texts.append(demo_markdown(run_cli, demo_args))
     # a handoff's verification commands and a historical plan's verify steps
     handoff = tmp_path / "handoff.json"
     run_cli("handoff", *DEMO, *sample_urls, "--format", "json", "--output", str(handoff))
@@ -171,10 +178,10 @@ def entry_text(link: str) -> str:
 
 
 def test_the_agent_reads_under_its_budget_on_the_demo_day(
-    run_cli: Cli, sample_urls: list[str], demo_json
+    run_cli: Cli, demo_args: list[str], demo_json
 ) -> None:
     skill = (SKILL / "SKILL.md").read_text(encoding="utf-8")
-    report = demo_markdown(run_cli, sample_urls)
+    report = demo_markdown(run_cli, demo_args)
     entry = entry_text(demo_json["diagnosis"]["incidents"][0]["playbook"])
     total = len(skill) + len(report) + len(entry)
     assert total <= READING_BUDGET, {

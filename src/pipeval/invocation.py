@@ -14,6 +14,8 @@ from datetime import datetime
 from pipeval.redact import redact_url
 
 DEFAULT_PROFILE = "nba-props"
+# Commands with a --repo option (deploy.drift compares the deployments with that clone).
+REPO_COMMANDS = frozenset({"daily", "deploy"})
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,10 @@ class Invocation:
     state: str | None = None
     deploy: str | None = None
     as_of: datetime | None = None
+    # The pipeline clone deploy.drift reads (--repo), for the commands that take it.
+    repo: str | None = None
 
-    def flags(self) -> list[str]:
+    def flags(self, command: str = "") -> list[str]:
         words: list[str] = []
         if self.profile and self.profile != DEFAULT_PROFILE:
             words += ["--profile", self.profile]
@@ -38,10 +42,13 @@ class Invocation:
         ):
             if url:
                 words += [flag, redact_url(url)]
+        if self.repo and self.deploy and command in REPO_COMMANDS:
+            words += ["--repo", self.repo]
         if self.as_of is not None:
             words += ["--as-of", self.as_of.isoformat().replace("+00:00", "Z")]
         return words
 
     def command(self, *args: object) -> str:
         """`pipeval ARGS` plus the run's context, each word shell-quoted."""
-        return shlex.join(["pipeval", *(str(arg) for arg in args), *self.flags()])
+        words = [str(arg) for arg in args]
+        return shlex.join(["pipeval", *words, *self.flags(words[0] if words else "")])

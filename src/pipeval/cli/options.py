@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -198,3 +198,4 @@ def use_repo(ctx: Context, repo: Path | None) -> None:
     from pipeval.metrics.commits import top_level
 
     ctx.repo = top_level(repo)
+    ctx.invocation = replace(ctx.invocation, repo=str(ctx.repo))

@@ -55,7 +55,14 @@ def build_plan(incident: Incident, given: PlanInput) -> list[Step]:
 
 
 def _check_plan(incident: Incident) -> list[Step]:
-    return [split_step(text) for check in incident.checks for text in check.remediation]
+    first = _redeploy(incident)
+    shown = {step.command for step in first}
+    return first + [
+        split_step(text)
+        for check in incident.checks
+        for text in check.remediation
+        if text not in shown
+    ]
 
 
 def cascade_end(given: PlanInput) -> date:
@@ -69,7 +76,7 @@ def _phase_plan(incident: Incident, given: PlanInput) -> list[Step]:
     later = given.lineage.downstream(root_phase)
     last = cascade_end(given) if later else given.day
     run = given.invocation
-    steps = _wait(incident, given)
+    steps = _wait(incident, given) + _redeploy(incident)
     steps.append(
         Step(
             f"Check the backfill's quota cost for {span(given.day, last)}",
@@ -118,8 +125,26 @@ def _wait(incident: Incident, given: PlanInput) -> list[Step]:
     return []
 
 
+def _redeploy(incident: Incident) -> list[Step]:
+    """A stale deployment first: a re-run on the old code fails the same way."""
+    if incident.root.category != "deploy" or not incident.subject:
+        return []
+    action = f"Redeploy {incident.subject}"
+    if incident.phases:
+        action += " (a re-run on the deployed code fails the same way)"
+    for text in incident.root.remediation:
+        step = split_step(text)
+        if step.command is not None and incident.subject in text:
+            return [Step(action, step.command)]
+        if incident.subject in text and not text.startswith("redeploy "):
+            return [Step(action, text)]  # the profile's deploy command, as the check built it
+    return [Step(action)]
+
+
 def _prevent(incident: Incident) -> list[Step]:
-    """The root check's own fix (e.g. batch the writes), without its re-run and wait steps."""
+    """A quota root's own fix (e.g. batch the writes), without its re-run and wait steps."""
+    if incident.root.category != "quota":
+        return []
     for text in incident.root.remediation:
         step = split_step(text)
         if step.command is None and "until the rolling window" not in text:
