@@ -95,17 +95,11 @@ class Completeness(Check):
         if table.missing:
             severity = Severity.FAIL if table.critical else Severity.WARN
             games = "final games" if table.expects == "final" else "scheduled games"
-            # All of them: the list is the schedule's (in the data); naming them adds nothing.
-            which = (
-                f"{len(table.missing)} of {len(table.expected)} {games} missing on {day} (all)"
-                if len(table.missing) == len(table.expected)
-                else f"{len(table.missing)} of {len(table.expected)} {games} missing on {day}: "
-                f"{_listed(table.missing)}"
-            )
             findings.append(
                 Finding(
                     severity,
-                    which,
+                    f"{len(table.missing)} of {len(table.expected)} {games} missing on {day}: "
+                    f"{_listed(table.missing)}",
                     subject=table.table,
                     data={"date": day, "missing": list(table.missing), "critical": table.critical},
                 )
