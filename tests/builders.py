@@ -21,13 +21,13 @@ CONTRACT: dict[str, str] = {
     "nba_raw.odds_api_player_points_props": "game_id VARCHAR, game_date DATE, "
     "player_lookup VARCHAR, bookmaker VARCHAR, points_line DOUBLE",
     "nba_analytics.player_game_summary": "game_id VARCHAR, game_date DATE, "
-    "player_lookup VARCHAR, team_abbr VARCHAR, points BIGINT, minutes_played DOUBLE",
+    "player_lookup VARCHAR, team_abbr VARCHAR, points BIGINT, minutes_played DECIMAL(5,1)",
     "nba_analytics.upcoming_player_game_context": "game_id VARCHAR, game_date DATE, "
     "player_lookup VARCHAR, team_abbr VARCHAR",
     "nba_predictions.ml_feature_store_v2": "game_id VARCHAR, game_date DATE, "
     "player_lookup VARCHAR, features DOUBLE[], feature_count BIGINT",
     "nba_predictions.player_prop_predictions": "prediction_id VARCHAR, game_id VARCHAR, "
-    "game_date DATE, player_lookup VARCHAR, system_id VARCHAR, current_points_line DOUBLE, "
+    "game_date DATE, player_lookup VARCHAR, system_id VARCHAR, current_points_line DECIMAL(4,1), "
     "is_active BOOLEAN, created_at TIMESTAMP",
     "nba_reference.nba_players_registry": "player_lookup VARCHAR, universal_player_id VARCHAR, "
     "team_abbr VARCHAR",

@@ -28,7 +28,7 @@ AS_OF = datetime(2026, 1, 27, 15, 0, tzinfo=UTC)
 CONTRACT_DDL = """\
 CREATE TABLE IF NOT EXISTS `p.nba_predictions.player_prop_predictions` (
   prediction_id STRING, game_id STRING, game_date DATE, player_lookup STRING,
-  system_id STRING, current_points_line FLOAT64, is_active BOOL, created_at TIMESTAMP
+  system_id STRING, current_points_line NUMERIC(4,1), is_active BOOL, created_at TIMESTAMP
 ) PARTITION BY game_date;
 """
 WRITER = """\
@@ -78,25 +78,25 @@ def test_field_in_neither_ddl_nor_live_table_fails(tmp_path: Path, make_warehous
 
 
 def test_type_mismatch_fails_and_names_both_types(tmp_path: Path, make_warehouse) -> None:
-    ddl = CONTRACT_DDL.replace("current_points_line FLOAT64", "current_points_line INT64")
+    ddl = CONTRACT_DDL.replace("current_points_line NUMERIC(4,1)", "current_points_line INT64")
     result = run(repo(tmp_path, ddl=ddl), make_warehouse())
     assert result.status is Status.FAIL
     assert result.metrics["type_mismatches"] == [
-        {"column": "current_points_line", "ddl": "INT64", "live": "FLOAT64"}
+        {"column": "current_points_line", "ddl": "INT64", "live": "NUMERIC"}
     ]
-    assert "DDL declares INT64, the live table has FLOAT64" in result.findings[0].message
+    assert "DDL declares INT64, the live table has NUMERIC" in result.findings[0].message
 
 
 def test_live_only_and_ddl_only_drift_warn(tmp_path: Path, make_warehouse) -> None:
     ddl = CONTRACT_DDL.replace("created_at TIMESTAMP", "created_at TIMESTAMP, model STRING")
-    ddl = ddl.replace("current_points_line FLOAT64, ", "")
+    ddl = ddl.replace("current_points_line NUMERIC(4,1), ", "")
     result = run(repo(tmp_path, ddl=ddl), make_warehouse())
     assert result.status is Status.WARN
     assert result.metrics["live_only"] == ["current_points_line"]
     assert result.metrics["ddl_only"] == ["model"]
     assert result.metrics["ddl_only_against"] == "live"
     steps = " ".join(result.remediation)
-    assert "current_points_line FLOAT64" in steps  # write the live type back to the DDL
+    assert "current_points_line NUMERIC" in steps  # write the live type back to the DDL
     assert "ADD COLUMN IF NOT EXISTS model STRING" in steps  # apply the DDL to the table
 
 

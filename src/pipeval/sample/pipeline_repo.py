@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS `nba-props-platform.nba_predictions.player_prop_predi
   game_date DATE OPTIONS(description = "Game date (partition column)"),
   player_lookup STRING OPTIONS(description = "Normalised player name, e.g. lebronjames"),
   system_id STRING OPTIONS(description = "Prediction system: catboost_v8, ensemble_v1, ..."),
-  current_points_line FLOAT64 OPTIONS(description = "Points line when predicted; NULL = none"),
+  current_points_line NUMERIC(4,1) OPTIONS(description = "Points line when predicted; NULL = none"),
   /* is_active arrives with the 2025-11-04 migration */
   created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP() OPTIONS(description = "Row creation (UTC)")
 )

@@ -28,7 +28,7 @@ _PREDICTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("game_date", "DATE"),
     ("player_lookup", "VARCHAR"),
     ("system_id", "VARCHAR"),
-    ("current_points_line", "DOUBLE"),
+    ("current_points_line", "DECIMAL(4,1)"),  # NUMERIC(4,1) in the pipeline's DDL
     ("is_active", "BOOLEAN"),
     ("created_at", "TIMESTAMP"),
     # Seed 003's drift: added by runtime ALTERs, never written back to the DDL file.
@@ -70,7 +70,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("player_lookup", "VARCHAR"),
         ("team_abbr", "VARCHAR"),
         ("points", "BIGINT"),
-        ("minutes_played", "DOUBLE"),
+        ("minutes_played", "DECIMAL(5,1)"),  # NUMERIC(5,1) in the pipeline's DDL
     ),
     CONTEXT: (
         ("game_id", "VARCHAR"),
