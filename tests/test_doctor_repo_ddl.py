@@ -140,7 +140,8 @@ CREATE TABLE IF NOT EXISTS `{PROJECT}.nba_reference.processor_run_history` (
   status STRING NOT NULL,
   data_date DATE NOT NULL,
   started_at TIMESTAMP NOT NULL,
-  summary JSON
+  summary JSON,
+  PRIMARY KEY (processor_name, data_date, run_id) NOT ENFORCED
 )
 PARTITION BY data_date
 CLUSTER BY processor_name, status, started_at DESC
@@ -153,7 +154,8 @@ ADD COLUMN IF NOT EXISTS game_code STRING;
 
 def duckdb_statements(text: str) -> list[str]:
     """pipeval's reading of each statement, transpiled to DuckDB: the project part dropped
-    (a dataset is a DuckDB schema), one ALTER action per statement (DuckDB's limit)."""
+    (a dataset is a DuckDB schema), `PRIMARY KEY ... NOT ENFORCED` dropped (DuckDB knows no
+    unenforced key), one ALTER action per statement (DuckDB's limit)."""
     translated = []
     for statement in parse_statements(text, "repo_style.sql"):
         assert statement.tree is not None and not statement.error, statement
@@ -162,6 +164,8 @@ def duckdb_statements(text: str) -> list[str]:
         assert table is not None
         dataset, name = table_parts(table)
         table.replace(exp.table_(name, db=dataset))
+        for key in list(tree.find_all(exp.PrimaryKey)):  # NOT ENFORCED: BigQuery-only
+            key.pop()
         actions = tree.args.get("actions") if isinstance(tree, exp.Alter) else None
         for action in actions or [None]:
             if action is not None:
