@@ -106,19 +106,19 @@ def test_a_bad_exclude_is_exit_3_with_its_reason(run_cli: RunCli, tmp_path: Path
 
 
 def _count_splits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Characters split into lines, per call of the one line-splitting function."""
+    """Characters read, per call of the one function that finds where lines start."""
     calls: list[int] = []
-    real = source_module.split_lines
+    real = source_module.line_starts
 
-    def counting(text: str) -> list[str]:
+    def counting(text: str) -> list[int]:
         calls.append(len(text))
         return real(text)
 
-    monkeypatch.setattr(source_module, "split_lines", counting)
+    monkeypatch.setattr(source_module, "line_starts", counting)
     return calls
 
 
-def test_eight_thousand_findings_in_one_file_split_the_file_once(
+def test_eight_thousand_findings_in_one_file_find_the_line_starts_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls = _count_splits(monkeypatch)
@@ -132,6 +132,45 @@ def test_eight_thousand_findings_in_one_file_split_the_file_once(
     assert hits[-1].call.startswith("client.load_table_from_json([rows[7999]]")
     # Before: `ast.get_source_segment` re-split the whole file for each finding (8,000 times).
     assert calls == [len(text)]
+
+
+def test_call_text_from_the_offsets_matches_the_source_segment() -> None:
+    text = (
+        "# café ☕\r\n"
+        "def f(client, row):\r\n"
+        "    note = 'é'; client.insert_rows_json(  # ünïcode\r\n"
+        "        'nba_raw.t', [row])\n"
+    )
+    (hit,) = lint_text(text, HOT).hits
+    assert hit.call == "client.insert_rows_json( # ünïcode 'nba_raw.t', [row])"
+
+
+def test_functions_without_a_write_or_sql_word_are_not_indexed() -> None:
+    plain = "".join(f"def helper_{i}(x):\n    return sorted(x)[{i}]\n\n" for i in range(50))
+    source = source_module.SourceFile.index(
+        plain + "def save(c, r):\n    c.insert_rows_json('t', [r])\n",
+        __import__("ast").parse(plain + "def save(c, r):\n    c.insert_rows_json('t', [r])\n"),
+        __import__("pipeval.lint.writes", fromlist=["RELEVANT"]).RELEVANT,
+    )
+    assert [site.node.func.attr for site in source.calls] == ["insert_rows_json"]
+
+
+def test_an_attribute_assigned_in_a_method_not_indexed_is_not_a_constant() -> None:
+    text = textwrap.dedent(
+        """
+        class Writer:
+            def __init__(self):
+                self.table = "nba_reference.processor_run_history"
+
+            def retarget(self, name):
+                self.table = name
+
+            def write(self, client, row):
+                client.insert_rows_json(self.table, [row])
+        """
+    )
+    (hit,) = lint_text(text, HOT).hits
+    assert hit.severity.value == "WARN"  # not FAIL: `retarget` may have changed the table
 
 
 def test_twice_the_sql_names_cost_twice_the_template_work(

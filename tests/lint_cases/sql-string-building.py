@@ -242,3 +242,30 @@ def run_fixed(client, sql):
 
 
 run_fixed(client, f"SELECT * FROM t WHERE x = '{value}'")
+
+# case: a script's own parse_args() and a Namespace parameter are command-line values
+import argparse
+
+
+def parse_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--team")
+    return parser.parse_args()
+
+
+def report(client, opts: argparse.Namespace):
+    client.query(f"SELECT * FROM nba_raw.nbac_schedule WHERE home_team = '{opts.team}'")  # hit
+
+
+def main(client):
+    args = parse_args()
+    client.query(f"UPDATE nba_raw.nbac_schedule SET note = 'x' WHERE home_team = '{args.team}'")  # hit FAIL
+
+# case: a loop over a constant list of dataset names is a literal
+def columns(client, project):
+    for dataset in ["nba_raw", "nba_analytics", "nba_predictions"]:
+        client.query(f"SELECT '{dataset}' AS source, table_name FROM `{project}.{dataset}.INFORMATION_SCHEMA.COLUMNS`")
+
+# case: a date under a dict key named as a date is INFO
+def replace_day(client, metrics):
+    client.query(f"DELETE FROM nba_monitoring.quality WHERE report_date = '{metrics['report_date']}'")  # hit INFO

@@ -208,3 +208,10 @@ def save_all(client, rows, table_id):
 # case: text that looks like DML given to a function that is not a sink
 for d in dates:
     logger.info(f"DELETE for {d} skipped")
+
+# case: "any rows?" is not "is the batch full?": one UPDATE per result row
+def invalidate(client, results):
+    for row in results:
+        changed = count_changes(row)
+        if changed > 0:
+            client.query("UPDATE nba_predictions.player_prop_predictions SET ok = FALSE WHERE game_id = @g")  # hit

@@ -84,16 +84,24 @@ def _leaves_on_success(body: list[ast.stmt]) -> bool:
     return False
 
 
+def _trivial(expr: ast.expr) -> bool:
+    """0, 1, None, True/False: `if rows > 0` asks "any rows?", not "is the batch full?"."""
+    return isinstance(expr, ast.Constant) and expr.value in (0, 1, None, True, False)
+
+
 def is_fullness(test: ast.expr) -> bool:
     """`len(rows) >= N`, `count % N == 0`, `pending >= batch_size`, `should_flush()`."""
     for node in ast.walk(test):
         if isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
+            if any(isinstance(side, ast.BinOp) and isinstance(side.op, ast.Mod) for side in sides):
+                return True  # every N-th item
+            growing = all(isinstance(op, ast.Gt | ast.GtE | ast.Eq) for op in node.ops)
+            if not growing or any(_trivial(side) for side in sides):
+                continue
             if any(isinstance(side, ast.Call) and _name(side) == "len" for side in sides):
                 return True
             if any(FULL_NAME.search(_name(side)) for side in sides):
-                return True
-            if any(isinstance(side, ast.BinOp) and isinstance(side.op, ast.Mod) for side in sides):
                 return True
         elif isinstance(node, ast.Name | ast.Attribute | ast.Call) and re.search(
             r"flush|full", _name(node), re.IGNORECASE

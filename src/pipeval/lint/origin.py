@@ -32,7 +32,7 @@ VALIDATOR = re.compile(r"(?:validate|check|ensure|assert|sanitize|quote)_\w*|\w*
 NUMBERISH = re.compile(
     r"(?:^|_)(?:date|dates|dt|day|days|season|year|years|month|week|hour|hours|minute|minutes"
     r"|limit|offset|count|num|number|threshold|window|lookback|ts|timestamp|start|end|min|max"
-    r"|n|pct|seconds|size)(?:_|$|\d)",
+    r"|n|pct|seconds|size|today|yesterday|tomorrow)(?:_|$|\d)",
     re.IGNORECASE,
 )
 REQUEST_PARTS = frozenset(
@@ -46,10 +46,14 @@ WRAPPERS = frozenset({"str", "repr", "format", "strip", "lower", "upper", "get",
 
 
 def _name(expr: ast.expr) -> str:
+    """The name a value goes by: `x`, `obj.x`, `row["x"]`."""
     if isinstance(expr, ast.Name):
         return expr.id
     if isinstance(expr, ast.Attribute):
         return expr.attr
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant):
+        key = expr.slice.value
+        return key if isinstance(key, str) else ""
     return ""
 
 
@@ -93,6 +97,8 @@ def _call_origin(call: ast.Call, at: At, depth: int) -> str:
     name = _called(call)
     if name in CONVERTERS or name in DATE_METHODS or VALIDATOR.fullmatch(name):
         return CHECKED
+    if name in ("parse_args", "parse_known_args"):  # also a script's own `parse_args()`
+        return CLI
     source = _source(call, at, depth)
     if source != UNKNOWN:
         return source
@@ -155,8 +161,12 @@ def _name_origin(name: ast.Name, at: At, depth: int) -> str:
                 return rows
             if isinstance(binding.value, ast.Call) and _called(binding.value) == "range":
                 return CHECKED
-        elif binding.annotation is not None and _name(_base(binding.annotation)) in TYPES:
-            return CHECKED
+        elif binding.annotation is not None:
+            declared = _name(_base(binding.annotation))
+            if declared == "Namespace":  # `def main(args: argparse.Namespace)`
+                return CLI
+            if declared in TYPES:
+                return CHECKED
     return CHECKED if NUMBERISH.search(name.id) else UNKNOWN
 
 

@@ -80,7 +80,9 @@ def _in_class(
             return last.value, At(owner, last.position)
         return None
     assigned = owner.instance.get(name, [])
-    if instance and len(assigned) == 1:  # bound once, e.g. in __init__: a per-object constant
+    if (
+        instance and len(assigned) == 1 and name not in owner.opaque
+    ):  # bound once, e.g. in __init__: a per-object constant
         value, scope, position = assigned[0]
         return value, At(scope, position)
     node = owner.node
@@ -138,16 +140,36 @@ def all_arguments(call: ast.Call) -> list[ast.expr]:
     ]
 
 
-def is_literal(expr: ast.expr, at: At) -> bool:
-    """A constant, or a name bound to one: interpolating it cannot inject a runtime value."""
+def is_literal(expr: ast.expr, at: At, depth: int = 0) -> bool:
+    """A constant, a name bound to one, an element of a constant list or a loop variable over
+    one (`for dataset in ["nba_raw", "nba_analytics"]`): splicing it cannot inject a runtime
+    value."""
+    if depth > MAX_DEPTH:
+        return False
     value, value_at = follow(expr, at)
     if isinstance(value, ast.Constant):
         return True
     if isinstance(value, ast.JoinedStr):
         return all(
-            isinstance(part, ast.Constant) or is_literal(part.value, value_at)
+            isinstance(part, ast.Constant) or is_literal(part.value, value_at, depth + 1)
             for part in value.values
             if isinstance(part, ast.Constant | ast.FormattedValue)
+        )
+    if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant):
+        return _constant_container(value.value, value_at, depth + 1)
+    if isinstance(value, ast.Name):
+        found = value_at.scope.find(value.id, value_at.before)
+        if found is not None and found[0].kind == "iter" and found[0].value is not None:
+            return _constant_container(found[0].value, At(found[1], found[0].position), depth + 1)
+    return False
+
+
+def _constant_container(expr: ast.expr, at: At, depth: int) -> bool:
+    """A list, tuple or set (or a name bound to one) of constants only."""
+    value, value_at = follow(expr, at)
+    if isinstance(value, ast.List | ast.Tuple | ast.Set):
+        return bool(value.elts) and all(
+            is_literal(element, value_at, depth + 1) for element in value.elts
         )
     return False
 

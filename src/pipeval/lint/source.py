@@ -13,8 +13,10 @@ import bisect
 import io
 import re
 import tokenize
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, ClassVar
 
 from pipeval.lint.loops import is_fullness, purpose
@@ -53,6 +55,7 @@ class Scope:
     classes: dict[str, Scope] = field(default_factory=dict)  # class name -> its body's scope
     # In a class body's scope: `self.name = value` in its methods (value, the method's scope)
     instance: dict[str, list[tuple[ast.expr, Scope, Position]]] = field(default_factory=dict)
+    opaque: set[str] = field(default_factory=set)  # `self.name = ...` in methods not indexed
 
     def enclosing_class(self) -> Scope | None:
         """The class body whose method this scope is (through comprehensions), if any."""
@@ -162,15 +165,14 @@ class SourceFile:
     tree: ast.Module
     calls: list[CallSite]
     module: Scope
-    _lines: list[str] | None = field(default=None, repr=False)
+    starts: list[int] = field(default_factory=list, repr=False)  # line start offsets
 
-    @property
-    def lines(self) -> list[str]:
-        """The text split into lines as the parser counts them, once per file: before, every
-        finding re-split the whole file (`ast.get_source_segment`), quadratic in findings."""
-        if self._lines is None:
-            self._lines = split_lines(self.text)
-        return self._lines
+    def line(self, index: int) -> str:
+        """Line `index` (0-based) with its ending, from the offsets computed once per file:
+        before, every finding re-split the whole file (`ast.get_source_segment`), which was
+        quadratic in findings."""
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.text)
+        return self.text[self.starts[index] : end]
 
     def segment(self, node: ast.AST) -> str | None:
         """The source text of `node` (as `ast.get_source_segment`, from the cached lines)."""
@@ -179,24 +181,30 @@ class SourceFile:
             start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
         except AttributeError:
             return None
-        if last is None or end is None or not 0 <= first <= last < len(self.lines):
+        if last is None or end is None or not 0 <= first <= last < len(self.starts):
             return None
         # Offsets are in UTF-8 bytes, as the parser reports them.
         if first == last:
-            return self.lines[first].encode()[start:end].decode(errors="replace")
-        head = self.lines[first].encode()[start:].decode(errors="replace")
-        tail = self.lines[last].encode()[:end].decode(errors="replace")
-        return "".join([head, *self.lines[first + 1 : last], tail])
+            return self.line(first).encode()[start:end].decode(errors="replace")
+        head = self.line(first).encode()[start:].decode(errors="replace")
+        tail = self.line(last).encode()[:end].decode(errors="replace")
+        middle = self.text[self.starts[first + 1] : self.starts[last]]
+        return head + middle + tail
 
     @classmethod
     def parse(cls, text: str, filename: str = "<lint>") -> SourceFile:
         return cls.index(text, ast.parse(text, filename=filename))
 
     @classmethod
-    def index(cls, text: str, tree: ast.Module) -> SourceFile:
-        indexer = _Indexer(tree)
+    def index(
+        cls, text: str, tree: ast.Module, relevant: re.Pattern[str] | None = None
+    ) -> SourceFile:
+        """Index `tree`. With `relevant`, the body of a function whose text has no match is
+        not indexed (no rule can match there): most functions of a pipeline are plain Python."""
+        starts = line_starts(text)
+        indexer = _Indexer(tree, text, starts, relevant)
         indexer.visit(tree)
-        return cls(text=text, tree=tree, calls=indexer.calls, module=indexer.module)
+        return cls(text, tree, indexer.calls, indexer.module, starts)
 
     def suppressions(self) -> dict[int, set[str]]:
         """Line -> rule ids from `# pipeval: ignore[rule, ...]` comments (comments only)."""
@@ -213,19 +221,34 @@ class SourceFile:
 
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Separators `str.splitlines` splits on but the Python tokenizer does not.
+OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+INSTANCE_ASSIGNMENT = re.compile(r"self\.(\w+)\s*(?:[-+*/|&%^@]|//|<<|>>|\*\*)?=(?!=)")
 
 
-def split_lines(text: str) -> list[str]:
-    """Lines with their endings, split on \\r\\n, \\r and \\n only (as the tokenizer does;
-    `str.splitlines` also splits on form feeds and other separators)."""
-    lines: list[str] = []
-    start = 0
-    for match in LINE_BREAK.finditer(text):
-        lines.append(text[start : match.end()])
-        start = match.end()
-    if start < len(text):
-        lines.append(text[start:])
-    return lines
+def line_starts(text: str) -> list[int]:
+    """The offset of each line's first character, lines counted as the parser counts them
+    (\\r\\n, \\r, \\n): computed once per file."""
+    if OTHER_BREAKS.search(text) is None:
+        return [0, *accumulate(map(len, text.splitlines(keepends=True)))]
+    return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
+
+
+def _self_target(statement: ast.stmt) -> str | None:
+    """`x` of a `self.x = value` statement with a value, else None."""
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target: ast.expr = statement.targets[0]
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        target = statement.target
+    else:
+        return None
+    if (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "self"
+    ):
+        return target.attr
+    return None
 
 
 def _leaf(indexer: _Indexer, node: ast.AST) -> None:
@@ -296,7 +319,16 @@ class _Indexer(ast.NodeVisitor):
             elif isinstance(value, ast.AST):
                 self.visit(value)
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        text: str = "",
+        starts: list[int] | None = None,
+        relevant: re.Pattern[str] | None = None,
+    ) -> None:
+        self.text, self.starts, self.relevant = text, starts or [], relevant
+        self.alias_names: set[str] = set()
+        self.aliases: re.Pattern[str] | None = None
         self.module = Scope(tree, None)
         self.scope = self.module
         self.loop: Loop | None = None
@@ -327,7 +359,51 @@ class _Indexer(ast.NodeVisitor):
         for decorator in node.decorator_list:
             self.visit(decorator)
         self.scope.bind(node.name, Binding((node.lineno, node.col_offset), "unknown"))
+        span = self._span(node) if self.relevant is not None else None
+        if span is not None and not self._relevant(span):
+            self._skip(node, span, params)
+            return
         self._enter(node, list(node.body), params)
+
+    def _span(self, node: ast.stmt) -> tuple[int, int] | None:
+        first, last = node.lineno - 1, (node.end_lineno or node.lineno)
+        if not self.starts or last > len(self.starts):
+            return None
+        end = self.starts[last] if last < len(self.starts) else len(self.text)
+        return self.starts[first], end
+
+    def _relevant(self, span: tuple[int, int]) -> bool:
+        """Could a rule match in this text: a write, query or SQL word, or a name a write
+        function was imported as (`import insert_bigquery_rows as log_event`)?"""
+        assert self.relevant is not None
+        if self.relevant.search(self.text, *span):
+            return True
+        return self.aliases is not None and bool(self.aliases.search(self.text, *span))
+
+    def _skip(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        span: tuple[int, int],
+        params: list[ast.arg],
+    ) -> None:
+        """A method left out of the index still tells its class the attributes it assigns:
+        `self.x = value` statements of its body as values (read in a scope of the method's
+        parameters), any other assignment of `self.x` as opaque (not a constant)."""
+        owner = self.scope if isinstance(self.scope.node, ast.ClassDef) else None
+        if owner is None:
+            return
+        scope = Scope(node, owner)
+        for param in params:
+            scope.bind(param.arg, Binding((0, 0), "unknown", annotation=param.annotation))
+        recorded: Counter[str] = Counter()
+        for statement in node.body:
+            target = _self_target(statement)
+            if target is not None:
+                value = statement.value  # type: ignore[attr-defined]
+                owner.instance.setdefault(target, []).append((value, scope, _end(statement)))
+                recorded[target] += 1
+        found = Counter(m.group(1) for m in INSTANCE_ASSIGNMENT.finditer(self.text, *span))
+        owner.opaque.update(name for name, count in found.items() if count > recorded[name])
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         self._function(node)
@@ -477,11 +553,18 @@ class _Indexer(ast.NodeVisitor):
         for alias in node.names:
             original = alias.name.rsplit(".", 1)[-1]
             local = alias.asname or alias.name.split(".", 1)[0]
+            if self.relevant is not None and local != original and self.relevant.search(original):
+                self._alias(local)
             self.scope.bind(
                 local, Binding((node.lineno, node.col_offset), "import", None, original)
             )
 
     visit_Import = visit_ImportFrom = _imports
+
+    def _alias(self, local: str) -> None:
+        self.alias_names.add(local)
+        names = "|".join(re.escape(name) for name in sorted(self.alias_names))
+        self.aliases = re.compile(rf"\b(?:{names})\b")
 
     def visit_Global(self, node: ast.Global) -> None:
         for name in node.names:
