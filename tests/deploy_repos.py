@@ -8,9 +8,11 @@ runs through `dir://` and `run://` alike.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,10 +53,19 @@ services:
 """
 
 
+@functools.cache
+def _empty_config() -> Path:
+    """An empty global git config of our own: not os.devnull, which a misbehaving process on
+    a shared machine can turn into a regular file with content."""
+    path = Path(tempfile.mkdtemp(prefix="pipeval-test-git-")) / "config"
+    path.write_text("", "utf-8")
+    return path
+
+
 def git(repo: Path, *args: str, when: str | None = None) -> str:
     env = {
         **os.environ,
-        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_GLOBAL": str(_empty_config()),
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_AUTHOR_NAME": "Test",
         "GIT_AUTHOR_EMAIL": "test@example.invalid",

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from pipeval.gitrun import run_git
 from pipeval.profile import load_profile
 from pipeval.sample import deployments
 from pipeval.sample.deployments import PROJECT
+from tests.builders import build_warehouse, season_rows
 from tests.deploy_repos import DriftScene, git, standard_scene
 from tests.recorded_run import cloud_run
 
@@ -82,7 +84,8 @@ def test_pending_commit_older_than_max_lag_hours_is_a_fail(tmp_path: Path, run_c
     check = document["checks"][0]
     assert check["summary"] == "3 services: 1 stale (prediction-worker), 2 up to date"
     # Remediation: the profile's deploy command for the stale service, run from the clone.
-    assert check["remediation"] == [f"cd {scene.repo} && ./bin/deploy-service.sh prediction-worker"]
+    command = f"cd {scene.repo} && ./bin/deploy-service.sh prediction-worker"
+    assert check["remediation"] == [f"Redeploy prediction-worker: `{command}`"]
 
 
 def test_max_lag_hours_comes_from_the_profile(tmp_path: Path, run_cli: RunCli) -> None:
@@ -158,7 +161,9 @@ def test_a_deployed_commit_missing_from_the_clone_is_a_warn_asking_to_fetch(
     analytics = findings(document)["analytics-processors"]
     assert code == 1 and analytics["severity"] == "WARN"
     assert analytics["message"] == "deployed commit abc1234 is not in this clone: fetch?"
-    assert any("fetch" in step for step in document["checks"][0]["remediation"])
+    assert document["checks"][0]["remediation"][-1] == (
+        f"Fetch the clone, then run the check again: `git -C {scene.repo} fetch`"
+    )
 
 
 def test_a_service_missing_from_the_deployments_is_a_fail_naming_it(
@@ -360,3 +365,62 @@ def test_dir_deployments_never_import_google_cloud(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     lines = done.stdout.strip().splitlines()
     assert lines[-2:] == ["EXIT 2", "[]"]
+
+
+# --- the diagnosis: a stale deployment explains the phase its service runs -----------------------
+
+LINEAGE_PROFILE = """\
+name: drift-lineage
+schedule:
+  table: nba_raw.nbac_schedule
+  game_key: >-
+    FORMAT_DATE('%Y%m%d', game_date) || '_' || away_team_tricode || '_' || home_team_tricode
+phases:
+  - name: phase4
+    tables: [{table: nba_predictions.ml_feature_store_v2, expects: scheduled}]
+  - name: phase5
+    rerun: "python predictions_backfill.py --start-date {start} --end-date {end}"
+    tables:
+      - {table: nba_predictions.player_prop_predictions, expects: scheduled, filter: is_active}
+lineage:
+  phase4: {}
+  phase5: {reads: [phase4]}
+services:
+  - name: prediction-worker
+    region: us-west2
+    paths: [worker, shared]
+    deploy: ./bin/deploy-service.sh prediction-worker
+    phases: [phase5]
+  - name: analytics-processors
+    region: us-west2
+    paths: [analytics, shared]
+"""
+
+
+def test_a_stale_worker_is_the_root_cause_of_missing_predictions(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    scene = standard_scene(tmp_path / "scene")
+    profile = tmp_path / "lineage.yaml"
+    profile.write_text(LINEAGE_PROFILE, "utf-8")
+    day = date(2026, 1, 21)
+    predictions = "nba_predictions.player_prop_predictions"
+    warehouse = build_warehouse(
+        tmp_path / "wh.duckdb", season_rows([day], drop={(predictions, day): 2})
+    )
+    code, out, err = run_cli(
+        "daily", "--warehouse", f"duckdb://{warehouse}", "--profile", str(profile),
+        "--date", str(day), "--as-of", AFTER_LIMIT, "--checks", "completeness,deploy",
+        "--deploy", scene.deploy_url, "--repo", str(scene.repo), "--format", "json",
+    )  # fmt: skip
+    document = json.loads(out)
+    assert code == 2, err
+    [incident] = document["diagnosis"]["incidents"]
+    assert incident["root"] == {"check": "deploy.drift", "subject": "prediction-worker"}
+    assert incident["consequences"] == ["completeness.phase5"]
+    first, second = incident["plan"][:2]
+    assert first["action"].startswith("Redeploy prediction-worker")
+    assert first["command"] == f"cd {scene.repo} && ./bin/deploy-service.sh prediction-worker"
+    # Then the predictions are re-run, on the redeployed code.
+    assert any("predictions_backfill.py" in (step["command"] or "") for step in incident["plan"])
+    assert second["step"] == 2

@@ -225,7 +225,8 @@ def test_without_lineage_every_failing_check_is_an_incident(profile: Profile) ->
 def test_a_stale_deployment_of_a_phase_service_is_the_root(profile: Profile) -> None:
     # The hook for deploy.drift: its subject is a service that lineage maps to phases.
     drift = fail("deploy.drift", "nba-phase3-analytics-processors", "12 commits not deployed")
-    drift.remediation = ["cd /srv/repo && ./bin/deploy-service.sh nba-phase3-analytics-processors"]
+    command = "cd /srv/repo && ./bin/deploy-service.sh nba-phase3-analytics-processors"
+    drift.remediation = [f"Redeploy nba-phase3-analytics-processors: `{command}`"]
     checks = [drift, missing("phase3", "nba_analytics.player_game_summary")]
     [incident] = run(checks, profile, deploy="dir:///srv/deploy")
     assert incident["root"] == {"check": "deploy.drift", "subject": drift.findings[0].subject}
@@ -235,7 +236,7 @@ def test_a_stale_deployment_of_a_phase_service_is_the_root(profile: Profile) -> 
         "step": 1,
         "action": "Redeploy nba-phase3-analytics-processors (a re-run on the deployed code fails "
         "the same way)",
-        "command": drift.remediation[0],
+        "command": command,
     }
 
 

@@ -127,7 +127,10 @@ class DriftCheck(Check):
         base = repo.resolve(label)
         if base is None:
             message = f"deployed commit {label} is not in this clone: fetch?"
-            fetch = f"git -C {shlex.quote(str(repo.root))} fetch, then re-run pipeval deploy"
+            fetch = (
+                "Fetch the clone, then run the check again: "
+                f"`git -C {shlex.quote(str(repo.root))} fetch`"
+            )
             finding = Finding(Severity.WARN, message, spec.name, data)
             return Verdict(finding, "unknown_commit", [fetch])
         pending = repo.since_commit(base, spec.paths)
@@ -194,9 +197,10 @@ def _verdict(
 
 
 def _redeploy(spec: ServiceSpec, root: Path) -> str:
+    """The profile's deploy command, run from the clone, as a code span ready to paste."""
     if not spec.deploy:
-        return f"redeploy {spec.name} from {root} (no deploy command in the profile)"
-    return f"cd {shlex.quote(str(root))} && {spec.deploy}"
+        return f"Redeploy {spec.name} from {root} (the profile has no deploy command for it)"
+    return f"Redeploy {spec.name}: `cd {shlex.quote(str(root))} && {spec.deploy}`"
 
 
 def checks_for(profile: Profile) -> list[Check]:

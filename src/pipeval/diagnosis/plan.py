@@ -56,12 +56,12 @@ def build_plan(incident: Incident, given: PlanInput) -> list[Step]:
 
 def _check_plan(incident: Incident) -> list[Step]:
     first = _redeploy(incident)
-    shown = {step.command for step in first}
+    shown = {step.command for step in first if step.command is not None}
     return first + [
         split_step(text)
         for check in incident.checks
         for text in check.remediation
-        if text not in shown
+        if split_step(text).command not in shown
     ]
 
 
@@ -133,11 +133,9 @@ def _redeploy(incident: Incident) -> list[Step]:
     if incident.phases:
         action += " (a re-run on the deployed code fails the same way)"
     for text in incident.root.remediation:
-        step = split_step(text)
-        if step.command is not None and incident.subject in text:
-            return [Step(action, step.command)]
-        if incident.subject in text and not text.startswith("redeploy "):
-            return [Step(action, text)]  # the profile's deploy command, as the check built it
+        if incident.subject in text:
+            # "Redeploy NAME: `cd REPO && DEPLOY`" (none when the profile has no command).
+            return [Step(action, split_step(text).command)]
     return [Step(action)]
 
 

@@ -324,8 +324,9 @@ class ServiceSpec(Strict):
     paths: list[RepoPath] = Field(min_length=1)
     # The label the deploy script stamps with the commit it built (`--update-labels`).
     label: LabelKey = "commit-sha"
-    # The command that redeploys it, run from the repository root (remediation).
-    deploy: str | None = None
+    # The command that redeploys it, run from the repository root (remediation): one line,
+    # shown as a code span, so no newline and no backtick.
+    deploy: Annotated[str, Field(min_length=1, pattern=r"^[^`\n\r]+$")] | None = None
     # Phases whose processors run in it: a stale deployment may explain their failures.
     phases: list[Identifier] = Field(default_factory=list)
 

@@ -57,6 +57,7 @@ def minutes_played(box: dict) -> float:
     return box["minutes"] + box.get("overtime_minutes", 0.0)
 '''
 HANDOFF_TEXT = "# 2026-01-26: phase 3 never ran (load-job quota)\n"
+EMPTY_CONFIG = ".pipeval-empty-gitconfig"
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,10 @@ def _deploys(services: list[ServiceSpec]) -> dict[str, Deploy]:
 
 
 def _git(repo: Path, *args: str, when: str | None = None) -> str:
+    # The user's and the system's git config stay out (signing, hooks, templates): an empty
+    # global config file next to the repository, removed once the history is written.
     env = {
-        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_CONFIG_GLOBAL": str(repo.parent / EMPTY_CONFIG),
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_AUTHOR_NAME": "Sample Pipeline",
         "GIT_AUTHOR_EMAIL": "pipeline@sample.invalid",
@@ -119,6 +122,15 @@ def _placeholders(services: list[ServiceSpec]) -> dict[str, str]:
 
 def write_history(repo: Path, services: list[ServiceSpec]) -> dict[str, tuple[str, str]]:
     """Commit the already-written pipeline repo as a dated history; commit ids by stage."""
+    config = repo.parent / EMPTY_CONFIG
+    config.write_text("", "utf-8")
+    try:
+        return _commit_stages(repo, services)
+    finally:
+        config.unlink(missing_ok=True)
+
+
+def _commit_stages(repo: Path, services: list[ServiceSpec]) -> dict[str, tuple[str, str]]:
     migration = repo / pipeline_repo.MIGRATION_PATH
     migration_text = migration.read_text("utf-8")
     migration.unlink()
