@@ -329,7 +329,8 @@ def test_a_filter_with_or_stays_inside_the_date_range(tmp_path: Path, make_wareh
         for p in players
     ]
     warehouse = make_warehouse(rows)
-    query = coverage_queries(profile, profile.coverage[0], DAY, DAY).target
+    query = coverage_queries(profile, profile.coverage[0], DAY, DAY).groups
+    assert query is not None
     days = {row["day"] for row in warehouse.query(query.sql, query.bound()).rows}
     assert days == {DAY}
     assert judge(profile, warehouse).metrics["covered"] == 2

@@ -52,9 +52,13 @@ def test_the_plan_is_exactly_what_a_real_daily_run_sends(
     assert planned and planned == sorted(running.warehouse.stats.sent)
     assert query_plan.undeclared == {} and query_plan.exit_code == 0
     # each distinct statement once, naming every check that needs it
-    schedule = [p for p in query_plan.queries if p.query.label == "schedule"]
-    assert len(schedule) == 1
-    assert {"completeness.phase2", "completeness.phase5"} <= set(schedule[0].checks)
+    presence = [
+        p
+        for p in query_plan.queries
+        if p.query.label == "presence:nba_predictions.player_prop_predictions"
+    ]
+    assert len(presence) == 1
+    assert {"completeness.phase5", "orchestration.phase4"} <= set(presence[0].checks)
 
 
 def test_dry_run_on_duckdb_lists_queries_without_estimates(
@@ -79,16 +83,20 @@ def test_dry_run_on_duckdb_lists_queries_without_estimates(
     assert document["dry_run"] is True and document["estimated"] is False
     assert document["total_estimated_bytes"] is None
     assert "no byte estimate" in document["note"]
-    assert len(document["queries"]) == 7
+    assert len(document["queries"]) == 6  # one per phase table, each joining the schedule
     assert all(q["estimated_bytes"] is None for q in document["queries"])
     presence = next(q for q in document["queries"] if q["label"].startswith("presence:"))
-    assert presence["params"] == {"range_start": "2026-01-20", "range_end": "2026-01-20"}
+    assert presence["params"] == {
+        "range_start": "2026-01-20",
+        "range_end": "2026-01-20",
+        "final_status": 3,
+    }
 
     code, out, _ = run_cli(*args)
     assert code == 0
     assert out.startswith("# pipeval daily --dry-run — 2026-01-20")
     assert "No estimate: this warehouse gives no byte estimate" in out
-    assert out.count("```sql") == 7 and out.count("| n/a |") == 7
+    assert out.count("```sql") == 6 and out.count("| n/a |") == 6
 
 
 class Misconfigured(Check):
@@ -109,19 +117,19 @@ def test_a_check_that_cannot_declare_its_queries_fails_the_dry_run(
     query_plan = plan("daily", checks, ctx, {"date": DAY.isoformat()})
     assert query_plan.exit_code == 3
     assert query_plan.errors == ["broken.one: phase tables misconfigured"]
-    assert len(query_plan.queries) == 7  # the other checks are still listed
+    assert len(query_plan.queries) == 6  # the other checks are still listed
 
 
 def test_queries_the_suite_reads_itself_are_listed_once(
     profile: Profile, files: tuple[Path, Path]
 ) -> None:
-    from pipeval.metrics.games import schedule_query
+    from pipeval.metrics.games import presence_query
 
     ctx = open_ctx(profile, files)
-    own = schedule_query(profile, DAY, DAY)
+    own = presence_query(profile, profile.phase("phase2").tables[0], DAY, DAY)
     checks = select_checks(profile, "completeness", ())
     query_plan = plan("daily", checks, ctx, {"date": DAY.isoformat()}, extra=[own])
     listed = [p for p in query_plan.queries if p.query.key() == own.key()]
     assert len(listed) == 1 and listed[0].checks[0] == "(suite)"
     assert "completeness.phase2" in listed[0].checks
-    assert len(query_plan.queries) == 7
+    assert len(query_plan.queries) == 6

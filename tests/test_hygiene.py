@@ -117,14 +117,16 @@ def test_same_id_under_two_spellings_is_not_a_duplicate(profile, make_warehouse)
     assert result.status is Status.OK and result.findings == []
 
 
-def test_registry_duplicates_reuse_the_coverage_statements(profile) -> None:
+def test_registry_duplicates_share_the_registry_statement_with_coverage(profile) -> None:
     from pipeval.checks.coverage import checks_for as coverage_checks
 
     ctx = Context(profile=profile, as_of=AS_OF, start=DAY, end=DAY)
     (coverage,) = coverage_checks(profile)
     duplicates = next(c for c in checks_for(profile) if c.id == "hygiene.registry_duplicates")
-    # Coverage also reads its phases' game presence; duplicates need none of their own.
-    assert set(duplicates.queries(ctx)) <= set(coverage.queries(ctx))
+    registry, in_use = duplicates.queries(ctx)
+    assert registry in coverage.queries(ctx)
+    # its own statement returns only the possible duplicates' lookups in use, per date
+    assert in_use.label == "in-use:predictions" and in_use not in coverage.queries(ctx)
 
 
 @pytest.mark.parametrize(

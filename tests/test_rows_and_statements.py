@@ -70,3 +70,28 @@ def test_a_clean_week_and_a_range_with_gaps_send_the_same_statements(
     gaps = _statements(sample_dir, profile, date(2025, 12, 1), date(2026, 1, 31))
     assert clean == gaps
     assert any("JOBS_BY_PROJECT" in sql for sql in clean)
+
+
+def test_only_aggregates_and_exception_rows_cross_the_wire(sample_dir: Path, profile) -> None:
+    """Per-date counts and the exceptions (missing games, uncovered players), never a row per
+    player per date: the whole sample fetches far fewer rows than it has players in context."""
+    warehouse = DuckDBWarehouse(sample_dir / "warehouse.duckdb")
+    start, end = date(2025, 12, 1), date(2026, 1, 31)
+    ctx = Context(
+        profile=profile,
+        as_of=datetime(2026, 2, 1, 15, tzinfo=UTC),
+        start=start,
+        end=end,
+        warehouse=warehouse,
+        state=DirStore(sample_dir / "state"),
+    )
+    result = run_historical(ctx, start, end)
+    warehouse.close()
+    con = duckdb.connect(str(sample_dir / "warehouse.duckdb"), read_only=True)
+    (player_days,) = con.execute(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT game_date, player_lookup "
+        "FROM nba_analytics.upcoming_player_game_context)"
+    ).fetchone()
+    con.close()
+    assert result.stats["rows_fetched"] == warehouse.stats.rows_fetched > 0
+    assert result.stats["rows_fetched"] * 5 < player_days

@@ -37,6 +37,8 @@ class QueryResult:
 class QueryStats:
     queries: int = 0
     bytes_processed: int = 0
+    # Result rows brought into Python: what crosses the wire from BigQuery.
+    rows_fetched: int = 0
     sent: list[str] = field(default_factory=list)
 
 

@@ -129,6 +129,7 @@ class BigQueryWarehouse:
         processed = job.total_bytes_processed
         with self._lock:
             self.stats.bytes_processed += int(processed or 0)
+            self.stats.rows_fetched += len(decoded)
         return QueryResult(decoded, bytes_processed=processed)
 
     def estimate(

@@ -92,7 +92,9 @@ class DuckDBWarehouse:
         bound = {name: to_naive_utc(given[name]) for name in names}
         self.stats.queries += 1
         self.stats.sent.append(sql)
-        return QueryResult(self._fetch(duck_sql, bound, label), bytes_processed=None)
+        rows = self._fetch(duck_sql, bound, label)
+        self.stats.rows_fetched += len(rows)
+        return QueryResult(rows, bytes_processed=None)
 
     def prefetch(self, queries: Iterable[Query]) -> dict[QueryKey, list[Row] | PipevalError]:
         """One after another: one embedded connection, and each query is already one scan."""

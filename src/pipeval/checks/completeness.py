@@ -9,14 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from pipeval.checks.base import Check
-from pipeval.metrics.games import (
-    TableDay,
-    assess,
-    load_presence,
-    load_schedule,
-    presence_query,
-    schedule_query,
-)
+from pipeval.metrics.games import TableDay, assess, load_presence, presence_query
 from pipeval.profile.model import Phase, Profile
 from pipeval.query import Context, Query
 from pipeval.remediation import rerun_step
@@ -43,9 +36,7 @@ class Completeness(Check):
         self.phase = phase
 
     def queries(self, ctx: Context) -> list[Query]:
-        return [schedule_query(ctx.profile, ctx.start, ctx.end)] + [
-            presence_query(table, ctx.start, ctx.end) for table in self.phase.tables
-        ]
+        return [presence_query(ctx.profile, t, ctx.start, ctx.end) for t in self.phase.tables]
 
     def assess_range(self, ctx: Context) -> dict[date, list[TableDay]]:
         """Every table of the phase on every date of the context's range (computed once)."""
@@ -53,14 +44,9 @@ class Completeness(Check):
         return ctx.memo_get(key, lambda: self._assess_range(ctx))
 
     def _assess_range(self, ctx: Context) -> dict[date, list[TableDay]]:
-        schedule = load_schedule(ctx)
         presence = {table.table: load_presence(ctx, table) for table in self.phase.tables}
         return {
-            day: [
-                assess(t, schedule.on(day), presence[t.table].get(day, {}))
-                for t in self.phase.tables
-            ]
-            for day in ctx.dates
+            day: [assess(t, presence[t.table], day) for t in self.phase.tables] for day in ctx.dates
         }
 
     def run(self, ctx: Context) -> CheckResult:
@@ -72,8 +58,8 @@ class Completeness(Check):
             "tables": {
                 t.table: {
                     "critical": t.critical,
-                    "expected": len(t.expected),
-                    "present": len(t.present),
+                    "expected": t.expected,
+                    "present": t.present,
                     "missing": list(t.missing),
                     "pending": list(t.pending),
                     "rows": t.rows,
@@ -98,7 +84,7 @@ class Completeness(Check):
             findings.append(
                 Finding(
                     severity,
-                    f"{len(table.missing)} of {len(table.expected)} {games} missing on {day}: "
+                    f"{len(table.missing)} of {table.expected} {games} missing on {day}: "
                     f"{_listed(table.missing)}",
                     subject=table.table,
                     data={"date": day, "missing": list(table.missing), "critical": table.critical},
@@ -121,9 +107,9 @@ class Completeness(Check):
         broken = [t for t in tables if t.missing]
         if broken:
             return "; ".join(
-                f"{t.table}: {len(t.missing)} of {len(t.expected)} games missing" for t in broken
+                f"{t.table}: {len(t.missing)} of {t.expected} games missing" for t in broken
             )
-        expected = max(len(t.expected) for t in tables)
+        expected = max(t.expected for t in tables)
         pending = max(len(t.pending) for t in tables)
         note = f", {pending} pending" if pending else ""
         return f"all {expected} expected games present in {len(tables)} tables{note}"

@@ -29,7 +29,7 @@ from pipeval.metrics.coverage import (
     coverage_queries,
     load_inputs,
 )
-from pipeval.metrics.games import assess, load_presence, load_schedule, presence_query
+from pipeval.metrics.games import assess, load_presence, presence_query
 from pipeval.profile.lineage import Lineage
 from pipeval.profile.model import CoverageSpec, CoverageThresholds, Phase, PhaseTable, Profile
 from pipeval.query import Context, Query
@@ -63,7 +63,8 @@ class Coverage(Check):
 
     def queries(self, ctx: Context) -> list[Query]:
         # The phase tables' statements are completeness's own: shared, they cost no query.
-        presence = [presence_query(t, ctx.start, ctx.end) for _, t in self._chain(ctx.profile)]
+        chain = self._chain(ctx.profile)
+        presence = [presence_query(ctx.profile, t, ctx.start, ctx.end) for _, t in chain]
         return coverage_queries(ctx.profile, self.spec, ctx.start, ctx.end).all() + presence
 
     def _chain(self, profile: Profile) -> list[tuple[str, PhaseTable]]:
@@ -85,10 +86,9 @@ class Coverage(Check):
         """Game key -> the phases of the chain holding none of its rows on `day`, for the games
         the target itself holds no row of (a game with some rows did run through the phase)."""
         chain = self._chain(ctx.profile)
-        games = load_schedule(ctx).on(day)
 
         def absent(table: PhaseTable) -> set[str]:
-            return set(assess(table, games, load_presence(ctx, table).get(day, {})).missing)
+            return set(assess(table, load_presence(ctx, table), day).missing)
 
         own = [t for _, t in chain if t.table == self.spec.target.table]
         try:
@@ -116,19 +116,18 @@ class Coverage(Check):
         day = ctx.judged
         inputs = load_inputs(ctx, self.spec)
         label = self.spec.label
-        expected = inputs.expected.on(day)
+        expected = inputs.days.expected.get(day, 0)
         if not expected:
             return self._nothing_expected(inputs, day)
-        covered = expected & inputs.target.on(day)
-        gaps = self._phase_gaps(ctx, day) if expected - covered else {}
-        missing = [
-            classify(e, day, inputs, self.spec.expects, gaps) for e in sorted(expected - covered)
-        ]
+        covered = inputs.days.covered.get(day, 0)
+        uncovered = inputs.days.uncovered.get(day, [])
+        gaps = self._phase_gaps(ctx, day) if uncovered else {}
+        missing = [classify(item, day, inputs, self.spec.expects, gaps) for item in uncovered]
         pending = [m for m in missing if m.reason == GAME_NOT_FINAL]
-        due = len(expected) - len(pending)
-        severity = self._severity(len(covered), due, ctx.profile)
+        due = expected - len(pending)
+        severity = self._severity(covered, due, ctx.profile)
         warn, fail = self.thresholds(ctx.profile)
-        findings = self._shortfall(severity, len(covered), due, day, ctx.profile)
+        findings = self._shortfall(severity, covered, due, day, ctx.profile)
         by_reason = _group(missing)
         findings += [self._reason_finding(r, by_reason[r], severity, day) for r in by_reason]
         system_findings, systems = self._systems(inputs, day, ctx.profile.thresholds.coverage)
@@ -136,8 +135,8 @@ class Coverage(Check):
         metrics = {
             "date": day,
             "expected": due,
-            "covered": len(covered),
-            "coverage_pct": _pct(len(covered), due),
+            "covered": covered,
+            "coverage_pct": _pct(covered, due),
             "pending": len(pending),
             "warn_below": warn,
             "fail_below": fail,
@@ -148,7 +147,7 @@ class Coverage(Check):
             },
             "systems": systems,
         }
-        summary = f"{len(covered)} of {due} {label} ({_pct(len(covered), due)} %)"
+        summary = f"{covered} of {due} {label} ({_pct(covered, due)} %)"
         if pending:
             summary += f", {len(pending)} pending"
         remediation = self._remediation(by_reason, day, ctx)
@@ -187,13 +186,13 @@ class Coverage(Check):
         return Severity.INFO
 
     def _nothing_expected(self, inputs: CoverageInputs, day: date) -> CheckResult:
-        games = inputs.schedule.on(day)
+        games = inputs.schedule.games_on(day)
         if not games:
             return CheckResult.from_findings(
                 self.id, f"no games scheduled on {day} (off-day)", [], {"date": day}
             )
         message = (
-            f"no expected {self.spec.label} in {self.spec.expected.table} for the {len(games)} "
+            f"no expected {self.spec.label} in {self.spec.expected.table} for the {games} "
             f"games of {day}: coverage cannot be measured (see completeness)"
         )
         finding = Finding(Severity.WARN, message, self.spec.expected.table, {"date": day})
@@ -226,10 +225,10 @@ class Coverage(Check):
     ) -> tuple[list[Finding], dict]:
         if not self.spec.target.group_by:
             return [], {}
-        today = inputs.target.groups_on(day)
+        today = inputs.groups.groups_on(day)
         days = limits.system_lookback_days
         lookback = [day - timedelta(days=n) for n in range(1, days + 1)]
-        recent = {group for d in lookback for group in inputs.target.groups_on(d)}
+        recent = {group for d in lookback for group in inputs.groups.groups_on(d)}
         best = max(today.values(), default=0)
         findings = []
         for system, count in sorted(today.items()):

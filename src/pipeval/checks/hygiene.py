@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from pipeval.checks.base import Check
 from pipeval.checks.listing import MAX_LISTED, count, listed
 from pipeval.errors import ConfigError
-from pipeval.metrics.coverage import coverage_queries, load_inputs
-from pipeval.metrics.identity import duplicate_groups
+from pipeval.metrics.coverage import in_use_query, load_in_use
+from pipeval.metrics.identity import duplicate_groups, load_registry, registry_query
 from pipeval.profile.model import CoverageSpec, Profile
 from pipeval.query import Context, Query
 from pipeval.results import CheckResult, Finding, Severity
@@ -137,17 +137,22 @@ class RegistryDuplicates(Check):
         self.spec = spec
 
     def queries(self, ctx: Context) -> list[Query]:
-        # The registry and the date's entities: the very statements coverage sends.
-        return coverage_queries(ctx.profile, self.spec, ctx.start, ctx.end).all()
+        # The registry (the statement coverage sends too) and the possible duplicates in use.
+        return [self._registry_query(), in_use_query(self.spec, ctx.start, ctx.end)]
+
+    def _registry_query(self) -> Query:
+        registry = self.spec.diagnostics.registry
+        if registry is None:
+            raise ConfigError(f"coverage.{self.spec.name}: diagnostics name no registry")
+        return registry_query(registry)
 
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
-        inputs = load_inputs(ctx, self.spec)
         registry = self.spec.diagnostics.registry
-        if inputs.registry is None or registry is None:
+        if registry is None:
             raise ConfigError(f"coverage.{self.spec.name}: diagnostics name no registry")
-        groups = duplicate_groups(inputs.registry, inputs.suffixes)
-        seen = inputs.seen_on(day)
+        groups = duplicate_groups(load_registry(ctx, registry), self.spec.diagnostics.suffixes)
+        seen = load_in_use(ctx, self.spec).get(day, set())
         live = [g for g in groups if _split_in_use(g, seen)]
         dormant = [g for g in groups if g not in live]
         findings = []

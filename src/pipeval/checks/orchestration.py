@@ -17,7 +17,7 @@ from pipeval.checks.listing import count
 from pipeval.clock import local_time, zone
 from pipeval.metrics.completion import CompletionDoc, MalformedDocument, parse_completion
 from pipeval.metrics.games import (
-    Schedule,
+    Presence,
     assess,
     load_presence,
     load_schedule,
@@ -61,23 +61,25 @@ class Orchestration(Check):
         self.spec = spec
 
     def queries(self, ctx: Context) -> list[Query]:
-        # The same statements completeness sends: shared, so the cross-check costs no query.
-        return [schedule_query(ctx.profile, ctx.start, ctx.end)] + [
-            presence_query(table, ctx.start, ctx.end) for table in self._downstream_tables(ctx)
-        ]
+        # The same statements completeness sends (each carries the date's scheduled games):
+        # shared, so the cross-check costs no query. Without a downstream phase, the schedule.
+        downstream = self._downstream_tables(ctx)
+        if not downstream:
+            return [schedule_query(ctx.profile, ctx.start, ctx.end)]
+        return [presence_query(ctx.profile, table, ctx.start, ctx.end) for table in downstream]
 
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
         tz = ctx.profile.timezone
-        schedule, presence = self._range(ctx)
-        if not schedule.on(day):
+        games, presence = self._range(ctx)
+        if not games.get(day):
             return CheckResult.from_findings(
                 self.id, f"no games scheduled on {day} (off-day)", [], {"date": day}
             )
         path = f"{self.spec.collection}/{day.isoformat()}"
         due = due_at(self.spec, day, tz)
         metrics: dict = {"date": day, "document": path, "due": due}
-        downstream = self._downstream(ctx, day, schedule, presence)
+        downstream = self._downstream(ctx, day, presence)
         if downstream is not None:
             metrics["downstream"] = {
                 "phase": downstream.phase,
@@ -201,15 +203,17 @@ class Orchestration(Check):
             return []
         return list(ctx.profile.phase(self.spec.downstream_phase).tables)
 
-    def _range(self, ctx: Context) -> tuple[Schedule, dict[str, dict[date, dict[str, int]]]]:
-        """The schedule and the downstream tables' games over the whole range, parsed once."""
+    def _range(self, ctx: Context) -> tuple[dict[date, int], dict[str, Presence]]:
+        """Games per date and the downstream tables' games over the whole range, parsed once."""
         key = ("orchestration-range", self.spec.phase, ctx.start, ctx.end)
 
-        def compute() -> tuple[Schedule, dict[str, dict[date, dict[str, int]]]]:
-            presence = {
-                table.table: load_presence(ctx, table) for table in self._downstream_tables(ctx)
-            }
-            return load_schedule(ctx), presence
+        def compute() -> tuple[dict[date, int], dict[str, Presence]]:
+            tables = self._downstream_tables(ctx)
+            presence = {table.table: load_presence(ctx, table) for table in tables}
+            if not tables:
+                return load_schedule(ctx).games, presence
+            first = presence[tables[0].table]
+            return {day: counts.games for day, counts in first.days.items()}, presence
 
         return ctx.memo_get(key, compute)
 
@@ -217,17 +221,13 @@ class Orchestration(Check):
         self,
         ctx: Context,
         day: date,
-        schedule: Schedule,
-        presence: dict[str, dict[date, dict[str, int]]],
+        presence: dict[str, Presence],
     ) -> Downstream | None:
         name = self.spec.downstream_phase
         if name is None:
             return None
         tables = self._downstream_tables(ctx)
-        rows = sum(
-            assess(table, schedule.on(day), presence[table.table].get(day, {})).rows
-            for table in tables
-        )
+        rows = sum(assess(table, presence[table.table], day).rows for table in tables)
         # The downstream phase is due when its own document is, else when this one is.
         own = next((s for s in ctx.profile.orchestration if s.phase == name), self.spec)
         due = due_at(own, day, ctx.profile.timezone)

@@ -28,7 +28,7 @@ class BackfillFit(QuotaCheck):
     def game_days(self, ctx: Context) -> int:
         """Dates of the range with scheduled games: the dates a backfill re-runs."""
         rows = ctx.fetch(schedule_query(ctx.profile, self.start, self.end))
-        schedule = read_schedule(rows, ctx.profile.schedule.final_status)
+        schedule = read_schedule(rows)
         return sum(1 for day in schedule.games if self.start <= day <= self.end)
 
     def evaluate(self, ctx: Context, window: JobsWindow) -> CheckResult:

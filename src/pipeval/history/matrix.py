@@ -37,7 +37,7 @@ def classify(phase: str, day: date, tables: list[TableDay]) -> PhaseDay:
     """One cell: the worst table decides; counts come from that table."""
     if not any(t.expected or t.pending for t in tables):
         return PhaseDay(phase, day, Cell.OFF, 0, 0, (), False)
-    worst = max(tables, key=lambda t: (len(t.missing) / len(t.expected)) if t.expected else 0)
+    worst = max(tables, key=lambda t: (len(t.missing) / t.expected) if t.expected else 0)
     missing = tuple(key for t in tables for key in t.missing)
     critical_missing = any(t.missing and t.critical for t in tables)
     if worst.missing and not worst.present:
@@ -48,6 +48,4 @@ def classify(phase: str, day: date, tables: list[TableDay]) -> PhaseDay:
         cell = Cell.PENDING
     else:
         cell = Cell.COMPLETE
-    return PhaseDay(
-        phase, day, cell, len(worst.present), len(worst.expected), missing, critical_missing
-    )
+    return PhaseDay(phase, day, cell, worst.present, worst.expected, missing, critical_missing)

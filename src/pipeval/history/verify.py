@@ -19,9 +19,7 @@ from pipeval.suites.runner import run_check
 
 
 def _incomplete(tables: list[TableDay]) -> list[str]:
-    return [
-        f"{t.table} ({len(t.missing)} of {len(t.expected)} missing)" for t in tables if t.missing
-    ]
+    return [f"{t.table} ({len(t.missing)} of {t.expected} missing)" for t in tables if t.missing]
 
 
 def _item(check_id: str, passed: bool, summary: str, findings: list[Finding]) -> CheckResult:

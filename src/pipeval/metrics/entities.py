@@ -1,7 +1,7 @@
-"""Entities per date (players in context, in predictions, with a line), one statement per table.
+"""Entities per date and group (e.g. players per `system_id`), one statement per target table.
 
-A source with a `group_by` column (e.g. `system_id`) also returns how many entities each group
-covered per date, in the same statement (GROUPING SETS), so per-system parity costs nothing more.
+Only the per-date, per-group counts cross the wire: a season of predictions is a few rows a
+date, whatever the number of players.
 """
 
 from __future__ import annotations
@@ -19,92 +19,59 @@ from pipeval.profile.model import EntitySource
 from pipeval.query import Query
 from pipeval.sqlkit import column, parse_expression, render
 
-ENTITIES_SQL = """
-SELECT _e_date AS day, _e_entity AS entity, _e_key AS game_key, COUNT(*) AS row_count
+GROUPS_SQL = """
+SELECT _e_date AS day, _e_group AS grp, COUNT(DISTINCT _e_entity) AS entities
 FROM _t_main
 WHERE _e_date BETWEEN @range_start AND @range_end AND _e_entity IS NOT NULL AND _e_filter
-GROUP BY day, entity, game_key
-"""
-
-# Rows with an entity are (date, entity); rows without one are (date, group) totals.
-GROUPED_ENTITIES_SQL = """
-SELECT _e_date AS day, _e_entity AS entity, _e_key AS game_key, _e_group AS grp,
-  COUNT(DISTINCT _e_entity) AS entities, COUNT(*) AS row_count
-FROM _t_main
-WHERE _e_date BETWEEN @range_start AND @range_end AND _e_entity IS NOT NULL AND _e_filter
-GROUP BY GROUPING SETS ((_e_date, _e_entity, _e_key), (_e_date, _e_group))
+GROUP BY day, grp
 """
 
 
-def entities_query(source: EntitySource, start: date, end: date) -> Query:
-    sql = _entities_sql(
-        source.table,
-        source.date_column,
-        source.entity,
-        source.game_key,
-        source.filter,
-        source.group_by,
-    )
-    return Query.of(sql, label=f"entities:{source.table}", range_start=start, range_end=end)
-
-
-# The SQL depends only on the profile's strings: parsed and rendered once per process, not once
-# per check and date of a historical run.
-@lru_cache(maxsize=64)
-def _entities_sql(
-    table: str,
-    date_column: str,
-    entity: str,
-    game_key: str,
-    filter_text: str | None,
-    group_by: str | None,
-) -> str:
+def source_exprs(source: EntitySource, prefix: str = "") -> dict[str, exp.Expression]:
+    """The `_e_` slots of one entity source: its date, entity, game key and filter."""
     # Parenthesised: a filter `a OR b` must not escape the date range it is ANDed with.
     filter_expr = (
-        exp.paren(parse_expression(filter_text, f"{table}.filter")) if filter_text else exp.true()
+        exp.paren(parse_expression(source.filter, f"{source.table}.filter"))
+        if source.filter
+        else exp.true()
     )
-    exprs = {
-        "date": column(date_column),
-        "entity": column(entity),
-        "key": parse_expression(game_key, f"{table}.game_key"),
-        "filter": filter_expr,
+    return {
+        f"{prefix}date": column(source.date_column),
+        f"{prefix}entity": column(source.entity),
+        f"{prefix}key": parse_expression(source.game_key, f"{source.table}.game_key"),
+        f"{prefix}filter": filter_expr,
     }
-    template = ENTITIES_SQL
-    if group_by:
-        template = GROUPED_ENTITIES_SQL
-        exprs["group"] = column(group_by)
-    return render(template, {"main": TableName.parse(table)}, exprs)
+
+
+def groups_query(source: EntitySource, start: date, end: date) -> Query:
+    """Entities per date and `group_by` value; the source must have a `group_by` column."""
+    return Query.of(
+        _groups_sql(source), label=f"groups:{source.table}", range_start=start, range_end=end
+    )
+
+
+# Profile models are frozen (hashable): the SQL is parsed and rendered once per process.
+@lru_cache(maxsize=64)
+def _groups_sql(source: EntitySource) -> str:
+    if source.group_by is None:
+        raise ValueError(f"{source.table}: no group_by column")
+    exprs = {**source_exprs(source), "group": column(source.group_by)}
+    return render(GROUPS_SQL, {"main": TableName.parse(source.table)}, exprs)
 
 
 @dataclass
-class EntityDays:
-    """Which entities a table holds per date, their games, and per-group entity counts."""
+class GroupDays:
+    """Per date: how many entities each group covered."""
 
-    entities: dict[date, set[str]] = field(default_factory=dict)
-    games: dict[date, dict[str, str]] = field(default_factory=dict)
     groups: dict[date, dict[str, int]] = field(default_factory=dict)
-
-    def on(self, day: date) -> set[str]:
-        return self.entities.get(day, set())
-
-    def game_of(self, day: date, entity: str) -> str | None:
-        return self.games.get(day, {}).get(entity)
 
     def groups_on(self, day: date) -> dict[str, int]:
         return self.groups.get(day, {})
 
 
-def read_entities(rows: list[Row]) -> EntityDays:
-    entities: dict[date, set[str]] = defaultdict(set)
-    games: dict[date, dict[str, str]] = defaultdict(dict)
+def read_groups(rows: list[Row]) -> GroupDays:
     groups: dict[date, dict[str, int]] = defaultdict(dict)
     for row in rows:
-        day = row["day"]
-        if row["entity"] is None:
-            group = "(none)" if row["grp"] is None else str(row["grp"])
-            groups[day][group] = int(row["entities"])
-            continue
-        entities[day].add(row["entity"])
-        if row.get("game_key") is not None:
-            games[day][row["entity"]] = row["game_key"]
-    return EntityDays(dict(entities), dict(games), dict(groups))
+        group = "(none)" if row["grp"] is None else str(row["grp"])
+        groups[row["day"]][group] = int(row["entities"])
+    return GroupDays(dict(groups))

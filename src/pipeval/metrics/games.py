@@ -1,7 +1,9 @@
-"""Games per date: the schedule, and which game keys each phase table holds.
+"""Games per date: the schedule, and how many of each date's games each phase table holds.
 
 One statement per table covers the whole date range, so a day and a season cost the same
-number of queries. Each statement filters on the table's partition (date) column.
+number of queries, and each returns per-date aggregates plus the exception rows only (the games
+a table lacks, the games not final yet): what crosses the wire does not grow with the rows a
+table holds. Each statement filters every table it reads on its partition (date) column.
 """
 
 from __future__ import annotations
@@ -19,16 +21,68 @@ from pipeval.profile.model import PhaseTable, Profile
 from pipeval.query import Context, Query
 from pipeval.sqlkit import column, parse_expression, render
 
+# Per date: games and final games; then one row per game that is not final yet. A game is
+# final when any of its schedule rows says so (a re-scraped schedule may repeat it).
 SCHEDULE_SQL = """
-SELECT _e_date AS game_date, _e_key AS game_key, _e_status AS game_status
-FROM _t_schedule
-WHERE _e_date BETWEEN @range_start AND @range_end
+WITH games AS (
+  SELECT _e_sdate AS game_date, _e_skey AS game_key,
+    MAX(CASE WHEN _e_status = @final_status THEN 1 ELSE 0 END) AS final
+  FROM _t_schedule
+  WHERE _e_sdate BETWEEN @range_start AND @range_end
+  GROUP BY game_date, game_key
+)
+SELECT game_date, CAST(NULL AS STRING) AS game_key, COUNT(*) AS games, SUM(final) AS finals
+FROM games
+GROUP BY game_date
+UNION ALL
+SELECT game_date, game_key, NULL AS games, NULL AS finals
+FROM games
+WHERE final = 0
 """
 
+# Per date: the schedule's games (all / final) the table holds and their rows; then one row per
+# scheduled game the table lacks or that is not final yet (the only keys a report names).
 PRESENCE_SQL = """
-SELECT _e_date AS game_date, _e_key AS game_key, COUNT(*) AS row_count
-FROM _t_main
-WHERE _e_date BETWEEN @range_start AND @range_end AND _e_filter
+WITH games AS (
+  SELECT _e_sdate AS game_date, _e_skey AS game_key,
+    MAX(CASE WHEN _e_status = @final_status THEN 1 ELSE 0 END) AS final
+  FROM _t_schedule
+  WHERE _e_sdate BETWEEN @range_start AND @range_end
+  GROUP BY game_date, game_key
+),
+held AS (
+  SELECT _e_date AS game_date, _e_key AS game_key, COUNT(*) AS row_count
+  FROM _t_main
+  WHERE _e_date BETWEEN @range_start AND @range_end AND _e_filter
+  GROUP BY game_date, game_key
+),
+joined AS (
+  SELECT g.game_date, g.game_key, g.final, h.row_count
+  FROM games AS g
+  LEFT JOIN held AS h ON g.game_date = h.game_date AND g.game_key = h.game_key
+)
+SELECT game_date, CAST(NULL AS STRING) AS game_key, NULL AS final, NULL AS held,
+  COUNT(*) AS games, SUM(final) AS finals,
+  COUNT(row_count) AS present_all,
+  SUM(CASE WHEN final = 1 AND row_count IS NOT NULL THEN 1 ELSE 0 END) AS present_final,
+  COALESCE(SUM(row_count), 0) AS rows_all,
+  COALESCE(SUM(CASE WHEN final = 1 THEN row_count ELSE 0 END), 0) AS rows_final
+FROM joined
+GROUP BY game_date
+UNION ALL
+SELECT game_date, game_key, final, row_count IS NOT NULL AS held,
+  NULL, NULL, NULL, NULL, NULL, NULL
+FROM joined
+WHERE row_count IS NULL OR final = 0
+"""
+
+
+# One row per scheduled game: only for checks that judge each game (declarative `per: game`).
+GAMES_SQL = """
+SELECT _e_sdate AS game_date, _e_skey AS game_key,
+  MAX(CASE WHEN _e_status = @final_status THEN 1 ELSE 0 END) AS final
+FROM _t_schedule
+WHERE _e_sdate BETWEEN @range_start AND @range_end
 GROUP BY game_date, game_key
 """
 
@@ -36,22 +90,41 @@ GROUP BY game_date, game_key
 @dataclass(frozen=True)
 class Game:
     key: str
-    status: int
     final: bool
 
 
 @dataclass
 class Schedule:
-    games: dict[date, list[Game]] = field(default_factory=dict)
+    """Games and final games per date, and the keys of the games not final yet."""
 
-    def on(self, day: date) -> list[Game]:
-        return self.games.get(day, [])
+    games: dict[date, int] = field(default_factory=dict)
+    finals: dict[date, int] = field(default_factory=dict)
+    not_final: dict[date, set[str]] = field(default_factory=dict)
+
+    def games_on(self, day: date) -> int:
+        return self.games.get(day, 0)
+
+    def is_final(self, day: date, key: str) -> bool:
+        """A game the schedule does not know is not pending: only known unfinished games are."""
+        return key not in self.not_final.get(day, set())
 
 
 def schedule_query(profile: Profile, start: date, end: date) -> Query:
     spec = profile.schedule
     sql = _schedule_sql(spec.table, spec.date_column, spec.game_key, spec.status_column)
-    return Query.of(sql, label="schedule", range_start=start, range_end=end)
+    return Query.of(
+        sql, label="schedule", range_start=start, range_end=end, final_status=spec.final_status
+    )
+
+
+def _schedule_exprs(
+    date_column: str, game_key: str, status_column: str
+) -> dict[str, exp.Expression]:
+    return {
+        "sdate": column(date_column),
+        "skey": parse_expression(game_key, "schedule.game_key"),
+        "status": column(status_column),
+    }
 
 
 # Every check asks for its queries twice (prefetch, then run) and a historical run once per
@@ -61,55 +134,128 @@ def _schedule_sql(table: str, date_column: str, game_key: str, status_column: st
     return render(
         SCHEDULE_SQL,
         {"schedule": TableName.parse(table)},
-        {
-            "date": column(date_column),
-            "key": parse_expression(game_key, "schedule.game_key"),
-            "status": column(status_column),
-        },
+        _schedule_exprs(date_column, game_key, status_column),
     )
 
 
-def read_schedule(rows: list[Row], final_status: int) -> Schedule:
-    games: dict[date, dict[str, Game]] = defaultdict(dict)
+def read_schedule(rows: list[Row]) -> Schedule:
+    schedule = Schedule()
     for row in rows:
-        status = int(row["game_status"]) if row["game_status"] is not None else 0
-        games[row["game_date"]][row["game_key"]] = Game(
-            row["game_key"], status, status == final_status
-        )
-    return Schedule(
-        {day: sorted(by_key.values(), key=lambda g: g.key) for day, by_key in games.items()}
-    )
+        day = row["game_date"]
+        if row["game_key"] is None:
+            schedule.games[day] = int(row["games"])
+            schedule.finals[day] = int(row["finals"] or 0)
+        else:
+            schedule.not_final.setdefault(day, set()).add(row["game_key"])
+    return schedule
 
 
 def load_schedule(ctx: Context) -> Schedule:
-    """The context range's schedule, parsed once per run: completeness, orchestration and
-    coverage all read the same statement."""
+    """The context range's schedule, parsed once per run: orchestration and coverage read the
+    same statement."""
     query = schedule_query(ctx.profile, ctx.start, ctx.end)
-    key = ("schedule", query.key())
-    final = ctx.profile.schedule.final_status
-    return ctx.memo_get(key, lambda: read_schedule(ctx.fetch(query), final))
+    return ctx.memo_get(("schedule", query.key()), lambda: read_schedule(ctx.fetch(query)))
 
 
-def load_presence(ctx: Context, table: PhaseTable) -> dict[date, dict[str, int]]:
-    """Games per date held by `table` over the context range, parsed once per run."""
-    query = presence_query(table, ctx.start, ctx.end)
-    key = ("presence", query.key())
-    return ctx.memo_get(key, lambda: read_presence(ctx.fetch(query)))
+def games_query(profile: Profile, start: date, end: date) -> Query:
+    spec = profile.schedule
+    sql = _games_sql(spec.table, spec.date_column, spec.game_key, spec.status_column)
+    return Query.of(
+        sql, label="games", range_start=start, range_end=end, final_status=spec.final_status
+    )
 
 
-def presence_query(table: PhaseTable, start: date, end: date) -> Query:
-    sql = _presence_sql(table.table, table.date_column, table.game_key, table.filter)
-    return Query.of(sql, label=f"presence:{table.table}", range_start=start, range_end=end)
+@lru_cache(maxsize=64)
+def _games_sql(table: str, date_column: str, game_key: str, status_column: str) -> str:
+    return render(
+        GAMES_SQL,
+        {"schedule": TableName.parse(table)},
+        _schedule_exprs(date_column, game_key, status_column),
+    )
+
+
+def load_games(ctx: Context) -> dict[date, list[Game]]:
+    """Each date's games sorted by key, parsed once per run."""
+    query = games_query(ctx.profile, ctx.start, ctx.end)
+
+    def compute() -> dict[date, list[Game]]:
+        games: dict[date, list[Game]] = defaultdict(list)
+        for row in ctx.fetch(query):
+            games[row["game_date"]].append(Game(row["game_key"], bool(row["final"])))
+        return {day: sorted(found, key=lambda g: g.key) for day, found in games.items()}
+
+    return ctx.memo_get(("games", query.key()), compute)
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """One table on one date, as the warehouse aggregated it."""
+
+    games: int
+    finals: int
+    present_all: int
+    present_final: int
+    rows_all: int
+    rows_final: int
+
+
+NO_GAMES = DayCounts(0, 0, 0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class FlaggedGame:
+    key: str
+    final: bool
+    held: bool
+
+
+@dataclass
+class Presence:
+    """Per date: a table's aggregates and its exception games (lacking, or not final yet)."""
+
+    days: dict[date, DayCounts] = field(default_factory=dict)
+    exceptions: dict[date, list[FlaggedGame]] = field(default_factory=dict)
+
+
+def presence_query(profile: Profile, table: PhaseTable, start: date, end: date) -> Query:
+    spec = profile.schedule
+    sql = _presence_sql(
+        spec.table,
+        spec.date_column,
+        spec.game_key,
+        spec.status_column,
+        table.table,
+        table.date_column,
+        table.game_key,
+        table.filter,
+    )
+    return Query.of(
+        sql,
+        label=f"presence:{table.table}",
+        range_start=start,
+        range_end=end,
+        final_status=spec.final_status,
+    )
 
 
 @lru_cache(maxsize=128)
-def _presence_sql(table: str, date_column: str, game_key: str, filter_text: str | None) -> str:
+def _presence_sql(
+    schedule: str,
+    schedule_date: str,
+    schedule_key: str,
+    status_column: str,
+    table: str,
+    date_column: str,
+    game_key: str,
+    filter_text: str | None,
+) -> str:
     where = f"{table}.filter"
     filter_expr = parse_expression(filter_text, where) if filter_text else exp.true()
     return render(
         PRESENCE_SQL,
-        {"main": TableName.parse(table)},
+        {"schedule": TableName.parse(schedule), "main": TableName.parse(table)},
         {
+            **_schedule_exprs(schedule_date, schedule_key, status_column),
             "date": column(date_column),
             "key": parse_expression(game_key, f"{table}.game_key"),
             "filter": filter_expr,
@@ -117,22 +263,46 @@ def _presence_sql(table: str, date_column: str, game_key: str, filter_text: str 
     )
 
 
-def read_presence(rows: list[Row]) -> dict[date, dict[str, int]]:
-    present: dict[date, dict[str, int]] = defaultdict(dict)
+def read_presence(rows: list[Row]) -> Presence:
+    presence = Presence()
+    exceptions: dict[date, list[FlaggedGame]] = defaultdict(list)
     for row in rows:
-        present[row["game_date"]][row["game_key"]] = int(row["row_count"])
-    return present
+        day = row["game_date"]
+        if row["game_key"] is None:
+            presence.days[day] = DayCounts(
+                int(row["games"]),
+                int(row["finals"] or 0),
+                int(row["present_all"]),
+                int(row["present_final"] or 0),
+                int(row["rows_all"]),
+                int(row["rows_final"]),
+            )
+        else:
+            exceptions[day].append(
+                FlaggedGame(row["game_key"], bool(row["final"]), bool(row["held"]))
+            )
+    presence.exceptions = {
+        day: sorted(found, key=lambda e: e.key) for day, found in exceptions.items()
+    }
+    return presence
+
+
+def load_presence(ctx: Context, table: PhaseTable) -> Presence:
+    """`table`'s games per date over the context range, parsed once per run."""
+    query = presence_query(ctx.profile, table, ctx.start, ctx.end)
+    return ctx.memo_get(("presence", query.key()), lambda: read_presence(ctx.fetch(query)))
 
 
 @dataclass(frozen=True)
 class TableDay:
-    """One table on one date: which expected games it holds and which are not due yet."""
+    """One table on one date: how many expected games it holds, which it lacks, which are not
+    due yet (counts for the complete part, keys for the exceptions)."""
 
     table: str
     critical: bool
     expects: str
-    expected: tuple[str, ...]
-    present: tuple[str, ...]
+    expected: int
+    present: int
     missing: tuple[str, ...]
     pending: tuple[str, ...]
     rows: int
@@ -142,21 +312,25 @@ class TableDay:
         return not self.missing
 
 
-def assess(table: PhaseTable, games: list[Game], present: dict[str, int]) -> TableDay:
+def assess(table: PhaseTable, presence: Presence, day: date) -> TableDay:
     """Post-game tables expect final games only; the rest are pending, never missing."""
+    counts = presence.days.get(day, NO_GAMES)
+    exceptions = presence.exceptions.get(day, [])
     if table.expects == "final":
-        expected = [game.key for game in games if game.final]
-        pending = [game.key for game in games if not game.final]
+        expected, present, rows = counts.finals, counts.present_final, counts.rows_final
+        missing = tuple(e.key for e in exceptions if e.final and not e.held)
+        pending = tuple(e.key for e in exceptions if not e.final)
     else:
-        expected = [game.key for game in games]
-        pending = []
+        expected, present, rows = counts.games, counts.present_all, counts.rows_all
+        missing = tuple(e.key for e in exceptions if not e.held)
+        pending = ()
     return TableDay(
         table=table.table,
         critical=table.critical,
         expects=table.expects,
-        expected=tuple(expected),
-        present=tuple(key for key in expected if key in present),
-        missing=tuple(key for key in expected if key not in present),
-        pending=tuple(pending),
-        rows=sum(present.get(key, 0) for key in expected),
+        expected=expected,
+        present=present,
+        missing=missing,
+        pending=pending,
+        rows=rows,
     )

@@ -15,7 +15,7 @@ from sqlglot import exp
 from pipeval.identifiers import TableName
 from pipeval.ports import Row
 from pipeval.profile.model import AliasSource, RegistrySource
-from pipeval.query import Query
+from pipeval.query import Context, Query
 from pipeval.sqlkit import column, render
 
 REGISTRY_SQL = """
@@ -106,3 +106,9 @@ def duplicate_groups(registry: Registry, suffixes: Iterable[str]) -> list[dict[s
         if len(ids) > 1:
             groups.append({"lookups": sorted(members), "ids": sorted(ids)})
     return groups
+
+
+def load_registry(ctx: Context, source: RegistrySource) -> Registry:
+    """The registry, read and parsed once per run for every check that needs it."""
+    query = registry_query(source)
+    return ctx.memo_get(("registry", query.key()), lambda: read_registry(ctx.fetch(query)))

@@ -55,6 +55,7 @@ def suite_result(
         stats={
             "queries": stats.queries if stats else 0,
             "bytes_processed": stats.bytes_processed if stats else 0,
+            "rows_fetched": stats.rows_fetched if stats else 0,
         },
         duration_s=time.perf_counter() - started,
         pipeval_version=__version__,
