@@ -24,7 +24,7 @@ from pipeval.metrics.declarative import (
     load_table,
     table_query,
 )
-from pipeval.metrics.games import Game, games_query, load_games, load_schedule, schedule_query
+from pipeval.metrics.games import Game, games_query, load_games
 from pipeval.profile.declarative import Bounds, DeclarativeCheck
 from pipeval.profile.model import Profile
 from pipeval.query import Context, Query
@@ -51,30 +51,25 @@ class DeclarativeDataCheck(Check):
         self.category = spec.family  # `--checks grading` selects the family
 
     def queries(self, ctx: Context) -> list[Query]:
-        # Per-date checks need the date's game counts; only per-game ones list every game.
-        games = games_query if self.spec.per == "game" else schedule_query
+        # The schedule's games one row each (per-game aggregates; their keys name the pending
+        # and the out-of-range games).
         return [
-            games(ctx.profile, ctx.start, ctx.end),
+            games_query(ctx.profile, ctx.start, ctx.end),
             table_query(ctx.profile, self.spec.table, ctx.start, ctx.end),
         ]
 
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
+        games = load_games(ctx).get(day, [])
         base = {"date": day, "table": self.spec.table, "kind": self.spec.kind}
-        if self.spec.per == "game":
-            games = load_games(ctx).get(day, [])
-            if not games:
-                return self._result(f"no games scheduled on {day} (off-day)", [], base)
-            rows = load_table(ctx, self.spec.table).get(self.id, CheckRows())
-            return self._per_game(day, games, rows, base)
-        schedule = load_schedule(ctx)
-        count = schedule.games_on(day)
-        if not count:
+        if not games:
             return self._result(f"no games scheduled on {day} (off-day)", [], base)
         rows = load_table(ctx, self.spec.table).get(self.id, CheckRows())
-        not_final = sorted(schedule.not_final.get(day, set()))
+        not_final = [g.key for g in games if not g.final]
+        if self.spec.per == "game":
+            return self._per_game(day, games, rows, base)
         if self.spec.expects == "final" and not_final:
-            message = f"{len(not_final)} of {count} games not final yet (pending)"
+            message = f"{len(not_final)} of {len(games)} games not final yet (pending)"
             finding = Finding(Severity.INFO, f"{message}: {listed(not_final)}", self.spec.table)
             return self._result(f"pending: {message}", [finding], {**base, "pending": not_final})
         return self._per_date(ctx, day, rows, base)
