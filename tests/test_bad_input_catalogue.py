@@ -288,7 +288,7 @@ CASES = [
       "--profile", "profiles/fast.yaml", "--as-of", AS_OF, "--checks", "completeness", *OUT,
       report=True, env=(("BIGQUERY_EMULATOR_HOST", "127.0.0.1:9"),), console=True,
       expect=("**Could not run:** completeness.phase2, completeness.phase3, completeness.phase4,",
-              "BigQuery kept failing (schedule) after retries", "Connection refused")),
+              "BigQuery kept failing (presence:nba_raw.", "after retries", "Connection refused")),
     c("daily-state-missing", "daily", "--warehouse", "duckdb://{wh}", "--state",
       "dir://{tmp}/nostate", *OUT, expect="state directory not found"),
     c("daily-state-is-file", "daily", "--warehouse", "duckdb://{wh}", "--state",
