@@ -41,8 +41,8 @@ SIZE_TEMPLATES = {
 
 @dataclass(frozen=True)
 class StatementBytes:
-    table: str
-    columns: tuple[str, ...]
+    table: str  # the tables it reads, comma-separated
+    columns: tuple[str, ...]  # `dataset.table.column`
     partition_filtered: bool
     scanned: int  # the referenced columns in the selected partitions
     unpruned: int  # the same columns over the whole table
@@ -142,31 +142,65 @@ def _measure(
     return int(sum(row.values()))
 
 
+def _reads(tree: exp.Expression) -> dict[str, list[exp.Select]]:
+    """Each real table a statement reads -> the SELECT scopes whose FROM names it (a statement
+    with CTEs reads several tables; references to a CTE are not tables)."""
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    found: dict[str, list[exp.Select]] = {}
+    for select in tree.find_all(exp.Select):
+        source = select.args.get("from_") or select.args.get("from")  # key renamed in sqlglot
+        table = source.this if source is not None else None
+        if isinstance(table, exp.Table) and (table.db or table.name not in ctes):
+            found.setdefault(embedded_name(table), []).append(select)
+    return found
+
+
 def estimate(
     warehouse: DuckDBWarehouse,
     statements: Iterable[tuple[str, dict[str, Any]]],
     partitions: dict[str, str],
 ) -> list[StatementBytes]:
+    """One entry per statement; a statement reading several tables sums them, each billed at
+    least the 10 MB minimum, with the columns and partition filter of the scopes reading it."""
     results = []
     for sql, params in statements:
         tree = sqlglot.parse_one(sql, read="bigquery")
-        table = next(tree.find_all(exp.Table))
-        name = embedded_name(table)
-        schema = warehouse.table_schema(name) or []
-        leaves = _leaves(tree, schema)
-        sizes = [s for ref, kind in leaves.values() if (s := _size(ref, kind)) is not None]
-        partition = JOBS_PARTITION if name == "bq_meta.jobs_by_project" else partitions.get(name)
-        where = _partition_filter(tree, partition)
-        scanned = _measure(warehouse, table, sizes, where, params)
-        unpruned = _measure(warehouse, table, sizes, None, params) if where is not None else scanned
+        names, columns, filtered = [], set(), True
+        scanned = unpruned = billed = 0
+        for name, scopes in _reads(tree).items():
+            schema = warehouse.table_schema(name) or []
+            leaves: dict[str, tuple[exp.Column, Column]] = {}
+            for scope in scopes:
+                leaves.update(_leaves(scope, schema))
+            sizes = [s for ref, kind in leaves.values() if (s := _size(ref, kind)) is not None]
+            partition = (
+                JOBS_PARTITION if name == "bq_meta.jobs_by_project" else partitions.get(name)
+            )
+            wheres = [_partition_filter(scope, partition) for scope in scopes]
+            where = wheres[0] if all(w is not None for w in wheres) else None
+            source = scopes[0].args.get("from_") or scopes[0].args.get("from")
+            table = source.this.copy()
+            table.set("alias", None)
+            table_scanned = _measure(warehouse, table, sizes, where, params)
+            table_unpruned = (
+                _measure(warehouse, table, sizes, None, params)
+                if where is not None
+                else table_scanned
+            )
+            names.append(name)
+            columns.update(f"{name}.{leaf}" for leaf in leaves)
+            filtered = filtered and (where is not None or partition is None)
+            scanned += table_scanned
+            unpruned += table_unpruned
+            billed += max(table_scanned, MIN_BILLED_BYTES)
         results.append(
             StatementBytes(
-                name,
-                tuple(sorted(leaves)),
-                where is not None,
+                ", ".join(names),
+                tuple(sorted(columns)),
+                filtered,
                 scanned,
                 unpruned,
-                max(scanned, MIN_BILLED_BYTES),
+                billed,
             )
         )
     return results

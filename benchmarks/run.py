@@ -310,7 +310,9 @@ def bytes_estimate(profile: Profile, config: Config, start: date, end: date, day
             statements = bq_bytes.estimate(estimator, sent, partitions)
             columns: dict[str, set[str]] = {}
             for statement in statements:
-                columns.setdefault(statement.table, set()).update(statement.columns)
+                for qualified in statement.columns:
+                    dataset, table, column = qualified.split(".", 2)
+                    columns.setdefault(f"{dataset}.{table}", set()).add(column)
             days = [start + timedelta(n) for n in range((end - start).days + 1)]
             loop_days = days if scope == "historical" else [day]
             out[scope] = {
