@@ -234,11 +234,11 @@ def test_over_the_byte_cap_is_error_for_that_check_only(profile: Profile) -> Non
     phase4 = next(check for check in result.checks if check.id == "completeness.phase4")
     assert "21,474,836,480" in phase4.summary
     # every job carried the profile's cap and labels naming the check that asked
-    assert len(configs) == 7
+    assert len(configs) == 6  # one per phase table, each joining the schedule
     assert {config["query"]["maximumBytesBilled"] for config in configs} == {"10000000000"}
     labels = {config["labels"]["query"]: config["labels"]["check"] for config in configs}
     assert labels["presence_nba_predictions_ml_feature_store_v2"] == "completeness_phase4"
-    assert labels["schedule"] == "completeness_phase2"
+    assert labels["presence_nba_raw_nbac_gamebook_player_stats"] == "completeness_phase2"
     assert all(config["labels"]["tool"] == "pipeval" for config in configs)
 
 
@@ -411,12 +411,12 @@ def test_dry_run_markdown_shows_queries_and_total(
         monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", server.endpoint)
         code, out, _ = dry_run(run_cli, server, state_dir, "--checks", "completeness")
     assert code == 0
-    assert "Nothing was run. 7 queries would be sent" in out
-    assert f"Estimated total: **{7 * DRY_RUN_BYTES:,} bytes**" in out
+    assert "Nothing was run. 6 queries would be sent" in out  # one per phase table
+    assert f"Estimated total: **{6 * DRY_RUN_BYTES:,} bytes**" in out
     assert "presence:nba\\_precompute.ml\\_feature\\_store\\_v2" in out or (
         "presence:nba_predictions.ml_feature_store_v2" in out
     )
-    assert out.count("```sql") == 7
+    assert out.count("```sql") == 6
 
 
 def test_profile_guards_reach_every_job(
@@ -445,7 +445,7 @@ def test_profile_guards_reach_every_job(
         )
         jobs = server.query_jobs()
     assert code == 0, err  # an empty warehouse: an off-day
-    assert len(jobs) == 7
+    assert len(jobs) == 6
     assert {job.config["query"]["maximumBytesBilled"] for job in jobs} == {"5000"}
     assert {job.config["jobTimeoutMs"] for job in jobs} == {"30000"}
     assert {job.body["jobReference"]["location"] for job in jobs} == {"eu"}
