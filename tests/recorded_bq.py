@@ -316,3 +316,44 @@ def http_error(name: str) -> tuple[int, dict[str, Any]]:
     """A recorded error body as the HTTP answer to the request itself."""
     body = recorded(name)
     return status_of(body), body
+
+
+def result_body(fields: list[tuple[str, str]], rows: list[list[Any]]) -> dict[str, Any]:
+    """A getQueryResults body with these columns (name, type) and rows (None is NULL)."""
+    return {
+        "kind": "bigquery#getQueryResultsResponse",
+        "schema": {"fields": [{"name": n, "type": t, "mode": "NULLABLE"} for n, t in fields]},
+        "totalRows": str(len(rows)),
+        "rows": [{"f": [{"v": None if v is None else str(v)} for v in row]} for row in rows],
+        "totalBytesProcessed": "1048576",
+        "jobComplete": True,
+        "cacheHit": False,
+    }
+
+
+PRESENCE_FIELDS = [
+    ("game_date", "DATE"),
+    ("game_key", "STRING"),
+    ("final", "INTEGER"),
+    ("held", "BOOLEAN"),
+    ("games", "INTEGER"),
+    ("finals", "INTEGER"),
+    ("present_all", "INTEGER"),
+    ("present_final", "INTEGER"),
+    ("rows_all", "INTEGER"),
+    ("rows_final", "INTEGER"),
+    ("rows_written", "INTEGER"),
+]
+
+
+def presence_result(day: str, games: list[str], rows_per_game: int) -> dict[str, Any]:
+    """A phase table's presence statement for one date whose games are all final: each game
+    held with `rows_per_game` rows, or (0) none held, which adds one exception row per game."""
+    held = len(games) if rows_per_game else 0
+    rows = rows_per_game * held
+    result: list[list[Any]] = [
+        [day, None, None, None, len(games), len(games), held, held, rows, rows, rows]
+    ]
+    if not rows_per_game:
+        result += [[day, key, 1, "false", *[None] * 7] for key in games]
+    return result_body(PRESENCE_FIELDS, result)

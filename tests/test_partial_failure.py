@@ -24,7 +24,7 @@ from tests.recorded_bq import (
     Rows,
     Running,
     http_error,
-    recorded,
+    presence_result,
     recorded_bigquery,
 )
 
@@ -158,26 +158,10 @@ def test_verify_items_are_error_when_a_phase_table_cannot_be_read(profile, make_
 # --- BigQuery: a query that times out, a permission error on the jobs view -------------------
 
 
-def _result(fields: list[tuple[str, str]], rows: list[list[Any]]) -> dict[str, Any]:
-    return {
-        "kind": "bigquery#getQueryResultsResponse",
-        "schema": {"fields": [{"name": n, "type": t, "mode": "NULLABLE"} for n, t in fields]},
-        "totalRows": str(len(rows)),
-        "rows": [{"f": [{"v": str(value)} for value in row]} for row in rows],
-        "totalBytesProcessed": "1048576",
-        "jobComplete": True,
-        "cacheHit": False,
-    }
-
-
 BQ_DAY = "2026-01-26"
-BQ_GAMES = ["20260126_LAL_BOS", "20260126_NYK_MIA"]  # results_schedule.json: both final
-PRESENCE = Rows(
-    _result(
-        [("game_date", "DATE"), ("game_key", "STRING"), ("row_count", "INTEGER")],
-        [[BQ_DAY, key, 12] for key in BQ_GAMES],
-    )
-)
+BQ_GAMES = ["20260126_LAL_BOS", "20260126_NYK_MIA"]
+# Every presence statement (each joins the schedule): both final games held, 12 rows each.
+PRESENCE = Rows(presence_result(BQ_DAY, BQ_GAMES, 12))
 
 
 def answer(request: Request) -> Answer:
@@ -188,8 +172,6 @@ def answer(request: Request) -> Answer:
         return http_error("error_403_access_denied_jobs")
     if "ml_feature_store_v2" in request.sql:
         return Running()
-    if "nbac_schedule" in request.sql:
-        return Rows(recorded("results_schedule"))
     return PRESENCE
 
 

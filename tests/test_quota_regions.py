@@ -174,7 +174,7 @@ def test_an_empty_region_next_to_a_busy_one(
     ctx = Context(two, AS_OF, DAY, DAY, warehouse=make_warehouse(WRITTEN))
     for phase in two.phases:  # the completeness statements a daily run reads anyway
         for table in phase.tables:
-            ctx.fetch(presence_query(table, DAY, DAY))
+            ctx.fetch(presence_query(two, table, DAY, DAY))
     window = read_jobs([_group(destination, 12)], two, AS_OF, (("us", 12), ("us-west2", 0)))
     result = JobRegions().evaluate(ctx, window)
     (finding,) = result.findings

@@ -45,11 +45,12 @@ class JobRegions(QuotaCheck):
         read = False
         for phase in ctx.profile.phases:
             for table in phase.tables:
-                rows = ctx.peek(presence_query(table, ctx.start, ctx.end))
+                rows = ctx.peek(presence_query(ctx.profile, table, ctx.start, ctx.end))
                 if rows is None:
                     continue
                 read = True
-                if read_presence(rows).get(ctx.judged):
+                counts = read_presence(rows).days.get(ctx.judged)
+                if counts is not None and counts.rows_written:
                     found.append(table.table)
         return found if read else None
 

@@ -40,8 +40,9 @@ FROM games
 WHERE final = 0
 """
 
-# Per date: the schedule's games (all / final) the table holds and their rows; then one row per
-# scheduled game the table lacks or that is not final yet (the only keys a report names).
+# Per date: the schedule's games (all / final) the table holds and their rows, and every row
+# the table holds for the date (scheduled game or not); then one row per scheduled game the
+# table lacks or that is not final yet (the only keys a report names).
 PRESENCE_SQL = """
 WITH games AS (
   SELECT _e_sdate AS game_date, _e_skey AS game_key,
@@ -57,23 +58,25 @@ held AS (
   GROUP BY game_date, game_key
 ),
 joined AS (
-  SELECT g.game_date, g.game_key, g.final, h.row_count
+  SELECT COALESCE(g.game_date, h.game_date) AS game_date, g.game_key, g.final,
+    h.row_count, g.game_key IS NOT NULL AS scheduled
   FROM games AS g
-  LEFT JOIN held AS h ON g.game_date = h.game_date AND g.game_key = h.game_key
+  FULL OUTER JOIN held AS h ON g.game_date = h.game_date AND g.game_key = h.game_key
 )
 SELECT game_date, CAST(NULL AS STRING) AS game_key, NULL AS final, NULL AS held,
-  COUNT(*) AS games, SUM(final) AS finals,
-  COUNT(row_count) AS present_all,
-  SUM(CASE WHEN final = 1 AND row_count IS NOT NULL THEN 1 ELSE 0 END) AS present_final,
-  COALESCE(SUM(row_count), 0) AS rows_all,
-  COALESCE(SUM(CASE WHEN final = 1 THEN row_count ELSE 0 END), 0) AS rows_final
+  COUNTIF(scheduled) AS games, COALESCE(SUM(final), 0) AS finals,
+  COUNTIF(scheduled AND row_count IS NOT NULL) AS present_all,
+  COUNTIF(final = 1 AND row_count IS NOT NULL) AS present_final,
+  COALESCE(SUM(CASE WHEN scheduled THEN row_count ELSE 0 END), 0) AS rows_all,
+  COALESCE(SUM(CASE WHEN final = 1 THEN row_count ELSE 0 END), 0) AS rows_final,
+  COALESCE(SUM(row_count), 0) AS rows_written
 FROM joined
 GROUP BY game_date
 UNION ALL
 SELECT game_date, game_key, final, row_count IS NOT NULL AS held,
-  NULL, NULL, NULL, NULL, NULL, NULL
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM joined
-WHERE row_count IS NULL OR final = 0
+WHERE scheduled AND (row_count IS NULL OR final = 0)
 """
 
 
@@ -197,9 +200,10 @@ class DayCounts:
     present_final: int
     rows_all: int
     rows_final: int
+    rows_written: int  # every row for the date, of a scheduled game or not
 
 
-NO_GAMES = DayCounts(0, 0, 0, 0, 0, 0)
+NO_GAMES = DayCounts(0, 0, 0, 0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -276,6 +280,7 @@ def read_presence(rows: list[Row]) -> Presence:
                 int(row["present_final"] or 0),
                 int(row["rows_all"]),
                 int(row["rows_final"]),
+                int(row["rows_written"]),
             )
         else:
             exceptions[day].append(
