@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +18,11 @@ from tests.firestore_emulator import FirestoreEmulator, start_emulator, stop
 
 if TYPE_CHECKING:
     from tests.bq_emulator import Emulator as BigQueryEmulator
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Profiles loaded by tests cache their SQL in a throwaway directory, never the user's."""
+    os.environ["PIPEVAL_CACHE_DIR"] = tempfile.mkdtemp(prefix="pipeval-test-cache-")
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,8 @@ from urllib.parse import parse_qs
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeval.redact import redact_text, redact_url
 from tests.builders import build_warehouse, season_rows
@@ -309,3 +311,38 @@ def test_redaction_keeps_what_the_reader_needs() -> None:
     assert redact_url("https://example.com/docs/quota") == "https://example.com/docs/quota"
     line = f"cannot read dir:///data/state (token {ACCESS_TOKEN})"
     assert redact_text(line) == "cannot read dir:///data/state (token REDACTED)"
+
+
+def _redact_every_pattern(text: str) -> str:
+    """The reference: every secret pattern and the URL pattern over the whole text."""
+    from pipeval import redact
+
+    for pattern in redact._SECRETS:
+        text = pattern.sub(redact.MASK, text)
+    return redact._URL.sub(lambda found: redact.redact_url(found.group(0)), text)
+
+
+_PIECES = [
+    "plain words ",
+    "\n",
+    "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX ",
+    "duckdb:///tmp/w.duckdb?token=abc ",
+    "ya29.a0AfH6SMBx-secret ",
+    "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.sig_part ",
+    "AIza" + "B" * 35 + " ",
+    "ghp_" + "a" * 24 + " ",
+    "github_pat_" + "b" * 22 + " ",
+    "xoxb-1234567890-abc ",
+    "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBg\\n-----END PRIVATE KEY-----",
+    '{"url": "bigquery://p?location=us&key=v"}',
+    "high ghost gh ",
+]
+
+
+@settings(derandomize=True, max_examples=300, database=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12), st.text(max_size=20))
+def test_the_cheap_prefilter_masks_exactly_what_every_pattern_does(
+    pieces: list[str], noise: str
+) -> None:
+    text = noise.join(pieces)
+    assert redact_text(text) == _redact_every_pattern(text)

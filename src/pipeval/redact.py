@@ -10,6 +10,8 @@ pipeval URL, `location`) and lose what authenticates.
 from __future__ import annotations
 
 import re
+import re._constants as _constants
+import re._parser as _parser
 from urllib.parse import urlsplit
 
 # Plain letters: a mask must not turn into Markdown emphasis when a report shows it.
@@ -70,8 +72,41 @@ def _param(pair: str) -> str:
     return f"{name}={value if name.lower() in SAFE_PARAMS else MASK}"
 
 
+def _literal_start(pattern: re.Pattern[str]) -> str | None:
+    """The literal text every match of `pattern` starts with (after zero-width assertions such
+    as `\\b`), when it is at least two characters: a cheap `in` test can then rule it out."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # an unusual pattern is simply always run
+        return None
+    chars: list[str] = []
+    for op, arg in parsed:
+        if op is _constants.AT and not chars:
+            continue
+        if op is not _constants.LITERAL:
+            break
+        chars.append(chr(arg))
+    return "".join(chars) if len(chars) >= 2 else None
+
+
+# Each pattern with the literal its matches start with (None: always run it). Large outputs
+# (a season's JSON) rarely hold any of these, so most patterns are skipped by a substring test.
+_GUARDED = tuple((pattern, _literal_start(pattern)) for pattern in _SECRETS)
+_URL_MARK = "://"
+
+
 def redact_text(text: str) -> str:
     """`text` with secrets masked: key material, known token shapes, and every URL redacted."""
-    for pattern in _SECRETS:
-        text = pattern.sub(MASK, text)
-    return _URL.sub(lambda found: redact_url(found.group(0)), text)
+    for pattern, needle in _GUARDED:
+        if needle is None or needle in text:
+            text = pattern.sub(MASK, text)
+    if _URL_MARK not in text:
+        return text
+    # Only the lines that hold a URL go through the URL pattern.
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if _URL_MARK in line:
+            lines[index] = _URL.sub(lambda found: redact_url(found.group(0)), line)
+    return "\n".join(lines)

@@ -12,49 +12,68 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError
-
 from pipeval.errors import BackendError, ConfigError, UnsafeStatementError, first_line
 from pipeval.identifiers import TableName, check_identifier
+from pipeval.lazy import exp, sqlglot, sqlglot_errors
 
 DIALECT = "bigquery"
 TABLE_SLOT = "_t_"
 EXPR_SLOT = "_e_"
 
+
 # Node types that turn a scalar expression into something else: a query, a write, a table.
-_FORBIDDEN_IN_EXPRESSION: tuple[type[exp.Expression], ...] = (
-    exp.Query,
-    exp.Subquery,
-    exp.DDL,
-    exp.DML,
-    exp.Command,
-    exp.Table,
-    exp.Star,
-    exp.AggFunc,
-    exp.Window,
-    exp.Parameter,
-    exp.Placeholder,
-)
+@lru_cache(maxsize=1)
+def _forbidden_in_expression() -> tuple[type[exp.Expression], ...]:
+    return (
+        exp.Query,
+        exp.Subquery,
+        exp.DDL,
+        exp.DML,
+        exp.Command,
+        exp.Table,
+        exp.Star,
+        exp.AggFunc,
+        exp.Window,
+        exp.Parameter,
+        exp.Placeholder,
+    )
 
 
 def parse_expression(text: str, where: str, columns: Iterable[str] | None = None) -> exp.Expression:
     """Vet one scalar SQL expression over a single table's own columns."""
-    return _vetted(text, where, columns, _FORBIDDEN_IN_EXPRESSION)
+    return _vetted(text, where, columns, _forbidden_in_expression())
 
 
 # COUNT(*) is the one place a star may stand (checked below).
-_FORBIDDEN_IN_AGGREGATE = tuple(
-    t for t in _FORBIDDEN_IN_EXPRESSION if t not in (exp.AggFunc, exp.Star)
-)
+@lru_cache(maxsize=1)
+def _forbidden_in_aggregate() -> tuple[type[exp.Expression], ...]:
+    return tuple(t for t in _forbidden_in_expression() if t not in (exp.AggFunc, exp.Star))
+
+
+def vet_expression(text: str, where: str) -> None:
+    """`parse_expression` when only the verdict matters (a profile loading): a text vetted once
+    by this pipeval is remembered in the SQL cache, and not parsed again next run."""
+    from pipeval import sqlcache
+
+    sqlcache.cached("vetted-expression", text, lambda: _ok(parse_expression(text, where)))
+
+
+def vet_aggregate(text: str, where: str) -> None:
+    """`parse_aggregate` when only the verdict matters, remembered like `vet_expression`."""
+    from pipeval import sqlcache
+
+    sqlcache.cached("vetted-aggregate", text, lambda: _ok(parse_aggregate(text, where)))
+
+
+def _ok(_tree: object) -> str:
+    return "ok"
 
 
 def parse_aggregate(text: str, where: str, columns: Iterable[str] | None = None) -> exp.Expression:
     """Vet one aggregate expression (e.g. `AVG(points)`, `COUNTIF(x IS NULL) / COUNT(*)`) over a
     single table's own columns: the scalar rules, plus every column inside an aggregate and no
     aggregate inside another, so the expression yields one value per group."""
-    tree = _vetted(text, where, columns, _FORBIDDEN_IN_AGGREGATE)
+    tree = _vetted(text, where, columns, _forbidden_in_aggregate())
     for star in tree.find_all(exp.Star):
         if not isinstance(star.parent, exp.Count):
             raise ConfigError(f"{where}: {text!r} may use * only as COUNT(*)")
@@ -80,7 +99,7 @@ def _vetted(
         raise ConfigError(f"{where}: expected a SQL expression")
     try:
         parsed = [node for node in sqlglot.parse(text, read=DIALECT) if node is not None]
-    except ParseError as err:
+    except sqlglot_errors.ParseError as err:
         first = first_line(err)
         raise ConfigError(f"{where}: cannot parse SQL expression {text!r}: {first}") from None
     if len(parsed) != 1:
@@ -170,7 +189,7 @@ def _grouped(expression: exp.Expression) -> exp.Expression:
 def parse_statements(sql: str, dialect: str = DIALECT) -> list[exp.Expression]:
     try:
         return [node for node in sqlglot.parse(sql, read=dialect) if node is not None]
-    except ParseError as err:
+    except sqlglot_errors.ParseError as err:
         first = first_line(err)
         raise UnsafeStatementError(f"refusing a statement that does not parse: {first}") from None
 

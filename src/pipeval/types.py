@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError
-
+from pipeval.lazy import exp, sqlglot, sqlglot_errors
 from pipeval.ports import Column
 
 _ALIASES = {
@@ -105,7 +102,7 @@ def type_signature(column: Column) -> str:
 def column_from_type(name: str, type_text: str, dialect: str = "duckdb") -> Column:
     try:
         dtype = exp.DataType.build(type_text, dialect=dialect)
-    except (ParseError, ValueError):
+    except (sqlglot_errors.ParseError, ValueError):
         return Column(name, normalize_type(type_text))
     if isinstance(dtype, exp.DataType):
         return _from_datatype(name, dtype, dialect)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from pipeval.adapters.bq_to_duckdb import to_duckdb
 from pipeval.adapters.values import decode, to_naive_utc
 from pipeval.errors import BackendError, PipevalError, first_line
 from pipeval.identifiers import TableName, check_identifier
 from pipeval.ports import Column, QueryKey, QueryResult, QueryStats, Row
+from pipeval.sqlcache import cached
 from pipeval.sqlkit import check_bound
 from pipeval.types import column_from_type
 
@@ -53,6 +55,21 @@ _PLAIN_TYPES = frozenset(
 )
 
 
+@lru_cache(maxsize=1024)
+def transpiled(sql: str) -> tuple[str, tuple[str, ...]]:
+    """The DuckDB text of a BigQuery statement and its parameter names. Kept in the SQL cache:
+    a warm run neither imports sqlglot nor transpiles (a statement that fails the read-only
+    guard raises and is never cached; the connection is read-only as well)."""
+
+    def compute() -> str:
+        from pipeval.adapters.bq_to_duckdb import to_duckdb
+
+        return json.dumps(to_duckdb(sql))
+
+    duck_sql, names = json.loads(cached("duckdb", sql, compute))
+    return duck_sql, tuple(names)
+
+
 def _column(name: str, data_type: str, is_nullable: str) -> Column:
     """A catalog row in BigQuery terms: NOT NULL is mode REQUIRED (arrays stay REPEATED)."""
     column = column_from_type(name, data_type)
@@ -87,7 +104,7 @@ class DuckDBWarehouse:
     def query(
         self, sql: str, params: dict[str, Any] | None = None, label: str = "", check: str = ""
     ) -> QueryResult:
-        duck_sql, names = to_duckdb(sql)
+        duck_sql, names = transpiled(sql)
         given = check_bound(names, params)
         bound = {name: to_naive_utc(given[name]) for name in names}
         self.stats.queries += 1

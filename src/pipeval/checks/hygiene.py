@@ -11,23 +11,17 @@
 from __future__ import annotations
 
 import shlex
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from pipeval.checks.base import Check
 from pipeval.checks.listing import MAX_LISTED, count, listed
 from pipeval.errors import ConfigError
 from pipeval.metrics.coverage import in_use_query, load_in_use
 from pipeval.metrics.identity import duplicate_groups, load_registry, registry_query
+from pipeval.metrics.staging import staging_query
 from pipeval.profile.model import CoverageSpec, Profile
 from pipeval.query import Context, Query
 from pipeval.results import CheckResult, Finding, Severity
-from pipeval.sqlkit import info_schema, render
-
-STAGING_SQL = """
-SELECT table_schema AS dataset_id, table_name AS table_id, creation_time
-FROM _t_tables
-WHERE STARTS_WITH(table_name, @prefix) AND creation_time <= @as_of
-"""
 
 
 def checks_for(profile: Profile) -> list[Check]:
@@ -48,12 +42,6 @@ def _registry_spec(profile: Profile) -> CoverageSpec | None:
         ),
         None,
     )
-
-
-def staging_query(profile: Profile, as_of: datetime) -> Query:
-    sql = render(STAGING_SQL, {"tables": info_schema(profile.warehouse.region, "TABLES")})
-    prefix = profile.thresholds.hygiene.staging_prefix
-    return Query.of(sql, label="hygiene:staging_tables", prefix=prefix, as_of=as_of)
 
 
 class StagingTables(Check):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeval.checks.base import Check
 from pipeval.ports import Column
@@ -19,9 +20,11 @@ from pipeval.profile.model import Profile, SchemaTable
 from pipeval.query import Context
 from pipeval.results import CheckResult, Finding, Severity
 from pipeval.schema.compare import Drift, compare
-from pipeval.schema.ddl import TableDdl, read_table_ddl
-from pipeval.schema.writers import WrittenFields, written_fields
 from pipeval.types import type_signature
+
+if TYPE_CHECKING:
+    from pipeval.schema.ddl import TableDdl
+    from pipeval.schema.writers import WrittenFields
 
 MAX_LISTED = 12
 
@@ -70,6 +73,10 @@ class SchemaAlignment(Check):
         base = self.base_dir or ctx.profile.base_dir
         spec = self.spec
         ddl_paths = [base / p for p in ([spec.ddl] if spec.ddl else []) + spec.migrations]
+        # The DDL and writer readers (sqlglot, ast) load only when a schema table is checked.
+        from pipeval.schema.ddl import read_table_ddl
+        from pipeval.schema.writers import written_fields
+
         ddl = read_table_ddl(ddl_paths, spec.table) if ddl_paths else None
         writers = [written_fields(w, base) for w in spec.writers] if spec.writers else None
         live = ctx.warehouse.table_schema(spec.table) if ctx.warehouse is not None else None

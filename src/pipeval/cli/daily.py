@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from pipeval.cli.dry_run import finish_dry_run
 from pipeval.cli.options import (
     Options,
     common_options,
@@ -42,5 +41,7 @@ def daily(
     ctx = open_context(opts, profile, as_of, target, target)
     use_repo(ctx, repo)
     if dry_run:
+        from pipeval.cli.dry_run import finish_dry_run
+
         return finish_dry_run(plan_daily(ctx, target, checks), opts)
     return finish(run_daily(ctx, target, checks), opts, "daily.md.j2")

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import track
 
 from pipeval.cli.options import (
     Options,
@@ -24,7 +22,6 @@ from pipeval.errors import InputError
 from pipeval.profile import Profile
 from pipeval.report.heatmap import LEGEND, heat_strip, heatmap_svg
 from pipeval.report.output import emit, write_atomic
-from pipeval.report.render import render
 from pipeval.results import SuiteResult
 
 LONG_RANGE_DAYS = 31
@@ -49,6 +46,8 @@ def resolve_range(
 
 
 def _markdown(document: dict[str, Any], svg: Path | None) -> str:
+    from pipeval.report.render import render  # Jinja2: only for Markdown
+
     if "historical" not in document:
         return render("verify.md.j2", document)
     strip = heat_strip(document["historical"]["matrix"])
@@ -120,6 +119,9 @@ def _wants_progress(opts: Options, days: int) -> bool:
 
 
 def _track(items: Iterable[Any], label: str, total: int) -> Iterable[Any]:
+    from rich.console import Console  # only on a terminal, for long ranges
+    from rich.progress import track
+
     return track(
         items, description=label, total=total, console=Console(stderr=True), transient=True
     )

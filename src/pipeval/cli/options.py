@@ -19,7 +19,6 @@ from pipeval.invocation import Invocation
 from pipeval.profile import Profile, load_profile
 from pipeval.query import Context
 from pipeval.report.output import check_writable, emit
-from pipeval.report.render import render
 from pipeval.results import SuiteResult
 
 
@@ -182,6 +181,8 @@ def render_result(result: SuiteResult, fmt: str, template: str) -> str:
     document = result.to_dict()
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    from pipeval.report.render import render  # Jinja2: only for Markdown
+
     return render(template, document)
 
 

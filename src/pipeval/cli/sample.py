@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -18,6 +17,7 @@ from pipeval.cli.options import (
 )
 from pipeval.clock import check_not_future, parse_date
 from pipeval.errors import InputError
+from pipeval.sqlcache import cache_root
 from pipeval.suites.daily import run_daily
 
 # The demo validates the morning after the seeds' worst day: phase 3 never ran on 2026-01-26
@@ -28,11 +28,7 @@ SAMPLE_VERSION = "v2"  # v2: deploy/ and the pipeline repo's git history
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("PIPEVAL_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    base = Path(root) if root else Path.home() / ".cache"
-    return (base / "pipeval" if not os.environ.get("PIPEVAL_CACHE_DIR") else base) / (
-        f"sample-{SAMPLE_VERSION}"
-    )
+    return cache_root() / f"sample-{SAMPLE_VERSION}"
 
 
 def _build(path: Path, season: bool) -> None:

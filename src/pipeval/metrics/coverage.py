@@ -10,15 +10,12 @@ read whole. Several checks asking for the same statement share it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-import sqlglot
-from sqlglot import exp
-
 from pipeval.identifiers import TableName
+from pipeval.lazy import exp, sqlglot
 from pipeval.metrics.entities import GroupDays, groups_query, read_groups, source_exprs
 from pipeval.metrics.games import Schedule, load_schedule, schedule_query
 from pipeval.metrics.identity import (
@@ -32,6 +29,7 @@ from pipeval.metrics.identity import (
 from pipeval.ports import Row
 from pipeval.profile.model import CoverageSpec, Profile
 from pipeval.query import Context, Query
+from pipeval.sqlcache import cached_sql
 from pipeval.sqlkit import DIALECT, column, render
 
 # Classification order: the first reason that applies is the entity's reason.
@@ -193,19 +191,6 @@ def _without(template: str, ctes: frozenset[str]) -> str:
     return tree.sql(DIALECT)
 
 
-def _by_spec(render_sql: Callable[[CoverageSpec], str]) -> Callable[[CoverageSpec], str]:
-    """Render once per distinct spec (specs hold lists: keyed by their JSON, not their hash)."""
-    rendered: dict[str, str] = {}
-
-    def cached(spec: CoverageSpec) -> str:
-        key = spec.model_dump_json()
-        if key not in rendered:
-            rendered[key] = render_sql(spec)
-        return rendered[key]
-
-    return cached
-
-
 def _suffix_length(spec: CoverageSpec) -> int:
     return max((len(suffix) for suffix in spec.diagnostics.suffixes), default=0)
 
@@ -237,19 +222,19 @@ def _pair_slots(spec: CoverageSpec) -> tuple[dict[str, TableName], dict[str, exp
     return tables, {**source_exprs(spec.expected, "x"), **source_exprs(spec.target, "t")}
 
 
-@_by_spec
+@cached_sql
 def _coverage_sql(spec: CoverageSpec) -> str:
     return render(COVERAGE_SQL, *_pair_slots(spec))
 
 
-@_by_spec
+@cached_sql
 def _related_sql(spec: CoverageSpec) -> str:
     tables, exprs = _pair_slots(spec)
     more_tables, more_exprs, empty = _diagnostic_slots(spec)
     return render(_without(RELATED_SQL, empty), tables | more_tables, exprs | more_exprs)
 
 
-@_by_spec
+@cached_sql
 def _in_use_sql(spec: CoverageSpec) -> str:
     registry = spec.diagnostics.registry
     if registry is None or registry.universal_id is None:

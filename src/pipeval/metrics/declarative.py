@@ -23,17 +23,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
-import sqlglot
-from sqlglot import exp
-
 from pipeval.identifiers import TableName, check_identifier
+from pipeval.lazy import exp, sqlglot
 from pipeval.ports import Row
 from pipeval.profile.declarative import DeclarativeCheck
 from pipeval.profile.model import Profile
 from pipeval.query import Context, Query
+from pipeval.sqlcache import cached_json
 from pipeval.sqlkit import DIALECT, parse_aggregate, parse_expression
 
 # Exception subjects returned per check and date; the rest are counted, not listed.
@@ -413,7 +411,7 @@ def _statement(checks: tuple[DeclarativeCheck, ...]) -> tuple[str, dict[str, Any
     return sql, dict(params)
 
 
-@lru_cache(maxsize=64)
+@cached_json
 def _statement_cached(texts: tuple[str, ...]) -> tuple[str, tuple[tuple[str, Any], ...]]:
     checks = [DeclarativeCheck.model_validate_json(text) for text in texts]
     if not checks:

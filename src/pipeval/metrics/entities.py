@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-
-from sqlglot import exp
 
 from pipeval.identifiers import TableName
+from pipeval.lazy import exp
 from pipeval.ports import Row
 from pipeval.profile.model import EntitySource
 from pipeval.query import Query
+from pipeval.sqlcache import cached_sql
 from pipeval.sqlkit import column, parse_expression, render
 
 GROUPS_SQL = """
@@ -51,7 +50,7 @@ def groups_query(source: EntitySource, start: date, end: date) -> Query:
 
 
 # Profile models are frozen (hashable): the SQL is parsed and rendered once per process.
-@lru_cache(maxsize=64)
+@cached_sql
 def _groups_sql(source: EntitySource) -> str:
     if source.group_by is None:
         raise ValueError(f"{source.table}: no group_by column")

@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-
-from sqlglot import exp
 
 from pipeval.identifiers import TableName
+from pipeval.lazy import exp
 from pipeval.ports import Row
 from pipeval.profile.model import PhaseTable, Profile
 from pipeval.query import Context, Query
+from pipeval.sqlcache import cached_sql
 from pipeval.sqlkit import column, parse_expression, render
 
 # Per date: games and final games; then one row per game that is not final yet. A game is
@@ -132,7 +131,7 @@ def _schedule_exprs(
 
 # Every check asks for its queries twice (prefetch, then run) and a historical run once per
 # date: the SQL text depends only on the profile's strings, so it is parsed and rendered once.
-@lru_cache(maxsize=64)
+@cached_sql
 def _schedule_sql(table: str, date_column: str, game_key: str, status_column: str) -> str:
     return render(
         SCHEDULE_SQL,
@@ -168,7 +167,7 @@ def games_query(profile: Profile, start: date, end: date) -> Query:
     )
 
 
-@lru_cache(maxsize=64)
+@cached_sql
 def _games_sql(table: str, date_column: str, game_key: str, status_column: str) -> str:
     return render(
         GAMES_SQL,
@@ -242,7 +241,7 @@ def presence_query(profile: Profile, table: PhaseTable, start: date, end: date) 
     )
 
 
-@lru_cache(maxsize=128)
+@cached_sql
 def _presence_sql(
     schedule: str,
     schedule_date: str,

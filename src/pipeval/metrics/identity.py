@@ -10,12 +10,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlglot import exp
-
 from pipeval.identifiers import TableName
+from pipeval.lazy import exp
 from pipeval.ports import Row
 from pipeval.profile.model import AliasSource, RegistrySource
 from pipeval.query import Context, Query
+from pipeval.sqlcache import cached_sql
 from pipeval.sqlkit import column, render
 
 REGISTRY_SQL = """
@@ -32,22 +32,30 @@ WHERE _e_alias IS NOT NULL AND _e_canonical IS NOT NULL
 
 
 def registry_query(source: RegistrySource) -> Query:
+    return Query.of(_registry_sql(source), label=f"registry:{source.table}")
+
+
+@cached_sql
+def _registry_sql(source: RegistrySource) -> str:
     uid = column(source.universal_id) if source.universal_id else exp.cast(exp.null(), "STRING")
-    sql = render(
+    return render(
         REGISTRY_SQL,
         {"registry": TableName.parse(source.table)},
         {"entity": column(source.entity), "uid": uid},
     )
-    return Query.of(sql, label=f"registry:{source.table}")
 
 
 def aliases_query(source: AliasSource) -> Query:
-    sql = render(
+    return Query.of(_aliases_sql(source), label=f"aliases:{source.table}")
+
+
+@cached_sql
+def _aliases_sql(source: AliasSource) -> str:
+    return render(
         ALIASES_SQL,
         {"aliases": TableName.parse(source.table)},
         {"alias": column(source.alias), "canonical": column(source.canonical)},
     )
-    return Query.of(sql, label=f"aliases:{source.table}")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from pipeval.ports import Row
 from pipeval.profile.model import Profile
 from pipeval.query import Context, Query
+from pipeval.sqlcache import cached_sql
 from pipeval.sqlkit import info_schema, render
 
 # Half-open slots [start, end): a job created exactly `window_hours` before as_of has not
@@ -161,14 +162,18 @@ def jobs_queries(profile: Profile, as_of: datetime) -> list[Query]:
 
 def jobs_query(profile: Profile, as_of: datetime, region: str) -> Query:
     quota = profile.thresholds.quota
-    sql = render(JOBS_SQL, {"jobs": info_schema(region, VIEW)})
     return Query.of(
-        sql,
+        _jobs_sql(region),
         label="jobs_by_project",
         since=as_of - timedelta(days=span_days(profile)),
         window_start=as_of - timedelta(hours=quota.window_hours),
         as_of=as_of,
     )
+
+
+@cached_sql
+def _jobs_sql(region: str) -> str:
+    return render(JOBS_SQL, {"jobs": info_schema(region, VIEW)})
 
 
 def _table(row: Row) -> str | None:

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from pipeval.errors import ConfigError
 from pipeval.identifiers import IDENTIFIER_RE, TableName
-from pipeval.sqlkit import parse_aggregate, parse_expression
+from pipeval.sqlkit import vet_aggregate, vet_expression
 
 # Built-in check families (DESIGN.md): a declarative check names a family of its own.
 RESERVED_FAMILIES = frozenset(
@@ -73,7 +73,7 @@ def _table(value: str) -> str:
 
 def _expression(value: str) -> str:
     try:
-        parse_expression(value, "SQL expression")
+        vet_expression(value, "SQL expression")
     except ConfigError as err:
         raise ValueError(str(err)) from None
     return value
@@ -81,7 +81,7 @@ def _expression(value: str) -> str:
 
 def _aggregate_expression(value: str) -> str:
     try:
-        parse_aggregate(value, "aggregate expression")
+        vet_aggregate(value, "aggregate expression")
     except ConfigError as err:
         raise ValueError(str(err)) from None
     return value

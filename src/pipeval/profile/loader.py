@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from pipeval import sqlcache
 from pipeval.clock import zone
 from pipeval.errors import ConfigError, PipevalError, first_line
 from pipeval.files import LIMITS, read_text
@@ -87,6 +88,7 @@ def _extend(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
 
 def load_profile(name_or_path: str = "nba-props") -> Profile:
     data, source, base_dir = _resolve(name_or_path)
+    sqlcache.activate(data)  # this profile's rendered SQL and vetted expressions, if cached
     try:
         profile = Profile.model_validate(data)
     except ValidationError as err:

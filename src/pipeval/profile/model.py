@@ -23,7 +23,7 @@ from pipeval.identifiers import (
     TableName,
 )
 from pipeval.profile.declarative import DeclarativeCheck, unique_ids
-from pipeval.sqlkit import parse_expression
+from pipeval.sqlkit import vet_expression
 
 
 def _identifier(value: str) -> str:
@@ -42,7 +42,7 @@ def _table(value: str) -> str:
 
 def _expression(value: str) -> str:
     try:
-        parse_expression(value, "SQL expression")
+        vet_expression(value, "SQL expression")
     except ConfigError as err:
         raise ValueError(str(err)) from None
     return value

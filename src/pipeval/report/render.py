@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from pipeval.report.markdown import code, escape, prose
+
+if TYPE_CHECKING:
+    import jinja2
 
 ICONS = {"OK": "✅", "WARN": "⚠️", "FAIL": "❌", "ERROR": "⛔", "INFO": "ℹ️"}
 
@@ -23,6 +24,8 @@ def data_dir(name: str) -> Path:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
+    import jinja2  # here, not at import: `data_dir` users and JSON output never need it
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
         autoescape=False,  # Markdown, not HTML: values are escaped with the `md` filter instead

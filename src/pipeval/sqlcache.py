@@ -1,0 +1,169 @@
+"""The SQL a profile produces, kept on disk between runs: rendered check SQL, its DuckDB
+transpilation, and the profile expressions already vetted.
+
+Producing that SQL needs sqlglot (importing it alone costs about 0.1 s, the DuckDB generator
+more); the text depends only on the profile, the pipeval version and pipeval's own code, so a
+second run reads it back and never imports sqlglot. One JSON file per pipeval version and
+profile hash, in `$PIPEVAL_CACHE_DIR/sql/` (else `$XDG_CACHE_HOME/pipeval/sql/`, else
+`~/.cache/pipeval/sql/`); delete the directory to clear it. A file that is unreadable, corrupt,
+or written by other code is ignored and rebuilt; files are written atomically (temp + rename).
+The cache is an optimisation: any failure to read or write it is silent.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pipeval import __version__
+
+FORMAT = 1
+PACKAGE = Path(__file__).resolve().parent
+F = TypeVar("F", bound=Callable[..., str])
+
+
+def cache_root() -> Path:
+    """pipeval's cache directory (the sample and the SQL cache live under it)."""
+    explicit = os.environ.get("PIPEVAL_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "pipeval"
+
+
+def _code_fingerprint() -> str:
+    """Size and mtime of every module of the package: edited code never reads stale SQL."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(PACKAGE.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(PACKAGE)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+class SqlCache:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[str, str] = {}
+        self.dirty = False
+        if path is not None:
+            self.entries = _read(path)
+
+    def get(self, key: str) -> str | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, value: str) -> None:
+        if self.entries.get(key) != value:
+            self.entries[key] = value
+            self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty or self.path is None:
+            return
+        self.dirty = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(prefix=".sql-", suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    json.dump({"format": FORMAT, "entries": self.entries}, stream)
+                os.replace(temp, self.path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            pass  # a read-only or full disk costs the next run its speed, nothing else
+
+
+def _read(path: Path) -> dict[str, str]:
+    try:
+        document = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    entries = document.get("entries") if isinstance(document, dict) else None
+    if document.get("format") != FORMAT or not isinstance(entries, dict):  # type: ignore[union-attr]
+        return {}
+    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+# The cache of the profile being used; a process without a loaded profile caches in memory only.
+_active = SqlCache(None)
+
+
+def activate(profile_data: Any) -> None:
+    """Use the cache file of this profile (its merged YAML data) from now on."""
+    global _active
+    _active.save()
+    text = json.dumps(profile_data, sort_keys=True, default=str)
+    profile_hash = hashlib.sha256(text.encode()).hexdigest()[:16]
+    name = f"sql-{__version__}-{_code_fingerprint()}-{profile_hash}.json"
+    _active = SqlCache(cache_root() / "sql" / name)
+
+
+def active() -> SqlCache:
+    return _active
+
+
+@atexit.register
+def _save_at_exit() -> None:
+    _active.save()
+
+
+def cached(kind: str, key: str, compute: Callable[[], str]) -> str:
+    full = f"{kind}\x1f{key}"
+    found = _active.get(full)
+    if found is None:
+        found = compute()
+        _active.put(full, found)
+    return found
+
+
+def cached_sql(function: F) -> F:
+    """Cache a function of profile values (strings, numbers, frozen profile models) that
+    returns SQL text: in memory for this process, on disk for the next."""
+    name = f"{function.__module__}.{function.__qualname__}"
+    memory: dict[str, str] = {}
+
+    def wrapper(*args: Any) -> str:
+        key = json.dumps([_arg(a) for a in args])
+        if key not in memory:
+            memory[key] = cached(name, key, lambda: function(*args))
+        return memory[key]
+
+    wrapper.__wrapped__ = function  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def cached_json(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`cached_sql` for a function whose result is JSON data (e.g. SQL plus its parameters);
+    tuples come back as lists. A result JSON cannot hold is computed again next run."""
+    name = f"{function.__module__}.{function.__qualname__}"
+    memory: dict[str, Any] = {}
+
+    def wrapper(*args: Any) -> Any:
+        key = json.dumps([_arg(a) for a in args])
+        if key not in memory:
+            full = f"{name}\x1f{key}"
+            found = _active.get(full)
+            if found is not None:
+                memory[key] = json.loads(found)
+            else:
+                value = function(*args)
+                with contextlib.suppress(TypeError, ValueError):  # not JSON: memory only
+                    _active.put(full, json.dumps(value))
+                memory[key] = value
+        return memory[key]
+
+    wrapper.__wrapped__ = function  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _arg(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    return dump(mode="json") if dump is not None else value
