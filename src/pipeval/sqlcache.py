@@ -7,12 +7,12 @@ second run reads it back and never imports sqlglot. One JSON file per pipeval ve
 profile hash, in `$PIPEVAL_CACHE_DIR/sql/` (else `$XDG_CACHE_HOME/pipeval/sql/`, else
 `~/.cache/pipeval/sql/`); delete the directory to clear it. A file that is unreadable, corrupt,
 or written by other code is ignored and rebuilt; files are written atomically (temp + rename).
-The cache is an optimisation: any failure to read or write it is silent.
+The cache is an optimisation: any failure to read or write it is silent, and only a command
+that completed writes it (bad input leaves nothing behind).
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
 import json
@@ -99,7 +99,6 @@ _active = SqlCache(None)
 def activate(profile_data: Any) -> None:
     """Use the cache file of this profile (its merged YAML data) from now on."""
     global _active
-    _active.save()
     text = json.dumps(profile_data, sort_keys=True, default=str)
     profile_hash = hashlib.sha256(text.encode()).hexdigest()[:16]
     name = f"sql-{__version__}-{_code_fingerprint()}-{profile_hash}.json"
@@ -110,8 +109,9 @@ def active() -> SqlCache:
     return _active
 
 
-@atexit.register
-def _save_at_exit() -> None:
+def save() -> None:
+    """Write what this run added. The CLI calls it once a command has completed (exit 0, 1 or
+    2): a run stopped by bad input writes nothing anywhere, the cache included."""
     _active.save()
 
 

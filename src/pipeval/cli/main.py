@@ -132,4 +132,9 @@ def _run(argv: list[str] | None) -> None:
             raise
         detail = " ".join(str(err).split())
         _fail(f"internal error: {type(err).__name__}: {detail} (PIPEVAL_DEBUG=1 shows a traceback)")
-    sys.exit(result if isinstance(result, int) else 0)
+    code = result if isinstance(result, int) else 0
+    if code in (0, 1, 2):  # the command completed: keep the SQL it produced for the next run
+        from pipeval import sqlcache
+
+        sqlcache.save()
+    sys.exit(code)
