@@ -269,3 +269,11 @@ def columns(client, project):
 # case: a date under a dict key named as a date is INFO
 def replace_day(client, metrics):
     client.query(f"DELETE FROM nba_monitoring.quality WHERE report_date = '{metrics['report_date']}'")  # hit INFO
+
+# case: a leading SQL comment that holds a value does not hide the statement
+def affected(client, team):
+    query = f"""
+    -- players of {team}
+    SELECT * FROM nba_reference.nba_players_registry WHERE team_abbr = '{team}'
+    """
+    return client.query(query).to_dataframe()  # hit

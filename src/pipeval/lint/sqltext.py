@@ -378,7 +378,8 @@ def risky(found: Template) -> list[tuple[Slot, str]]:
     return [(slot, place) for slot, place in placements(found) if place != AS_IDENTIFIER]
 
 
-LEADING = re.compile(r"(?:\s+|--[^\n]*\n?|#[^\n]*\n?|/\*.*?\*/)*(\(|[A-Za-z_]+)", re.DOTALL)
+# Possessive comment bodies: a comment never gives back its words to be read as a keyword.
+LEADING = re.compile(r"(?:\s+|--[^\n]*+\n?|#[^\n]*+\n?|/\*.*?\*/)*(\(|[A-Za-z_]+)", re.DOTALL)
 
 
 def first_keyword(found: Template) -> str:
@@ -387,9 +388,16 @@ def first_keyword(found: Template) -> str:
     tokenizer: this runs for every built string, and most are not SQL."""
     head = found.parts[0] if found.parts and isinstance(found.parts[0], str) else ""
     match = LEADING.match(head)
+    if match is None and len(found.parts) > 1:
+        # e.g. a leading `-- run for {day}` comment: read on past the slot
+        text = found.text()
+        match = LEADING.match(text)
+        head = text
     if match is None or (match.end() == len(head) and len(found.parts) > 1):
         return ""  # the first word runs into a slot: `f"{verb} ..."` is not recognisable SQL
     word = match.group(1)
+    if SENTINEL.fullmatch(word):
+        return ""
     return "L_PAREN" if word == "(" else word.upper()
 
 
