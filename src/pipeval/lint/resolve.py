@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from pipeval.lint.source import CallSite, Position, Scope
+from pipeval.lint.scopes import CallSite, Position, Scope
 
 MAX_DEPTH = 5
 UNKNOWN = "\0"  # stands for an interpolated part of a string we could not resolve

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pipeval.lint.resolve import At, Callee, argument, callee, follow
-from pipeval.lint.source import CallSite, Scope, SourceFile
+from pipeval.lint.scopes import CallSite, Scope
+from pipeval.lint.source import SourceFile
 from pipeval.lint.writes import QUERY_CALLS
 
 TEXT_WRAPPERS = frozenset({"strip", "lstrip", "rstrip", "dedent", "format"})

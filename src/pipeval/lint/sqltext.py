@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from pipeval.lint.origin import CHECKED, UNKNOWN, origin
 from pipeval.lint.resolve import MAX_DEPTH, At, class_attribute, follow, is_literal
-from pipeval.lint.source import Binding
+from pipeval.lint.scopes import Binding
 
 SENTINEL = re.compile(r"pvslot(\d+)x")
 PERCENT_FIELD = re.compile(

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from pipeval.lint.resolve import MAX_DEPTH, At, Callee, follow
-from pipeval.lint.source import CallSite
+from pipeval.lint.scopes import CallSite
 
 
 @dataclass(frozen=True)
