@@ -309,6 +309,10 @@ def render(
         "",
         f"Targets: lint wall ≤ parse wall ({ratio:.2f}× on the generated tree); 8,000 "
         f"findings in one file under 2 s ({_ms(eight)}).",
+        "",
+        "Before the linear-lint work (issue 14, same machine): 2,000 one-row writes in one file "
+        "took 38 s and 8,000 took 391 s (`ast.get_source_segment` re-split the file for each "
+        "finding); on the real pipeline lint was 2.1× parsing (6.6 s against 3.1 s).",
         END,
     ]
     return "\n".join(lines) + "\n"
