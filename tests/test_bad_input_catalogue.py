@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -146,6 +147,35 @@ PROFILES = {
 }
 
 
+def _expr(key: str) -> str:
+    return (
+        "extends: nba-props\nschedule:\n  table: nba_raw.nbac_schedule\n"
+        f"  game_key: {json.dumps(key)}\n"
+    )
+
+
+HOSTILE_PROFILES = {
+    "duplicate.yaml": "extends: nba-props\ntimezone: UTC\ntimezone: America/New_York\n",
+    "deep_yaml.yaml": "name: x\nschedule: " + "[" * 5000 + "]" * 5000 + "\n",
+    "deep_expr.yaml": _expr("(" * 3000 + "game_id" + ")" * 3000),
+    "open_comment.yaml": _expr("game_id /*"),
+    "open_string.yaml": _expr("'x"),
+    "if_command.yaml": _expr("IF game_date"),
+    "fn_setting.yaml": _expr("current_setting('secret_directory') || game_id"),
+    "fn_version.yaml": _expr("version() || game_id"),
+    "fn_read_csv.yaml": _expr("read_csv('/etc/passwd')"),
+    "fn_read_text.yaml": _expr("read_text('/etc/passwd')"),
+    "fn_getenv.yaml": _expr("getenv('HOME')"),
+    "fn_external.yaml": _expr("EXTERNAL_QUERY('c', 'SELECT 1')"),
+    "due_days.yaml": "extends: nba-props\norchestration:\n  - phase: phase3\n"
+    "    collection: phase3_completion\n    due_days_after: 1000000000\n"
+    "    modes: {default: {expected: [a]}}\n",
+    "cascade.yaml": "extends: nba-props\nhistorical: {cascade_windows: {long: 100000000}}\n",
+    "ddl_fifo.yaml": "extends: nba-props\nschema:\n  - table: d.t\n    ddl: ../fifo\n",
+    "ddl_input.yaml": "extends: nba-props\nschema:\n  - table: d.t\n    ddl: ../code/ok.sql\n",
+}
+
+
 def scratch(tmp: Path) -> None:
     """Every bad file the catalogue points at, made fresh in the case's working directory."""
     for name, text in PROFILES.items():
@@ -176,6 +206,29 @@ def scratch(tmp: Path) -> None:
     _write(tmp / "notduck.duckdb", "not a DuckDB file\n")
     (tmp / "out").mkdir()
     _write(tmp / "handoff.md", "an earlier handoff\n")
+    scratch_hardening(tmp)
+
+
+def scratch_hardening(tmp: Path) -> None:
+    """Inputs of the round-2 hardening cases: FIFOs, foreign files, hostile profiles, state."""
+    for name, text in HOSTILE_PROFILES.items():
+        _write(tmp / "profiles" / name, text)
+    os.mkfifo(tmp / "fifo")
+    sqlite3.connect(tmp / "db.sqlite").execute("CREATE TABLE t (a)").connection.close()
+    _write(tmp / "notes" / "ok.md", "notes\n")
+    docs = {"phase3_completion": _complete(PHASE3, "overnight")}
+    for kind in ("outside", "dir", "loop"):
+        root = tmp / f"state_{kind}"
+        write_state(root, "phase4_completion", str(DAY), _complete(PHASE4, "default"))
+        doc = root / "phase3_completion" / f"{DAY}.json"
+        doc.parent.mkdir(parents=True)
+        if kind == "outside":
+            _write(tmp / "elsewhere.json", json.dumps(docs["phase3_completion"]))
+            doc.symlink_to(tmp / "elsewhere.json")
+        elif kind == "dir":
+            doc.mkdir()
+        else:
+            doc.symlink_to(doc.name)
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -189,6 +242,8 @@ def snapshot(root: Path) -> dict[str, str]:
                 seen[key] = "link:" + os.readlink(path)
             elif path.is_dir():
                 seen[key] = "dir"
+            elif not path.is_file():
+                seen[key] = "special"  # a FIFO: reading it would block the test
             else:
                 seen[key] = hashlib.sha256(path.read_bytes()).hexdigest()
     return seen
@@ -471,6 +526,94 @@ CASES = [
     c("demo-bad-as-of", "demo", "--as-of", "noon", *OUT, expect="--as-of 'noon' is not an ISO"),
     c("demo-malformed-profile", "demo", "--profile", "profiles/missing_key.yaml", *OUT,
       expect="schedule: required key is missing"),
+]
+# fmt: on
+
+# Round 2 of the hardening (issue #19): outputs that would destroy inputs, reads that would
+# hang, foreign files, hostile profiles, state documents that escape or cannot be read.
+STATE_OUT = ("--warehouse", "duckdb://{wh}", "--as-of", AS_OF, "--checks", "orchestration")
+# fmt: off
+CASES += [
+    # outputs never replace an input of the run, nor a FIFO
+    c("daily-output-is-the-warehouse", "daily", *WH, "--output", "{wh}",
+      expect="is an input of this run"),
+    c("daily-output-inside-the-state-dir", "daily", *WH, "--output",
+      "{state}/phase3_completion/2026-01-20.json", expect="is an input of this run"),
+    c("doctor-output-is-the-profile", "doctor", "--warehouse", "duckdb://{wh}", "--profile",
+      "profiles/fast.yaml", "--output", "profiles/fast.yaml", expect="is an input of this run"),
+    c("schema-output-is-the-ddl", "schema", "--ddl", "code/ok.sql", "--writer",
+      "code/writer.py::build", "--output", "code/ok.sql", expect="is an input of this run"),
+    c("schema-output-is-the-writer", "schema", "--ddl", "code/ok.sql", "--writer",
+      "code/writer.py::build", "--output", "code/writer.py", expect="is an input of this run"),
+    c("schema-output-is-a-profile-ddl", "schema", "--profile", "profiles/ddl_input.yaml",
+      "--output", "code/ok.sql", expect="is an input of this run"),
+    c("handoff-output-is-the-notes", "handoff", *WH, "--notes", "notes/ok.md", "--force",
+      "--output", "notes/ok.md", expect="is an input of this run"),
+    c("daily-output-fifo-without-reader", "daily", *WH, "--checks", "hygiene", "--output",
+      "{tmp}/fifo", expect="(no reader?)"),
+    # reads that would hang or fill memory, foreign files
+    c("daily-warehouse-fifo", "daily", "--warehouse", "duckdb://{tmp}/fifo", *OUT,
+      expect="is not a regular file (a device, FIFO or socket), expected a DuckDB file"),
+    c("daily-warehouse-sqlite", "daily", "--warehouse", "duckdb://{tmp}/db.sqlite", *OUT,
+      expect="not a DuckDB database file"),
+    c("daily-warehouse-md-url", "daily", "--warehouse", "md:my_db", *OUT,
+      expect="warehouse URL 'md:my_db': expected one of"),
+    c("daily-profile-dev-zero", "daily", *WH, "--profile", "/dev/zero", *OUT,
+      expect="profile /dev/zero: is not a regular file"),
+    c("daily-credentials-dev-zero", "daily", "--warehouse", "bigquery://nba-props-platform",
+      "--credentials", "/dev/zero", *OUT, expect="--credentials: is not a regular file"),
+    c("handoff-notes-dev-zero", "handoff", *WH, "--notes", "/dev/zero", *OUT,
+      expect="--notes /dev/zero: is not a regular file"),
+    c("schema-writer-dev-zero", "schema", "--ddl", "code/ok.sql", "--writer", "/dev/zero::f",
+      *OUT, expect="/dev/zero: is not a regular file"),
+    c("schema-profile-ddl-fifo", "schema", "--profile", "profiles/ddl_fifo.yaml", *OUT,
+      report=True, expect="fifo: is not a regular file (a device, FIFO or socket)"),
+    # sample never builds over a folder it did not make
+    c("sample-path-empty", "sample", "--path", "", expect="--path '' names no directory"),
+    c("sample-path-not-a-sample", "sample", "--path", "code",
+      expect="--path code is not empty and holds no earlier sample; pass --force"),
+    # hostile profiles: one line naming the file and the key
+    c("daily-profile-duplicate-key", "daily", *WH, "--profile", "profiles/duplicate.yaml",
+      *OUT, expect="profiles/duplicate.yaml: line 3 malformed YAML: duplicate key 'timezone'"),
+    c("daily-profile-yaml-too-deep", "daily", *WH, "--profile", "profiles/deep_yaml.yaml",
+      *OUT, expect="malformed YAML: nested deeper than 64 levels"),
+    c("daily-profile-expression-too-deep", "daily", *WH, "--profile",
+      "profiles/deep_expr.yaml", *OUT,
+      expect="schedule.game_key: SQL expression: SQL expression nested deeper than 64 levels"),
+    c("daily-profile-unclosed-comment", "daily", *WH, "--profile",
+      "profiles/open_comment.yaml", *OUT,
+      expect="schedule.game_key: SQL expression: cannot parse SQL expression 'game_id /*'"),
+    c("daily-profile-unclosed-string", "daily", *WH, "--profile", "profiles/open_string.yaml",
+      *OUT, expect="schedule.game_key: SQL expression: cannot parse SQL expression"),
+    c("daily-profile-if-without-parentheses", "daily", *WH, "--profile",
+      "profiles/if_command.yaml", *OUT, expect="'IF game_date' must be a scalar expression",
+      console=True),  # through the script: sqlglot's warning went to the real stderr
+    c("daily-profile-due-days-overflow", "daily", *WH, "--profile", "profiles/due_days.yaml",
+      *OUT, expect="orchestration.0.due_days_after: Input should be less than or equal to 366"),
+    c("historical-profile-cascade-overflow", "historical", *WH, "--profile",
+      "profiles/cascade.yaml", *OUT,
+      expect="historical.cascade_windows.long: Input should be less than or equal to 366"),
+    # state documents: confined to the state root, unreadable ones said so
+    c("daily-state-document-outside-the-root", "daily", *STATE_OUT, "--state",
+      "dir://{tmp}/state_outside", *OUT, report=True,
+      expect="points outside the state directory"),
+    c("daily-state-document-is-a-directory", "daily", *STATE_OUT, "--state",
+      "dir://{tmp}/state_dir", *OUT, report=True, expect="is unreadable (is a directory)"),
+    c("daily-state-document-symlink-loop", "daily", *STATE_OUT, "--state",
+      "dir://{tmp}/state_loop", *OUT, report=True, expect="is unreadable"),
+] + [
+    # Functions outside the allow-list are refused when the profile loads, naming the key.
+    c(f"daily-profile-function-{name}", "daily", *WH, "--profile", f"profiles/fn_{name}.yaml",
+      *OUT, expect=f"schedule.game_key: SQL expression: {call} calls {function}(), which is "
+      "not allowed")
+    for name, call, function in (
+        ("setting", "\"current_setting('secret_directory') || game_id\"", "current_setting"),
+        ("version", "'version() || game_id'", "version"),
+        ("read_csv", "\"read_csv('/etc/passwd')\"", "READ_CSV"),
+        ("read_text", "\"read_text('/etc/passwd')\"", "read_text"),
+        ("getenv", "\"getenv('HOME')\"", "getenv"),
+        ("external", "\"EXTERNAL_QUERY('c', 'SELECT 1')\"", "EXTERNAL_QUERY"),
+    )
 ]
 # fmt: on
 

@@ -15,7 +15,14 @@ from pipeval.errors import ConfigError, PipevalError
 
 MIB = 1024 * 1024
 # Caps by kind of file: a profile, notes or a key file is small; DDL and sources can be large.
-LIMITS = {"profile": MIB, "notes": MIB, "credentials": MIB, "ddl": 8 * MIB, "source": 8 * MIB}
+LIMITS = {
+    "profile": MIB,
+    "notes": MIB,
+    "credentials": MIB,
+    "ddl": 8 * MIB,
+    "source": 8 * MIB,
+    "state": 8 * MIB,
+}
 DEFAULT_LIMIT = 8 * MIB
 
 
@@ -32,6 +39,15 @@ def regular_file_problem(path: Path) -> str | None:
     if not stat.S_ISREG(mode):
         return "is not a regular file (a device, FIFO or socket)"
     return None
+
+
+def read_head(path: Path, size: int) -> bytes:
+    """The first `size` bytes of a regular file (a file-type sniff), never blocking on a FIFO."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return handle.read(size)
 
 
 def read_bytes(

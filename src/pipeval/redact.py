@@ -23,6 +23,8 @@ SAFE_PARAMS = frozenset({"location"})
 _URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`()\[\]{}|,]+")
 # A path segment that looks generated rather than named: long, with letters and digits.
 _TOKEN_SEGMENT = re.compile(r"(?=[^/]*[A-Za-z])(?=[^/]*\d)[A-Za-z0-9_.~+=-]{16,}")
+# Token shapes match wherever they start, also glued to a word (`key_ghp_...`, `20260125_ghp_...`,
+# `untracked_xoxb-...`): no leading \b, which `_` and letters would defeat.
 _SECRETS = (
     # A PEM private key (service-account JSON holds one), whole or cut off; its body is base64
     # with real or JSON-escaped line breaks, so a match never runs past the key.
@@ -30,18 +32,22 @@ _SECRETS = (
         r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:[A-Za-z0-9+/=\s]|\\n)*"
         r"(?:-----END [A-Z ]*PRIVATE KEY-----)?"
     ),
-    re.compile(r"\bya29\.[A-Za-z0-9._-]+"),  # Google OAuth access token
+    re.compile(r"ya29\.[A-Za-z0-9._-]+"),  # Google OAuth access token
     # A signed JWT (e.g. the assertion exchanged for a token, echoed in an auth error).
-    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"),
-    re.compile(r"\bAIza[0-9A-Za-z_-]{35}"),  # Google API key
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),  # GitHub token
-    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
-    re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),  # Slack token
+    re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"),
+    re.compile(r"AIza[0-9A-Za-z_-]{35}"),  # Google API key
+    re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}"),  # GitHub token
+    re.compile(r"github_pat_[A-Za-z0-9_]{20,}"),
+    re.compile(r"xox[abposr]-[A-Za-z0-9-]{10,}"),  # Slack token
 )
 
 
 def redact_url(url: str) -> str:
     """`url` without userinfo, secret query values or a token-bearing path."""
+    if "://" not in url:
+        # Not a URL (`md:my_db`, a bare path): shown as given, its userinfo masked if any.
+        user, at, rest = url.rpartition("@")
+        return f"{MASK}@{rest}" if at and user else url
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -8,6 +8,7 @@ expressions arrive parsed and vetted, and values are always bound as `@parameter
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -17,6 +18,9 @@ from pipeval.identifiers import TableName, check_identifier
 from pipeval.lazy import exp, sqlglot, sqlglot_errors
 
 DIALECT = "bigquery"
+# sqlglot logs a warning for syntax it falls back on (`IF game_date` as a Command); pipeval
+# reports every problem itself, in one line naming the profile key.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 TABLE_SLOT = "_t_"
 EXPR_SLOT = "_e_"
 
@@ -39,9 +43,125 @@ def _forbidden_in_expression() -> tuple[type[exp.Expression], ...]:
     )
 
 
+# The functions a profile expression may call: pure scalar functions of their arguments
+# (string, date, math, conditional, casts), as sqlglot's parsed classes. Anything else (an
+# unknown name parsed as Anonymous, such as current_setting, version, getenv, read_text,
+# EXTERNAL_QUERY; or a known reader like read_csv; or CURRENT_DATE, RAND, SESSION_USER) reads
+# files, settings, the environment, other systems or the clock, and is refused at load.
+@lru_cache(maxsize=1)
+def allowed_functions() -> frozenset[type[exp.Expression]]:
+    return frozenset(
+        {
+            # string
+            exp.Upper,
+            exp.Lower,
+            exp.Trim,
+            exp.Substring,
+            exp.Concat,
+            exp.ConcatWs,
+            exp.Replace,
+            exp.RegexpReplace,
+            exp.RegexpExtract,
+            exp.RegexpLike,
+            exp.Left,
+            exp.Right,
+            exp.Length,
+            exp.Pad,
+            exp.StartsWith,
+            exp.EndsWith,
+            exp.Split,
+            exp.Initcap,
+            exp.Reverse,
+            exp.StrPosition,
+            # date
+            exp.TimeToStr,
+            exp.TsOrDsToDate,
+            exp.Date,
+            exp.DateAdd,
+            exp.DateSub,
+            exp.DateDiff,
+            exp.DateTrunc,
+            exp.TimestampTrunc,
+            exp.Extract,
+            exp.StrToDate,
+            exp.StrToTime,
+            exp.DateFromParts,
+            # math
+            exp.Abs,
+            exp.Round,
+            exp.Floor,
+            exp.Ceil,
+            exp.Mod,
+            exp.Sign,
+            exp.Greatest,
+            exp.Least,
+            exp.SafeDivide,
+            exp.Pow,
+            exp.Sqrt,
+            exp.Ln,
+            exp.Log,
+            # conditional and casts
+            exp.If,
+            exp.Case,
+            exp.Coalesce,
+            exp.Nullif,
+            exp.Cast,
+            exp.TryCast,
+        }
+    )
+
+
+# Declarative checks' aggregate expressions may also call these pure aggregates.
+@lru_cache(maxsize=1)
+def allowed_aggregates() -> frozenset[type[exp.Expression]]:
+    return frozenset(
+        {
+            exp.Avg,
+            exp.Sum,
+            exp.Count,
+            exp.CountIf,
+            exp.Min,
+            exp.Max,
+            exp.Stddev,
+            exp.StddevPop,
+            exp.StddevSamp,
+            exp.Variance,
+            exp.VariancePop,
+            exp.ApproxDistinct,
+            exp.LogicalAnd,
+            exp.LogicalOr,
+        }
+    )
+
+
+# Operators are Func subclasses in sqlglot too (AND, ||, =, NOT ...): they are pure.
+@lru_cache(maxsize=1)
+def _operators() -> tuple[type[exp.Expression], ...]:
+    return (exp.Binary, exp.Unary, exp.Connector)
+
+
+MAX_EXPRESSION_DEPTH = 64
+
+
+def _function_name(node: exp.Func) -> str:
+    return node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+
+
+def _nesting(text: str) -> int:
+    """Deepest parenthesis nesting, counted on the text before parsing (sqlglot recurses)."""
+    depth = deepest = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    return deepest
+
+
 def parse_expression(text: str, where: str, columns: Iterable[str] | None = None) -> exp.Expression:
     """Vet one scalar SQL expression over a single table's own columns."""
-    return _vetted(text, where, columns, _forbidden_in_expression())
+    return _vetted(text, where, columns, _forbidden_in_expression(), allowed_functions())
 
 
 # COUNT(*) is the one place a star may stand (checked below).
@@ -73,7 +193,8 @@ def parse_aggregate(text: str, where: str, columns: Iterable[str] | None = None)
     """Vet one aggregate expression (e.g. `AVG(points)`, `COUNTIF(x IS NULL) / COUNT(*)`) over a
     single table's own columns: the scalar rules, plus every column inside an aggregate and no
     aggregate inside another, so the expression yields one value per group."""
-    tree = _vetted(text, where, columns, _forbidden_in_aggregate())
+    allowed = allowed_functions() | allowed_aggregates()
+    tree = _vetted(text, where, columns, _forbidden_in_aggregate(), allowed)
     for star in tree.find_all(exp.Star):
         if not isinstance(star.parent, exp.Count):
             raise ConfigError(f"{where}: {text!r} may use * only as COUNT(*)")
@@ -94,13 +215,20 @@ def _vetted(
     where: str,
     columns: Iterable[str] | None,
     forbidden: tuple[type[exp.Expression], ...],
+    allowed: frozenset[type[exp.Expression]],
 ) -> exp.Expression:
     if not isinstance(text, str) or not text.strip():
         raise ConfigError(f"{where}: expected a SQL expression")
+    if _nesting(text) > MAX_EXPRESSION_DEPTH:
+        raise ConfigError(
+            f"{where}: SQL expression nested deeper than {MAX_EXPRESSION_DEPTH} levels"
+        )
     try:
         parsed = [node for node in sqlglot.parse(text, read=DIALECT) if node is not None]
-    except sqlglot_errors.ParseError as err:
-        first = first_line(err)
+    except (sqlglot_errors.SqlglotError, RecursionError) as err:
+        # TokenError (an unclosed comment or string) is not a ParseError: both are one line.
+        nested = isinstance(err, RecursionError)
+        first = "nested too deeply" if nested else first_line(err)
         raise ConfigError(f"{where}: cannot parse SQL expression {text!r}: {first}") from None
     if len(parsed) != 1:
         raise ConfigError(f"{where}: {text!r} must be one expression, not several statements")
@@ -111,6 +239,16 @@ def _vetted(
         if isinstance(node, forbidden):
             kind = type(node).__name__.lower()
             raise ConfigError(f"{where}: {text!r} must be a scalar expression (found {kind})")
+        if (
+            isinstance(node, exp.Func)
+            and not isinstance(node, _operators())
+            and type(node) not in allowed
+        ):
+            raise ConfigError(
+                f"{where}: {text!r} calls {_function_name(node)}(), which is not allowed: "
+                "only pure string, date, math and conditional functions (and aggregates "
+                "where an aggregate is expected)"
+            )
     known = set(columns) if columns is not None else None
     for column in tree.find_all(exp.Column):
         if column.table:

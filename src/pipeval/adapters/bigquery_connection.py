@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from google.api_core import exceptions as api_errors
 from google.api_core import retry as api_retry
 
 from pipeval.adapters.bigquery_errors import (
@@ -73,8 +74,9 @@ class BigQueryConnection:
 
     Each query has its own deadline (`query_timeout_s`). An endpoint that refuses connections
     gets one budget for the whole run: from the first refusal, network errors are retried for
-    `query_timeout_s` at most, and after that not at all, so a run against a dead endpoint
-    reports ERROR within the timeout instead of waiting it out once per query.
+    `query_timeout_s` at most, and once a request has given up on them, later requests are not
+    retried at all (until an answer comes back), so a run against a dead endpoint reports ERROR
+    within the timeout instead of waiting it out once per query.
     """
 
     def __init__(
@@ -91,6 +93,7 @@ class BigQueryConnection:
         self._backoff_s = (retry_initial_s, retry_maximum_s)
         self._lock = threading.Lock()
         self._unreachable_since: float | None = None
+        self._gave_up = False
 
     # -- retry budgets -----------------------------------------------------------------------
 
@@ -119,19 +122,24 @@ class BigQueryConnection:
         self, err: BaseException, until: float, transient: Callable[[BaseException], bool]
     ) -> bool:
         now = time.monotonic()
-        if now >= until or not transient(err):
-            return False
         if not is_connection_error(err):
-            return True
+            return now < until and transient(err)
         with self._lock:
             if self._unreachable_since is None:
                 self._unreachable_since = now
-            return now < self._unreachable_since + self.query_timeout_s
+            if self._gave_up:
+                return False
+            if now < until and now < self._unreachable_since + self.query_timeout_s:
+                return True
+            # The run's budget for this endpoint is spent: later requests fail at once.
+            self._gave_up = True
+            return False
 
     def reached(self) -> None:
         """An answer came back: the endpoint is up, a later refusal starts a new budget."""
         with self._lock:
             self._unreachable_since = None
+            self._gave_up = False
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -168,8 +176,19 @@ class BigQueryConnection:
             if job is not None:
                 _cancel(job)
             raise
+        except Exception as err:
+            self._note_failure(err)
+            raise
         self.reached()
         return job, rows
+
+    def _note_failure(self, err: BaseException) -> None:
+        """A request that ended on a refused connection (its retries spent, whichever budget
+        ran out first) spends the run's budget: later requests are not retried."""
+        cause = err.cause if isinstance(err, api_errors.RetryError) else err
+        if cause is not None and is_connection_error(cause):
+            with self._lock:
+                self._gave_up = True
 
     def dry_run(
         self, sql: str, config: bigquery.QueryJobConfig, location: str | None = None

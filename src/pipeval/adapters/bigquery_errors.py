@@ -98,6 +98,9 @@ def translate(err: BaseException, sql: str = "", label: str = "", cap: int = 0) 
     if isinstance(err, api_errors.RetryError) and err.cause is not None:
         cause = _api_message(err.cause)
         return BackendError(f"BigQuery kept failing{where} after retries: {cause}")
+    if is_connection_error(err):
+        # Retried within the run's budget for the endpoint (by this request or an earlier one).
+        return BackendError(f"BigQuery kept failing{where} after retries: {_api_message(err)}")
     if isinstance(err, concurrent.futures.TimeoutError | api_errors.DeadlineExceeded):
         return BackendError(f"query{where} did not finish within the timeout")
     if isinstance(err, api_errors.GoogleAPICallError):

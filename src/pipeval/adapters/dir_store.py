@@ -3,15 +3,50 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 from pipeval.errors import BackendError
+from pipeval.files import LIMITS, read_bytes
 from pipeval.identifiers import check_identifier
 
 # Document ids are dates and names; never a path that could leave the root.
 _DOC_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+
+
+# Completion documents are a map of maps; far deeper is no document pipeval can judge, and
+# numbers beyond 64 bits are no count or timestamp (printing one can exceed Python's limit).
+MAX_DEPTH = 32
+MAX_INT = 2**63
+
+
+class _HugeNumber(ValueError):
+    pass
+
+
+def _bounded_int(text: str) -> int:
+    # Checked on the digits, before int() (which refuses past 4,300 digits with a long hint).
+    if len(text.lstrip("-")) > 19 or abs(int(text)) >= MAX_INT:
+        raise _HugeNumber(text[:20])
+    return int(text)
+
+
+def shape_problem(data: Any) -> str | None:
+    """Why a decoded document is too deep or holds an absurd number, else None (no recursion)."""
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            return f"nested deeper than {MAX_DEPTH} levels"
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= MAX_INT:
+            return "holds an integer beyond 64 bits"
+    return None
 
 
 class DirStore:
@@ -30,14 +65,35 @@ class DirStore:
         if not _DOC_ID.match(document) or ".." in document:
             raise BackendError(f"document id {document!r} is not a plain name")
         path = self._collection(collection) / f"{document}.json"
-        if not path.is_file():
+        if not os.path.lexists(path):
             return None
         try:
-            data = json.loads(path.read_text("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            # Symlinks are followed only within the root: a link must not read other files.
+            inside = path.resolve(strict=True).is_relative_to(self.root.resolve(strict=True))
+        except (OSError, RuntimeError) as err:
+            reason = getattr(err, "strerror", None) or "a symlink loop"
+            raise BackendError(f"state document {path} is unreadable ({reason})") from None
+        if not inside:
+            raise BackendError(f"state document {path} points outside the state directory")
+        try:
+            raw = read_bytes(path, "state document", BackendError, LIMITS["state"])
+        except BackendError as err:
+            reason = str(err).rpartition(": ")[2]
+            raise BackendError(f"state document {path} is unreadable ({reason})") from None
+        try:
+            data = json.loads(raw.decode("utf-8"), parse_int=_bounded_int)
+        except _HugeNumber:
+            raise BackendError(f"state document {path}: holds an integer beyond 64 bits") from None
+        except RecursionError:
+            raise BackendError(f"state document {path} is nested too deeply") from None
+        except (UnicodeDecodeError, ValueError) as err:
+            # ValueError also covers an integer over Python's digit limit.
             raise BackendError(f"state document {path} is not valid JSON: {err}") from None
         if not isinstance(data, dict):
             raise BackendError(f"state document {path} must hold a JSON object")
+        problem = shape_problem(data)
+        if problem:
+            raise BackendError(f"state document {path}: {problem}")
         return data
 
     def list(self, collection: str) -> list[str]:

@@ -14,6 +14,7 @@ import duckdb
 
 from pipeval.adapters.values import decode, to_naive_utc
 from pipeval.errors import BackendError, PipevalError, first_line
+from pipeval.files import read_head, regular_file_problem
 from pipeval.identifiers import TableName, check_identifier
 from pipeval.ports import Column, QueryKey, QueryResult, QueryStats, Row
 from pipeval.sqlcache import cached
@@ -70,6 +71,23 @@ def transpiled(sql: str) -> tuple[str, tuple[str, ...]]:
     return duck_sql, tuple(names)
 
 
+_SAFE_SETTINGS = (
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+)
+# A DuckDB database file starts with an 8-byte checksum, then the magic bytes "DUCK".
+_MAGIC = b"DUCK"
+_MAGIC_AT = 8
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    try:
+        header = read_head(path, _MAGIC_AT + len(_MAGIC))
+    except OSError:
+        return True  # unreadable: let DuckDB's open report why, in its words
+    return header[_MAGIC_AT:] == _MAGIC
+
+
 def _column(name: str, data_type: str, is_nullable: str) -> Column:
     """A catalog row in BigQuery terms: NOT NULL is mode REQUIRED (arrays stay REPEATED)."""
     column = column_from_type(name, data_type)
@@ -90,13 +108,26 @@ class DuckDBWarehouse:
         self.path = Path(path)
         self.url = url or f"duckdb:///{self.path}"
         self.stats = QueryStats()
-        if self.path.is_dir():
+        problem = regular_file_problem(self.path)
+        if problem == "is a directory":
             raise BackendError(f"warehouse {self.path} is a directory, expected a DuckDB file")
-        if not self.path.exists():
+        if problem == "file not found":
             raise BackendError(f"warehouse file not found: {self.path}")
+        if problem is not None:
+            # A FIFO would block DuckDB's open forever; a device is no database.
+            raise BackendError(f"warehouse {self.path}: {problem}, expected a DuckDB file")
+        if not _is_duckdb_file(self.path):
+            # DuckDB would hand a SQLite or Postgres file to an extension it downloads.
+            raise BackendError(f"cannot open warehouse {self.path}: not a DuckDB database file")
         try:
             # read_only: pipeval never writes, and the file may be open in the pipeline too.
+            # No extension is installed or loaded behind the user's back (no network, no
+            # code from ~/.duckdb): a foreign file format is refused, not auto-handled.
             self._con = duckdb.connect(str(self.path), read_only=True)
+            # Set after connecting, not as connect() config: DuckDB refuses a second
+            # connection to one file with a different config (a caller may hold one).
+            for statement in _SAFE_SETTINGS:
+                self._con.execute(statement)
             self._con.execute("SET TimeZone = 'UTC'")
         except duckdb.Error as err:
             raise BackendError(f"cannot open warehouse {self.path}: {first_line(err)}") from None

@@ -53,6 +53,18 @@ class Completeness(Check):
         day = ctx.judged
         tables = self.assess_range(ctx)[day]
         findings = [finding for table in tables for finding in self._findings(table, day)]
+        # Every table's statement reads the same schedule: the first one's count is the day's.
+        unkeyed = load_presence(ctx, self.phase.tables[0]).null_keys.get(day, 0)
+        if unkeyed:
+            findings.append(
+                Finding(
+                    Severity.WARN,
+                    f"{unkeyed} schedule rows on {day} have a NULL game key (a NULL column in "
+                    "schedule.game_key): not judged",
+                    subject=ctx.profile.schedule.table,
+                    data={"date": day, "null_keys": unkeyed},
+                )
+            )
         metrics = {
             "date": day,
             "tables": {

@@ -130,6 +130,6 @@ def handoff(
         text = render("handoff.md.j2", document).rstrip("\n") + "\n"
     if opts.output is None:
         _make_dir(path.parent)
-    write_atomic(path, text, overwrite=force)
+    write_atomic(path, text, overwrite=force, protect=opts.inputs)
     sys.stdout.write(f"{path}\n")
     return result.exit_code if result is not None else 0

@@ -21,7 +21,7 @@ from pipeval.clock import EARLIEST_DATE, check_not_future, check_range, default_
 from pipeval.errors import InputError
 from pipeval.profile import Profile
 from pipeval.report.heatmap import LEGEND, heat_strip, heatmap_svg
-from pipeval.report.output import emit, write_atomic
+from pipeval.report.output import check_writable, emit, write_atomic
 from pipeval.results import SuiteResult
 
 LONG_RANGE_DAYS = 31
@@ -57,23 +57,30 @@ def _markdown(document: dict[str, Any], svg: Path | None) -> str:
     )
 
 
+def heatmap_path(report: Path) -> Path:
+    """The SVG beside the report: `x.md` -> `x.svg`; never the report itself (`x.svg`)."""
+    svg = report.with_suffix(".svg")
+    return svg if svg != report else report.with_name(f"{report.stem}.heatmap.svg")
+
+
 def _emit(result: SuiteResult, opts: Options) -> None:
     if opts.format == "json":
-        emit(render_result(result, "json", ""), opts.output)
+        emit(render_result(result, "json", ""), opts.output, protect=opts.inputs)
         return
     document = result.to_dict()
     if opts.output is None or "historical" not in document:
-        emit(_markdown(document, None), opts.output)
+        emit(_markdown(document, None), opts.output, protect=opts.inputs)
         return
-    svg = opts.output.with_suffix(".svg")
+    svg = heatmap_path(opts.output)
     target = result.target
     title = f"pipeval historical {target['start']} … {target['end']}"
     # Both documents are rendered before either is written: a failure leaves neither behind.
     picture = heatmap_svg(document["historical"]["matrix"], title)
     report = _markdown(document, svg)
-    write_atomic(svg, picture)
+    check_writable(opts.output, protect=opts.inputs)
+    write_atomic(svg, picture, protect=opts.inputs)
     try:
-        write_atomic(opts.output, report)
+        write_atomic(opts.output, report, protect=opts.inputs)
     except BaseException:
         svg.unlink(missing_ok=True)
         raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ class Options:
     output: Path | None
     credentials: str | None = None
     deploy: str | None = None
+    # Files and directories the run reads: an output must never replace one of them.
+    inputs: list[Path] = field(default_factory=list)
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -90,15 +92,57 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
         **kwargs: Any,
     ) -> Any:
         opts = Options(profile, warehouse, state, as_of, fmt, output, credentials, deploy)
+        opts.inputs = run_inputs(opts, kwargs)
         if output is not None:
-            check_writable(output)
+            check_writable(output, protect=opts.inputs)
         return command(opts, **kwargs)
 
     return wrapper
 
 
+def _url_path(url: str | None, scheme: str) -> list[Path]:
+    prefix = f"{scheme}://"
+    if url and url.startswith(prefix) and len(url) > len(prefix):
+        return [Path(url[len(prefix) :])]
+    return []
+
+
+def run_inputs(opts: Options, kwargs: dict[str, Any]) -> list[Path]:
+    """What this command reads from disk, as given: URLs' paths, the profile file, and the
+    command's own files (--ddl, --writer, --notes, lint paths)."""
+    # A warehouse is a file (a folder given as one is refused when it opens).
+    warehouse = [path for path in _url_path(opts.warehouse, "duckdb") if not path.is_dir()]
+    inputs = warehouse + _url_path(opts.state, "dir")
+    profile = Path(opts.profile)
+    if opts.profile.endswith((".yaml", ".yml")) or profile.exists():
+        inputs.append(profile)
+    if opts.credentials:
+        inputs.append(Path(opts.credentials))
+    inputs += [Path(path) for path in kwargs.get("ddl") or ()]
+    inputs += [Path(spec.partition("::")[0]) for spec in kwargs.get("writers") or ()]
+    # Lint folders are not protected as a whole: a report inside the scanned tree is normal.
+    inputs += [Path(path) for path in kwargs.get("paths") or () if not Path(path).is_dir()]
+    if kwargs.get("notes") is not None:
+        inputs.append(Path(kwargs["notes"]))
+    return inputs
+
+
+def profile_files(profile: Profile) -> list[Path]:
+    """DDL, migration and writer files a profile names (paths relative to the profile)."""
+    found: list[Path] = []
+    for table in profile.schema_tables:
+        names = ([table.ddl] if table.ddl else []) + list(table.migrations)
+        names += [spec.partition("::")[0] for spec in table.writers]
+        found += [profile.base_dir / name for name in names]
+    return found
+
+
 def profile_and_time(opts: Options) -> tuple[Profile, datetime]:
-    return load_profile(opts.profile), parse_as_of(opts.as_of)
+    profile = load_profile(opts.profile)
+    opts.inputs += profile_files(profile)
+    if opts.output is not None:
+        check_writable(opts.output, protect=opts.inputs)
+    return profile, parse_as_of(opts.as_of)
 
 
 def open_context(
@@ -187,7 +231,7 @@ def render_result(result: SuiteResult, fmt: str, template: str) -> str:
 
 
 def finish(result: SuiteResult, opts: Options, template: str) -> int:
-    emit(render_result(result, opts.format, template), opts.output)
+    emit(render_result(result, opts.format, template), opts.output, protect=opts.inputs)
     return result.exit_code
 
 

@@ -65,17 +65,29 @@ def _build(path: Path, season: bool) -> None:
 @click.command()
 @click.option(
     "--path",
-    "path",
-    type=click.Path(path_type=Path),
-    default=Path("pipeval-sample"),
+    "path_text",
+    type=click.Path(),  # a str: an empty --path must not become "."
+    default="pipeval-sample",
     show_default=True,
     help="Directory to write warehouse.duckdb and state/ into.",
 )
 @click.option("--season", is_flag=True, help="A full season (~1,230 games) instead of Dec-Jan.")
-def sample(path: Path, season: bool) -> int:
+@click.option("--force", is_flag=True, help="Build into a non-empty folder that is no sample.")
+def sample(path_text: str, season: bool, force: bool) -> int:
     """Build the embedded sample: DIR/warehouse.duckdb and DIR/state/, incidents included."""
+    from pipeval.sample.build import is_sample_dir
+
+    if not path_text.strip():
+        raise InputError(f"--path {path_text!r} names no directory")
+    path = Path(path_text)
     if path.exists() and not path.is_dir():
         raise click.BadParameter(f"{path} exists and is not a directory", param_hint="--path")
+    if path.is_dir() and not force and not is_sample_dir(path):
+        # Its warehouse.duckdb and state/ would be replaced: user tables and documents lost.
+        raise InputError(
+            f"--path {path} is not empty and holds no earlier sample; "
+            "pass --force to build into it (its warehouse.duckdb and state/ are replaced)"
+        )
     _build(path, season)
     return 0
 

@@ -15,6 +15,7 @@ from pipeval.checks.schema import SchemaAlignment
 from pipeval.cli.options import Options, common_options, finish, open_context, profile_and_time
 from pipeval.clock import default_date
 from pipeval.errors import ConfigError, InputError
+from pipeval.files import regular_file_problem
 from pipeval.identifiers import TableName
 from pipeval.profile import Profile
 from pipeval.profile.model import SchemaTable
@@ -57,8 +58,9 @@ def _check_writer(spec: str) -> None:
     path = Path(path_text)
     if path.is_dir():
         raise InputError(f"--writer {spec}: {path_text} is a directory, expected a Python file")
-    if not path.is_file():
-        raise InputError(f"--writer {spec}: {path_text}: file not found")
+    problem = regular_file_problem(path)
+    if problem is not None:
+        raise InputError(f"--writer {spec}: {path_text}: {problem}")
 
 
 def ad_hoc(table: str | None, ddl: tuple[Path, ...], writers: tuple[str, ...]) -> SchemaAlignment:

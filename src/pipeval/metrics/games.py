@@ -30,13 +30,15 @@ WITH games AS (
   WHERE _e_sdate BETWEEN @range_start AND @range_end
   GROUP BY game_date, game_key
 )
-SELECT game_date, CAST(NULL AS STRING) AS game_key, COUNT(*) AS games, SUM(final) AS finals
+SELECT game_date, CAST(NULL AS STRING) AS game_key, COUNTIF(game_key IS NOT NULL) AS games,
+  COALESCE(SUM(CASE WHEN game_key IS NOT NULL THEN final ELSE 0 END), 0) AS finals,
+  COUNTIF(game_key IS NULL) AS null_keys
 FROM games
 GROUP BY game_date
 UNION ALL
-SELECT game_date, game_key, NULL AS games, NULL AS finals
+SELECT game_date, game_key, NULL AS games, NULL AS finals, NULL AS null_keys
 FROM games
-WHERE final = 0
+WHERE final = 0 AND game_key IS NOT NULL
 """
 
 # Per date: the schedule's games (all / final) the table holds and their rows, and every row
@@ -58,7 +60,8 @@ held AS (
 ),
 joined AS (
   SELECT COALESCE(g.game_date, h.game_date) AS game_date, g.game_key, g.final,
-    h.row_count, g.game_key IS NOT NULL AS scheduled
+    h.row_count, g.game_key IS NOT NULL AS scheduled,
+    g.game_date IS NOT NULL AND g.game_key IS NULL AS unkeyed
   FROM games AS g
   FULL OUTER JOIN held AS h ON g.game_date = h.game_date AND g.game_key = h.game_key
 )
@@ -68,12 +71,12 @@ SELECT game_date, CAST(NULL AS STRING) AS game_key, NULL AS final, NULL AS held,
   COUNTIF(final = 1 AND row_count IS NOT NULL) AS present_final,
   COALESCE(SUM(CASE WHEN scheduled THEN row_count ELSE 0 END), 0) AS rows_all,
   COALESCE(SUM(CASE WHEN final = 1 THEN row_count ELSE 0 END), 0) AS rows_final,
-  COALESCE(SUM(row_count), 0) AS rows_written
+  COALESCE(SUM(row_count), 0) AS rows_written, COUNTIF(unkeyed) AS null_keys
 FROM joined
 GROUP BY game_date
 UNION ALL
 SELECT game_date, game_key, final, row_count IS NOT NULL AS held,
-  NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM joined
 WHERE scheduled AND (row_count IS NULL OR final = 0)
 """
@@ -102,6 +105,9 @@ class Schedule:
     games: dict[date, int] = field(default_factory=dict)
     finals: dict[date, int] = field(default_factory=dict)
     not_final: dict[date, set[str]] = field(default_factory=dict)
+    # Schedule games whose key is NULL (e.g. a NULL tricode in the key expression), per date:
+    # they match no phase table, so they are counted apart and reported, never judged.
+    null_keys: dict[date, int] = field(default_factory=dict)
 
     def games_on(self, day: date) -> int:
         return self.games.get(day, 0)
@@ -147,6 +153,8 @@ def read_schedule(rows: list[Row]) -> Schedule:
         if row["game_key"] is None:
             schedule.games[day] = int(row["games"])
             schedule.finals[day] = int(row["finals"] or 0)
+            if row.get("null_keys"):
+                schedule.null_keys[day] = int(row["null_keys"])
         else:
             schedule.not_final.setdefault(day, set()).add(row["game_key"])
     return schedule
@@ -218,6 +226,9 @@ class Presence:
 
     days: dict[date, DayCounts] = field(default_factory=dict)
     exceptions: dict[date, list[FlaggedGame]] = field(default_factory=dict)
+    # Schedule games whose key is NULL, per date: they match no row of the table, so they are
+    # counted apart (a finding), never judged present or missing.
+    null_keys: dict[date, int] = field(default_factory=dict)
 
 
 def presence_query(profile: Profile, table: PhaseTable, start: date, end: date) -> Query:
@@ -281,6 +292,8 @@ def read_presence(rows: list[Row]) -> Presence:
                 int(row["rows_final"]),
                 int(row["rows_written"]),
             )
+            if row.get("null_keys"):
+                presence.null_keys[day] = int(row["null_keys"])
         else:
             exceptions[day].append(
                 FlaggedGame(row["game_key"], bool(row["final"]), bool(row["held"]))

@@ -83,6 +83,13 @@ Table = Annotated[str, AfterValidator(_table)]
 Expression = Annotated[str, AfterValidator(_expression)]
 TimeOfDay = Annotated[str, AfterValidator(_hhmm)]
 Percent = Annotated[float, Field(ge=0, le=100)]
+# Sane bounds for the profile's numbers, checked at load: a typo of a few zeros must be one
+# clear line, not an overflow in date arithmetic later (a day count past 9999-12-31).
+MAX_DAYS = 366  # windows and lags: at most a year
+MAX_RANGE_DAYS = 3660  # ranges of dates: at most ten years
+MAX_COUNT = 1_000_000_000  # limits and counts
+MAX_BYTES = 10**15  # one petabyte
+MAX_TIMEOUT_S = 86_400.0  # one day
 
 
 class Strict(BaseModel):
@@ -96,7 +103,7 @@ class ScheduleSpec(Strict):
     date_column: Identifier = "game_date"
     game_key: Expression
     status_column: Identifier = "game_status"
-    final_status: int = 3
+    final_status: int = Field(3, ge=0, le=MAX_COUNT)
 
 
 class PhaseTable(Strict):
@@ -204,25 +211,25 @@ class OrchestrationSpec(Strict):
     collection: Identifier
     # Due at HH:MM local time, `due_days_after` days after the game date.
     due: TimeOfDay = "08:00"
-    due_days_after: int = 1
+    due_days_after: int = Field(1, ge=0, le=MAX_DAYS)
     downstream_phase: Identifier | None = None
     modes: dict[Identifier, ModeSpec] = Field(min_length=1)
 
 
 class QuotaThresholds(Strict):
-    table_operations_limit: int = Field(1500, gt=0)
-    partition_modifications_limit: int = Field(30000, gt=0)
-    ingestion_time_partition_modifications_limit: int = Field(11000, gt=0)
+    table_operations_limit: int = Field(1500, gt=0, le=MAX_COUNT)
+    partition_modifications_limit: int = Field(30000, gt=0, le=MAX_COUNT)
+    ingestion_time_partition_modifications_limit: int = Field(11000, gt=0, le=MAX_COUNT)
     ingestion_time_partitioned_tables: list[Table] = Field(default_factory=list)
     warn_pct: Percent = 80
     fail_pct: Percent = 95
-    window_hours: int = Field(24, gt=0)
-    dml_running_limit: int = Field(2, gt=0)
-    dml_queue_limit: int = Field(20, gt=0)
-    dml_queue_warn: int = Field(15, gt=0)
-    backfill_lookback_days: int = Field(7, gt=0)
+    window_hours: int = Field(24, gt=0, le=MAX_DAYS * 24)
+    dml_running_limit: int = Field(2, gt=0, le=MAX_COUNT)
+    dml_queue_limit: int = Field(20, gt=0, le=MAX_COUNT)
+    dml_queue_warn: int = Field(15, gt=0, le=MAX_COUNT)
+    backfill_lookback_days: int = Field(7, gt=0, le=MAX_DAYS)
     # Rows per write that remediation suggests batching into one job.
-    remediation_batch_size: int = Field(100, gt=1)
+    remediation_batch_size: int = Field(100, gt=1, le=MAX_COUNT)
 
     @model_validator(mode="after")
     def _ordered(self) -> QuotaThresholds:
@@ -239,7 +246,7 @@ class CoverageThresholds(Strict):
     # A system covering fewer than this share of the best system's entities is reported.
     system_parity_pct: Percent = 50
     # A system with rows in these days before the date and none on it has stopped.
-    system_lookback_days: int = Field(7, gt=0)
+    system_lookback_days: int = Field(7, gt=0, le=MAX_DAYS)
 
     @model_validator(mode="after")
     def _ordered(self) -> CoverageThresholds:
@@ -250,7 +257,7 @@ class CoverageThresholds(Strict):
 
 class HygieneThresholds(Strict):
     staging_prefix: str = Field("_staging_", min_length=1)
-    staging_max_age_hours: float = Field(24, gt=0)
+    staging_max_age_hours: float = Field(24, gt=0, le=MAX_DAYS * 24)
     datasets: list[Identifier] = Field(default_factory=list)
 
 
@@ -269,21 +276,21 @@ class Thresholds(Strict):
 
 
 class HistoricalSpec(Strict):
-    default_days: int = Field(14, gt=0)
-    max_range_days: int = Field(400, gt=0)
-    cascade_windows: dict[Identifier, int] = Field(
+    default_days: int = Field(14, gt=0, le=MAX_RANGE_DAYS)
+    max_range_days: int = Field(400, gt=0, le=MAX_RANGE_DAYS)
+    cascade_windows: dict[Identifier, Annotated[int, Field(gt=0, le=MAX_DAYS)]] = Field(
         default_factory=lambda: {"L5": 5, "L10": 10, "long": 21}
     )
-    severity_high_above: int = 100
-    severity_medium_from: int = 50
+    severity_high_above: int = Field(100, ge=0, le=MAX_COUNT)
+    severity_medium_from: int = Field(50, ge=0, le=MAX_COUNT)
 
 
 class WarehouseSettings(Strict):
     # BigQuery keeps job metadata per region: the jobs view is read once per region listed
     # (each statement runs in its own region). `region: x` (one name) is read as `regions: [x]`.
     regions: list[Identifier] = Field(default_factory=lambda: ["us"], min_length=1)
-    maximum_bytes_billed: int = Field(10_000_000_000, gt=0)
-    query_timeout_s: float = Field(120, gt=0)
+    maximum_bytes_billed: int = Field(10_000_000_000, gt=0, le=MAX_BYTES)
+    query_timeout_s: float = Field(120, gt=0, le=MAX_TIMEOUT_S)
 
     @model_validator(mode="before")
     @classmethod

@@ -32,6 +32,8 @@ from pipeval.sample.state import DayCounts, write_documents
 from pipeval.sample.writer import copy_csv, create_tables, write_csv
 
 WAREHOUSE = "warehouse.duckdb"
+MARKER = ".pipeval-sample"
+SAMPLE_FORMAT = "v1"
 STATE = "state"
 # Seed 003's pipeline repo (DDL, writer, profile with a schema section) beside the warehouse.
 PIPELINE = "pipeline"
@@ -186,6 +188,8 @@ def _day_counts(plans: list[GamePlan], overnight_done: set[date]) -> list[DayCou
 
 def _install(scratch: Path, path: Path) -> None:
     """Rename the finished build over the previous one (same filesystem, so atomic per item)."""
+    # The marker tells `pipeval sample` that this folder holds a sample it may rebuild.
+    (path / MARKER).write_text(f"pipeval sample {SAMPLE_FORMAT}\n", "utf-8")
     # A write-ahead log left by the old file would be replayed into the new one.
     (path / f"{WAREHOUSE}.wal").unlink(missing_ok=True)
     os.replace(scratch / WAREHOUSE, path / WAREHOUSE)
@@ -194,3 +198,12 @@ def _install(scratch: Path, path: Path) -> None:
             os.replace(path / folder, scratch / f"{folder}.old")
         if (scratch / folder).exists():
             os.replace(scratch / folder, path / folder)
+
+
+def is_sample_dir(path: Path) -> bool:
+    """An empty folder, or one an earlier build wrote (its marker is there)."""
+    try:
+        entries = list(path.iterdir())
+    except OSError:
+        return False
+    return not entries or (path / MARKER).is_file()
