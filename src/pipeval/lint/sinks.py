@@ -21,6 +21,11 @@ from pipeval.lint.source import SourceFile
 from pipeval.lint.writes import QUERY_CALLS
 
 TEXT_WRAPPERS = frozenset({"strip", "lstrip", "rstrip", "dedent", "format"})
+# Logging and builtins take text all day and never run it: not worth resolving their arguments.
+NEVER_SINKS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "print", "echo",
+     "len", "str", "repr", "isinstance", "startswith", "endswith", "split", "replace", "join"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,8 @@ def passes(source: SourceFile) -> list[Pass]:
             continue
         target: Callee | None = None
         for arg, where in arguments(site.node, ""):
+            if not isinstance(_unwrap(arg), ast.Name):
+                continue  # only a name can be the parameter itself
             value, value_at = follow(_unwrap(arg), At.call(site))
             value = _unwrap(value)  # `sql = sql.strip()` before the call
             if isinstance(value, ast.Name) and value is not arg:
@@ -197,4 +204,6 @@ def sql_arguments(site: CallSite, found: Callee) -> list[tuple[ast.expr, Sink | 
     if where is not None:
         sql = argument(site.node, *where)
         return [(sql, None)] if sql is not None else []
+    if found.name in NEVER_SINKS:
+        return []
     return [(arg, sink) for arg, sink in arguments(site.node, found.name) if _maybe_text(arg)]
