@@ -21,7 +21,8 @@ CONTRACT: dict[str, str] = {
     "nba_raw.odds_api_player_points_props": "game_id VARCHAR, game_date DATE, "
     "player_lookup VARCHAR, bookmaker VARCHAR, points_line DOUBLE",
     "nba_analytics.player_game_summary": "game_id VARCHAR, game_date DATE, "
-    "player_lookup VARCHAR, team_abbr VARCHAR, points BIGINT, minutes_played DECIMAL(5,1)",
+    "player_lookup VARCHAR, team_abbr VARCHAR, points BIGINT, minutes_played DECIMAL(5,1), "
+    "usage_rate DECIMAL(6,2)",
     "nba_analytics.upcoming_player_game_context": "game_id VARCHAR, game_date DATE, "
     "player_lookup VARCHAR, team_abbr VARCHAR",
     "nba_predictions.ml_feature_store_v2": "game_id VARCHAR, game_date DATE, "
@@ -35,6 +36,22 @@ CONTRACT: dict[str, str] = {
     "alias_type VARCHAR",
     "nba_reference.processor_run_history": "processor_name VARCHAR, data_date DATE, "
     "status VARCHAR, started_at TIMESTAMP",
+    # read by the shipped profile's declarative checks (`checks:`)
+    "nba_predictions.prediction_accuracy": "player_lookup VARCHAR, game_id VARCHAR, "
+    "game_date DATE, system_id VARCHAR, predicted_points DOUBLE, line_value DOUBLE, "
+    "actual_points BIGINT, minutes_played DOUBLE, absolute_error DOUBLE, signed_error DOUBLE, "
+    "prediction_correct BOOLEAN, model_version VARCHAR, graded_at TIMESTAMP",
+    "nba_analytics.team_offense_game_summary": "game_id VARCHAR, nba_game_id VARCHAR, "
+    "game_date DATE, team_abbr VARCHAR, opponent_team_abbr VARCHAR, points_scored BIGINT, "
+    "pace DOUBLE, home_game BOOLEAN, processed_at TIMESTAMP",
+    "nba_raw.bigdataball_play_by_play": "game_id VARCHAR, game_date DATE, "
+    "event_sequence BIGINT, period BIGINT",
+    "nba_raw.nbac_injury_report": "report_date DATE, report_hour BIGINT, game_date DATE, "
+    "game_id VARCHAR, team VARCHAR, player_lookup VARCHAR, injury_status VARCHAR, "
+    "reason_category VARCHAR, processed_at TIMESTAMP",
+    "nba_predictions.prediction_worker_runs": "request_id VARCHAR, run_date TIMESTAMP, "
+    "player_lookup VARCHAR, game_date DATE, game_id VARCHAR, success BOOLEAN, "
+    "error_type VARCHAR, predictions_generated BIGINT",
     "bq_meta.jobs_by_project": "job_id VARCHAR, creation_time TIMESTAMP, job_type VARCHAR, "
     "statement_type VARCHAR, state VARCHAR, "
     "destination_table STRUCT(project_id VARCHAR, dataset_id VARCHAR, table_id VARCHAR), "
@@ -42,6 +59,14 @@ CONTRACT: dict[str, str] = {
     "total_modified_partitions BIGINT, total_bytes_processed BIGINT",
     "bq_meta.tables": "dataset_id VARCHAR, table_id VARCHAR, creation_time TIMESTAMP",
 }
+
+
+# The predictions columns only the shipped profile's declarative checks read (the real table
+# has them; the 8-column contract above is what the built-in checks and schema tests use).
+DECLARED_PREDICTION_COLUMNS = (
+    ", is_actionable BOOLEAN, line_minutes_before_game BIGINT, model_version VARCHAR"
+)
+PREDICTIONS = "nba_predictions.player_prop_predictions"
 
 
 def build_warehouse(

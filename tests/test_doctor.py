@@ -9,7 +9,7 @@ import pytest
 
 from pipeval.sample.pipeline_repo import write_pipeline_repo
 from pipeval.schema.references import query_references
-from tests.builders import CONTRACT, build_warehouse
+from tests.builders import CONTRACT, DECLARED_PREDICTION_COLUMNS, PREDICTIONS, build_warehouse
 
 AS_OF = ["--as-of", "2026-01-27T15:00:00Z"]
 
@@ -25,7 +25,9 @@ def problems(document: dict) -> list[str]:
 
 def warehouse(tmp_path: Path, **overrides: str) -> str:
     """A contract-shaped DuckDB file where `overrides` replace some tables' column lists."""
-    tables = {name.replace("__", "."): columns for name, columns in overrides.items()}
+    # what the shipped profile's declarative checks read of the predictions table, too
+    tables = {PREDICTIONS: CONTRACT[PREDICTIONS] + DECLARED_PREDICTION_COLUMNS}
+    tables |= {name.replace("__", "."): columns for name, columns in overrides.items()}
     skip = [name for name, columns in tables.items() if columns == ""]
     path = build_warehouse(
         tmp_path / "w.duckdb",
@@ -86,7 +88,7 @@ def test_wrong_types_for_their_roles_are_named(tmp_path: Path, run_cli) -> None:
     summary = CONTRACT["nba_analytics.player_game_summary"].replace(
         "game_date DATE", "game_date VARCHAR"
     )
-    predictions = CONTRACT["nba_predictions.player_prop_predictions"].replace(
+    predictions = (CONTRACT[PREDICTIONS] + DECLARED_PREDICTION_COLUMNS).replace(
         "is_active BOOLEAN", "is_active VARCHAR"
     )
     context = CONTRACT["nba_analytics.upcoming_player_game_context"].replace(
@@ -101,10 +103,12 @@ def test_wrong_types_for_their_roles_are_named(tmp_path: Path, run_cli) -> None:
     code, document, _ = doctor(run_cli, "--warehouse", url)
     assert code == 2
     found = problems(document)
-    assert (
+    (date_line,) = [line for line in found if line.startswith("nba_analytics.player_game_summary.")]
+    assert date_line.startswith(
         "nba_analytics.player_game_summary.game_date: STRING, expected DATE "
-        "(phases.phase3.tables[0].date_column)" in found
+        "(phases.phase3.tables[0].date_column, "
     )
+    assert "checks.minutes.missing.date_column" in date_line  # declarative checks' uses too
     assert any(
         line.startswith("nba_predictions.player_prop_predictions: phases.phase5.tables[0].filter")
         and line.endswith("is STRING, expected BOOL")
@@ -218,3 +222,37 @@ def test_ddl_statements_that_cannot_be_read_are_findings_never_silence(
     )
     assert found[3][0] == "WARN" and found[3][1].startswith(f"{summary}: {unread}")
     assert len(found) == 4
+
+
+def test_declarative_checks_tables_and_columns_are_checked(tmp_path: Path, run_cli) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "extends: nba-props\n"
+        "checks:\n"
+        "  - id: mine.points_missing\n"
+        "    table: nba_analytics.player_game_summary\n"
+        "    kind: missing_percent\n"
+        "    column: pointz\n"
+        "    fail: 1\n"
+        "  - id: mine.graded\n"
+        "    table: nba_grading.nowhere\n"
+        "    kind: metric\n"
+        "    expression: AVG(absolute_error)\n"
+        "    fail: 1\n",
+        "utf-8",
+    )
+    code, document, _ = doctor(
+        run_cli, "--profile", str(profile), "--warehouse", warehouse(tmp_path)
+    )
+    assert code == 2
+    found = problems(document)
+    assert any(
+        line.startswith("nba_analytics.player_game_summary.pointz: column not found")
+        and "checks.mine.points_missing.column" in line
+        and "did you mean points?" in line
+        for line in found
+    ), found
+    assert any(
+        line.startswith("nba_grading.nowhere: table not found") and "mine.graded" in line
+        for line in found
+    ), found

@@ -7,7 +7,7 @@ test_bigquery_emulator.py; here the embedded warehouse, which has no estimate to
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -133,3 +133,29 @@ def test_queries_the_suite_reads_itself_are_listed_once(
     assert len(listed) == 1 and listed[0].checks[0] == "(suite)"
     assert "completeness.phase2" in listed[0].checks
     assert len(query_plan.queries) == 6
+
+
+def test_declarative_checks_plan_one_statement_per_table(
+    profile: Profile, files: tuple[Path, Path]
+) -> None:
+    ctx = open_ctx(profile, files)
+    checks = select_checks(profile, "declarative", ())
+    assert {c.id for c in checks} == {c.id for c in profile.checks}
+    query_plan = plan("daily", checks, ctx, {"date": DAY.isoformat()})
+    statements = {
+        p.query.label: p for p in query_plan.queries if p.query.label.startswith("checks:")
+    }
+    by_table: dict[str, set[str]] = {}
+    for check in profile.checks:
+        by_table.setdefault(check.table, set()).add(check.id)
+    assert set(statements) == {f"checks:{table}" for table in by_table}
+    for table, ids in by_table.items():
+        planned = statements[f"checks:{table}"]
+        assert set(planned.checks) == ids  # every check of the table shares the statement
+        assert planned.query.bound()["range_end"] == DAY
+    # drift reads its trailing baseline days in the same statement
+    accuracy = statements["checks:nba_predictions.prediction_accuracy"].query.bound()
+    assert accuracy["range_start"] == DAY - timedelta(days=14)
+    # a table partitioned by DATE(run_date) is bounded on run_date as well
+    workers = statements["checks:nba_predictions.prediction_worker_runs"].query
+    assert "run_date >= @partition_start" in workers.sql

@@ -42,6 +42,8 @@ def partitioned_tables(profile: Profile) -> dict[str, frozenset[str]]:
     def visit(node: object) -> None:
         if isinstance(node, BaseModel):
             table, column = getattr(node, "table", None), getattr(node, "date_column", None)
+            # A table partitioned by DATE(timestamp) names that column: only it prunes.
+            column = getattr(node, "partition_column", None) or column
             if isinstance(table, str) and isinstance(column, str):
                 found.setdefault(table, set()).add(column)
             for name in type(node).model_fields:
@@ -208,6 +210,36 @@ def test_the_proof_sees_every_partitioned_table_of_the_profile(
     assert expected <= read  # the statements really read them: the proof is not vacuous
 
 
+def test_declarative_checks_read_every_table_of_theirs_pruned(
+    profile: Profile, contexts: list[Context]
+) -> None:
+    """The profile's `checks:` tables (a reconcile's other table included) are proven too, and a
+    table partitioned by DATE(run_date) is bounded on run_date, not on its game_date."""
+    declared = {c.table for c in profile.checks} | {
+        c.other.table for c in profile.checks if c.other is not None
+    }
+    assert "nba_predictions.prediction_worker_runs" in declared
+    partitioned = partitioned_tables(profile)
+    assert partitioned["nba_predictions.prediction_worker_runs"] == frozenset({"run_date"})
+    assert declared <= set(partitioned)
+    statements = emitted_statements(profile, contexts)
+    read = {
+        f"{t.db}.{t.name}"
+        for sql in statements
+        for t in sqlglot.parse_one(sql, read="bigquery").find_all(exp.Table)
+    }
+    assert declared <= read
+    labels = [
+        q.label
+        for check in checks_for(profile, "declarative")
+        for ctx in contexts
+        for q in check.queries(ctx)
+        if q.label.startswith("checks:")
+    ]
+    # one statement per table, whatever the number of checks or dates
+    assert len(set(labels)) == len({c.table for c in profile.checks})
+
+
 def test_every_emitted_statement_is_one_read_only_query(
     profile: Profile, contexts: list[Context]
 ) -> None:
@@ -273,7 +305,8 @@ def test_ingestion_time_tables_from_the_profile_are_covered(tmp_path: Path) -> N
         "utf-8",
     )
     partitioned = partitioned_tables(load_profile(str(custom)))
-    assert partitioned["nba_reference.processor_run_history"] == INGESTION_TIME_COLUMNS
+    # (its declarative checks also name data_date)
+    assert INGESTION_TIME_COLUMNS <= partitioned["nba_reference.processor_run_history"]
     read = "SELECT status FROM nba_reference.processor_run_history"
     assert unpruned_reads(read, partitioned) != []
     pruned = read + " WHERE _PARTITIONTIME BETWEEN @range_start AND @range_end"

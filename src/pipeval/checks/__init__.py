@@ -52,7 +52,9 @@ def select_checks(profile: Profile, wanted: str | None, default: tuple[str, ...]
         if not token:
             continue
         matches = [c for c in everything if c.id == token or c.category == token]
-        if not matches:
+        if token in FAMILIES:  # `declarative`: every check of the profile's `checks:`
+            matches += [c for c in checks_for(profile, token) if c not in matches]
+        if not matches and token not in FAMILIES:
             known = sorted(set(FAMILIES) | {c.id for c in everything})
             raise InputError(f"--checks: unknown check {token!r}; known: {', '.join(known)}")
         chosen.extend(match for match in matches if match not in chosen)

@@ -85,6 +85,10 @@ class DeclarativeDataCheck(Check):
         kind = spec.kind
         if kind == "row_count":
             return self._judge(day, agg.value or 0.0, "rows", base, agg)
+        if kind in ("metric", "drift") and day not in rows.dates:
+            # No rows at all: presence is what row_count and completeness checks judge.
+            message = f"no rows in {spec.table} on {day}: {spec.expression} not measured"
+            return self._result(message, [], {**base, "rows": 0})
         if kind == "metric":
             return self._judge(day, agg.value, spec.expression or "value", base, agg)
         if kind == "freshness":

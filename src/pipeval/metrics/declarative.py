@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pipeval.identifiers import TableName, check_identifier
@@ -99,6 +99,10 @@ def table_query(profile: Profile, table: str, start: date, end: date) -> Query:
     checks = tuple(checks_by_table(profile).get(table, ()))
     sql, params = _statement(checks)
     first = start - timedelta(days=lookback_days(list(checks)))
+    if checks and checks[0].partition_column:
+        slack = timedelta(days=checks[0].partition_slack_days)
+        params["partition_start"] = datetime.combine(first - slack, time(), UTC)
+        params["partition_end"] = datetime.combine(end + slack + timedelta(days=1), time(), UTC)
     return Query.of(
         sql,
         label=f"checks:{table}",
@@ -206,7 +210,7 @@ def _compile(check: DeclarativeCheck, index: int, table_date: str, build: _Build
         group = [day.copy()]
         grp = None
         if check.per == "game":
-            grp = parse_expression(check.game_key, f"{check.id}.game_key")
+            grp = parse_expression(check.game_key_expression, f"{check.id}.game_key")
             group.append(grp.copy())
         build.branches.append(
             _branch(
@@ -395,7 +399,7 @@ def _columns(checks: tuple[DeclarativeCheck, ...]) -> list[str]:
         names.extend(n for n in (check.column, check.subject) if n)
         texts = [check.filter, check.reconcile_key]
         if check.per == "game":
-            texts.append(check.game_key)
+            texts.append(check.game_key_expression)
         for text in filter(None, texts):
             tree = parse_expression(text, check.id)
             names.extend(c.name for c in tree.find_all(exp.Column))
@@ -424,6 +428,12 @@ def _statement_cached(texts: tuple[str, ...]) -> tuple[str, tuple[tuple[str, Any
         {"main": str(table)},
         day=_col(date_column),
     )
+    if checks[0].partition_column:
+        pruned = _tree(
+            "_e_part >= @partition_start AND _e_part < @partition_end",
+            part=_col(checks[0].partition_column),
+        )
+        base = base.where(pruned, copy=False)
     assert isinstance(base, exp.Select)
     base.set("expressions", [_col(name) for name in _columns(checks)])
     build.ctes.append(("base", base))

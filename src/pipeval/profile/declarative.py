@@ -157,9 +157,15 @@ class DeclarativeCheck(_Strict):
     ]
     description: str = ""
     date_column: Identifier = "game_date"
+    # A table partitioned by DATE(<timestamp column>) rather than by `date_column` (e.g. a run
+    # log partitioned on when it ran): reads also bound this column, from `partition_slack_days`
+    # before the first date to that many days after the last, so BigQuery prunes partitions.
+    partition_column: Identifier | None = None
+    partition_slack_days: int = Field(1, ge=0, le=30)
     # Evaluated per date, or per game of the schedule (row_count, metric).
     per: Literal["date", "game"] = "date"
-    game_key: Expression = "game_id"
+    # The game key expression for `per: game` (default `game_id`); unused per date.
+    game_key: Expression | None = None
     # final: judged once the date's (or the game's) games are final, pending before;
     # scheduled: due for every scheduled game.
     expects: Literal["final", "scheduled"] = "scheduled"
@@ -180,6 +186,10 @@ class DeclarativeCheck(_Strict):
     other: ReconcileSide | None = None  # reconcile
     tolerance: float = Field(0, ge=0)  # reconcile: absolute difference allowed
     remediation: list[str] = Field(default_factory=list)
+
+    @property
+    def game_key_expression(self) -> str:
+        return self.game_key or "game_id"
 
     @property
     def family(self) -> str:
@@ -224,7 +234,17 @@ class DeclarativeCheck(_Strict):
 
 
 def unique_ids(checks: list[DeclarativeCheck]) -> None:
+    """Ids are unique; the checks of one table agree on how it is partitioned (they share one
+    statement, whose base read filters on one date column)."""
     ids = [check.id for check in checks]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
         raise ValueError(f"check ids must be unique, got {duplicated} more than once")
+    layout: dict[str, tuple[str, str | None, int]] = {}
+    for check in checks:
+        mine = (check.date_column, check.partition_column, check.partition_slack_days)
+        if layout.setdefault(check.table, mine) != mine:
+            raise ValueError(
+                f"{check.id}: checks of {check.table} must share date_column, "
+                "partition_column and partition_slack_days"
+            )

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from pipeval.profile import load_profile
-from pipeval.sample import facts, incidents, tables
+from pipeval.sample import declared, facts, incidents, tables
 from pipeval.sample.deployments import DEPLOY, write_deployments
 from pipeval.sample.jobs import DayJobs, job_rows
 from pipeval.sample.lineups import GamePlan, build_plans, slate_days
@@ -143,6 +143,12 @@ def _table_sources(
         tables.REGISTRY: registry_rows(rosters),
         tables.ALIASES: alias_rows(),
         tables.RUN_HISTORY: run_rows(seed, game_days, overnight_done),
+        # read only by the profile's declarative checks
+        tables.ACCURACY: declared.accuracy_rows(seed, plans),
+        tables.TEAM_OFFENSE: declared.team_rows(seed, plans),
+        tables.PBP: declared.pbp_rows(seed, plans),
+        tables.INJURIES: declared.injury_rows(seed, plans),
+        tables.WORKER_RUNS: declared.worker_rows(seed, plans),
         **_staging_sources(seed, plans),
         tables.JOBS: job_rows(seed, _day_jobs(plans, overnight_done)),
         tables.TABLES: tables.table_rows(),

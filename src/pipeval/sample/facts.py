@@ -88,12 +88,32 @@ def box_rows(seed: int, plans: list[GamePlan]) -> Iterator[tuple[object, ...]]:
 
 
 def summary_rows(seed: int, plans: list[GamePlan]) -> Iterator[tuple[object, ...]]:
+    no_minutes = _first_games(plans, incidents.MINUTES_NULL_DATE, incidents.MINUTES_NULL_GAMES)
+    corrected = _first_games(plans, incidents.SOURCES_MISMATCH_DATE, 1)
     for plan in plans:
         if plan.summary:
             game = plan.game
             teams = {entry.player.lookup: entry.player.team for entry in plan.entries}
+            stale = incidents.SOURCES_MISMATCH_PLAYERS if game.key in corrected else 0
             for lookup, box in box_scores(seed, plan).items():
-                yield (game.key, game.day, lookup, teams[lookup], box.points, box.minutes)
+                points = box.points + (incidents.SOURCES_MISMATCH_POINTS if stale > 0 else 0)
+                stale -= 1
+                minutes: float | None = box.minutes
+                usage: float | None = _usage(box)
+                if game.key in no_minutes:
+                    minutes = usage = None
+                yield (game.key, game.day, lookup, teams[lookup], points, minutes, usage)
+
+
+def _usage(box: Box) -> float:
+    """A usage rate (% of team plays) from points per minute: no random draw, so adding it
+    leaves every other column's stream as it was."""
+    return round(min(45.0, 9.0 + 0.55 * box.points * 36.0 / max(box.minutes, 6.0)), 1)
+
+
+def _first_games(plans: list[GamePlan], day: object, count: int) -> set[str]:
+    keys = sorted(p.game.key for p in plans if p.game.day == day and p.game.final)
+    return set(keys[:count])
 
 
 def prop_rows(seed: int, plans: list[GamePlan]) -> Iterator[tuple[object, ...]]:
@@ -112,13 +132,17 @@ def context_rows(plans: list[GamePlan]) -> Iterator[tuple[object, ...]]:
 
 
 def feature_rows(seed: int, plans: list[GamePlan]) -> Iterator[tuple[object, ...]]:
+    broken = _first_games(plans, incidents.FEATURES_BROKEN_DATE, incidents.FEATURES_BROKEN_GAMES)
     for plan in plans:
         if plan.features:
             rng = random.Random(f"{seed}:features:{plan.game.game_id}")
             game = plan.game
             for entry in plan.expected:
-                values = _features(rng, entry, home=entry.player.team == game.home)
-                yield (game.key, game.day, entry.context_lookup, values, FEATURE_COUNT)
+                values: str | None = _features(rng, entry, home=entry.player.team == game.home)
+                count = FEATURE_COUNT
+                if game.key in broken:
+                    values, count = None, 0
+                yield (game.key, game.day, entry.context_lookup, values, count)
 
 
 def _features(rng: random.Random, entry: Entry, home: bool) -> str:
@@ -187,6 +211,10 @@ def _prediction(
     game = plan.game
     version = SYSTEMS[system]
     filter_reason = "no_line" if line is None else _filter_reason(rng)
+    # The incident blanks the column only: the draws (and so every other column) stay as they were.
+    attributed = version
+    if game.day == incidents.ATTRIBUTION_DATE and system == incidents.ATTRIBUTION_SYSTEM:
+        attributed = None
     out_starters = rng.choice((0, 0, 0, 1, 1, 2))
     return (
         uuid4(rng),
@@ -201,7 +229,7 @@ def _prediction(
         filter_reason,
         filter_reason is None,
         round((tip - created).total_seconds() / 60),
-        version,
+        attributed,
         round(rng.uniform(0.0, 1.0), 4),
         out_starters,
         round(0.035 * out_starters + rng.uniform(0.0, 0.02), 4),

@@ -92,3 +92,40 @@ STAGING_ROWS = 6
 # --- The default slice ends mid-evening: late games not final, no overnight docs yet ----------
 LIVE_IN_PROGRESS = 2
 LIVE_SCHEDULED = 1
+
+# --- Declarative check families (profile `checks:`): one incident each, on its own date -------
+# runs: a scraper's processor failed every run of the day.
+RUNS_FAILED_DATE = date(2025, 12, 4)
+RUNS_FAILED_PROCESSOR = "BettingPropsProcessor"
+# grading: the grading job skipped three final games.
+GRADING_GAP_DATE = date(2025, 12, 8)
+GRADING_GAP_GAMES = 3
+# features: one game's feature vectors were written empty (NULL features, feature_count 0).
+FEATURES_BROKEN_DATE = date(2025, 12, 11)
+FEATURES_BROKEN_GAMES = 1
+# predictions: a deploy dropped model attribution: catboost_v8 rows without model_version.
+ATTRIBUTION_DATE = date(2025, 12, 17)
+ATTRIBUTION_SYSTEM = "catboost_v8"
+# teams: a re-run appended team summaries instead of merging them (duplicate team rows).
+TEAM_DUPLICATE_DATE = date(2025, 12, 18)
+TEAM_DUPLICATE_GAMES = 2
+# pbp: BigDataBall files never arrived for two final games.
+PBP_GAP_DATE = date(2025, 12, 20)
+PBP_GAP_GAMES = 2
+# minutes: minutes_played (and the usage rate derived from it) NULL for two games' players.
+MINUTES_NULL_DATE = date(2026, 1, 6)
+MINUTES_NULL_GAMES = 2
+# injuries: the injury-report scraper stalled after the morning report.
+INJURY_STALL_DATE = date(2026, 1, 8)
+INJURY_STALL_LAST_HOUR = 9.5
+# sources: a stat correction reached the gamebook but not analytics, for three players.
+SOURCES_MISMATCH_DATE = date(2026, 1, 13)
+SOURCES_MISMATCH_PLAYERS = 3
+SOURCES_MISMATCH_POINTS = 2
+# execution: prediction workers failed 30 % of requests (retried).
+WORKER_FAILURE_DATE = date(2026, 1, 16)
+WORKER_FAILURE_RATE = 0.3
+# models: a bad catboost_v8 model over-predicted every player by 4.5 points.
+MODEL_BIAS_DATE = date(2026, 1, 22)
+MODEL_BIAS_SYSTEM = "catboost_v8"
+MODEL_BIAS_POINTS = 4.5

@@ -72,8 +72,10 @@ def _runs(
     status: str,
 ) -> Iterator[tuple]:
     for name, times in processors:
+        failed = day == incidents.RUNS_FAILED_DATE and name == incidents.RUNS_FAILED_PROCESSOR
         for _ in range(times):
-            yield (name, day, status, eastern_between(rng, day, start_hour, end_hour))
+            moment = eastern_between(rng, day, start_hour, end_hour)
+            yield (name, day, "failed" if failed else status, moment)
 
 
 def _outage_runs(rng: random.Random, day: date) -> Iterator[tuple]:

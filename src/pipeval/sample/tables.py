@@ -19,6 +19,11 @@ PREDICTIONS = "nba_predictions.player_prop_predictions"
 REGISTRY = "nba_reference.nba_players_registry"
 ALIASES = "nba_reference.player_aliases"
 RUN_HISTORY = "nba_reference.processor_run_history"
+ACCURACY = "nba_predictions.prediction_accuracy"
+TEAM_OFFENSE = "nba_analytics.team_offense_game_summary"
+PBP = "nba_raw.bigdataball_play_by_play"
+INJURIES = "nba_raw.nbac_injury_report"
+WORKER_RUNS = "nba_predictions.prediction_worker_runs"
 JOBS = "bq_meta.jobs_by_project"
 TABLES = "bq_meta.tables"
 
@@ -71,6 +76,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("team_abbr", "VARCHAR"),
         ("points", "BIGINT"),
         ("minutes_played", "DECIMAL(5,1)"),  # NUMERIC(5,1) in the pipeline's DDL
+        ("usage_rate", "DECIMAL(6,2)"),  # NUMERIC(6,2) in the pipeline's DDL
     ),
     CONTEXT: (
         ("game_id", "VARCHAR"),
@@ -101,6 +107,59 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("data_date", "DATE"),
         ("status", "VARCHAR"),
         ("started_at", "TIMESTAMP"),
+    ),
+    ACCURACY: (
+        ("player_lookup", "VARCHAR"),
+        ("game_id", "VARCHAR"),
+        ("game_date", "DATE"),
+        ("system_id", "VARCHAR"),
+        ("predicted_points", "DOUBLE"),
+        ("line_value", "DOUBLE"),
+        ("actual_points", "BIGINT"),
+        ("minutes_played", "DOUBLE"),
+        ("absolute_error", "DOUBLE"),
+        ("signed_error", "DOUBLE"),
+        ("prediction_correct", "BOOLEAN"),
+        ("model_version", "VARCHAR"),
+        ("graded_at", "TIMESTAMP"),
+    ),
+    TEAM_OFFENSE: (
+        ("game_id", "VARCHAR"),
+        ("nba_game_id", "VARCHAR"),
+        ("game_date", "DATE"),
+        ("team_abbr", "VARCHAR"),
+        ("opponent_team_abbr", "VARCHAR"),
+        ("points_scored", "BIGINT"),
+        ("pace", "DOUBLE"),
+        ("home_game", "BOOLEAN"),
+        ("processed_at", "TIMESTAMP"),
+    ),
+    PBP: (
+        ("game_id", "VARCHAR"),
+        ("game_date", "DATE"),
+        ("event_sequence", "BIGINT"),
+        ("period", "BIGINT"),
+    ),
+    INJURIES: (
+        ("report_date", "DATE"),
+        ("report_hour", "BIGINT"),
+        ("game_date", "DATE"),
+        ("game_id", "VARCHAR"),
+        ("team", "VARCHAR"),
+        ("player_lookup", "VARCHAR"),
+        ("injury_status", "VARCHAR"),
+        ("reason_category", "VARCHAR"),
+        ("processed_at", "TIMESTAMP"),
+    ),
+    WORKER_RUNS: (
+        ("request_id", "VARCHAR"),
+        ("run_date", "TIMESTAMP"),
+        ("player_lookup", "VARCHAR"),
+        ("game_date", "DATE"),
+        ("game_id", "VARCHAR"),
+        ("success", "BOOLEAN"),
+        ("error_type", "VARCHAR"),
+        ("predictions_generated", "BIGINT"),
     ),
     **{f"nba_predictions.{name}": _PREDICTION_COLUMNS for name in incidents.STAGING_TABLES},
     JOBS: (
@@ -133,6 +192,11 @@ CREATED: dict[str, datetime] = {
     REGISTRY: datetime(2024, 9, 25, 15, 0, 9),
     ALIASES: datetime(2024, 12, 2, 20, 11, 45),
     RUN_HISTORY: datetime(2024, 11, 19, 22, 37, 18),
+    ACCURACY: datetime(2024, 11, 26, 17, 12, 40),
+    TEAM_OFFENSE: datetime(2024, 10, 14, 19, 45, 2),
+    PBP: datetime(2024, 10, 22, 16, 8, 51),
+    INJURIES: datetime(2024, 10, 1, 14, 20, 33),
+    WORKER_RUNS: datetime(2024, 11, 4, 18, 5, 12),
 }
 
 
