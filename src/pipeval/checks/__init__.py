@@ -46,14 +46,15 @@ def select_checks(profile: Profile, wanted: str | None, default: tuple[str, ...]
     available = [check for family in families for check in checks_for(profile, family)]
     if not wanted:
         return available
-    everything = [check for family in FAMILIES for check in checks_for(profile, family)]
+    by_family = [(family, check) for family in FAMILIES for check in checks_for(profile, family)]
+    everything = [check for _, check in by_family]
     chosen: list[Check] = []
     for token in (part.strip() for part in wanted.split(",")):
         if not token:
             continue
-        matches = [c for c in everything if c.id == token or c.category == token]
-        if token in FAMILIES:  # `declarative`: every check of the profile's `checks:`
-            matches += [c for c in checks_for(profile, token) if c not in matches]
+        # an id, a check's category (a declarative check's own family), or a module family
+        # (`declarative`: every check of the profile's `checks:`)
+        matches = [c for family, c in by_family if token in (c.id, c.category, family)]
         if not matches and token not in FAMILIES:
             known = sorted(set(FAMILIES) | {c.id for c in everything})
             raise InputError(f"--checks: unknown check {token!r}; known: {', '.join(known)}")
