@@ -62,6 +62,12 @@ def partition_columns(profile: Profile) -> dict[str, str]:
     columns = {profile.schedule.table: profile.schedule.date_column}
     for phase in profile.phases:
         columns.update({table.table: table.date_column for table in phase.tables})
+    # declarative checks' tables (a reconcile's other table too); a DATE(timestamp)-partitioned
+    # table prunes on its timestamp column
+    for check in profile.checks:
+        columns.setdefault(check.table, check.partition_column or check.date_column)
+        if check.other is not None:
+            columns.setdefault(check.other.table, check.other.date_column)
     return columns
 
 
