@@ -29,7 +29,9 @@ CONTRACT: dict[str, str] = {
     "player_lookup VARCHAR, features DOUBLE[], feature_count BIGINT",
     "nba_predictions.player_prop_predictions": "prediction_id VARCHAR, game_id VARCHAR, "
     "game_date DATE, player_lookup VARCHAR, system_id VARCHAR, current_points_line DECIMAL(4,1), "
-    "is_active BOOLEAN, created_at TIMESTAMP",
+    "is_active BOOLEAN, created_at TIMESTAMP, "
+    # read by the shipped profile's declarative checks (model attribution, late picks, edge)
+    "is_actionable BOOLEAN, line_minutes_before_game BIGINT, model_version VARCHAR",
     "nba_reference.nba_players_registry": "player_lookup VARCHAR, universal_player_id VARCHAR, "
     "team_abbr VARCHAR",
     "nba_reference.player_aliases": "alias_lookup VARCHAR, nba_canonical_lookup VARCHAR, "
@@ -61,11 +63,6 @@ CONTRACT: dict[str, str] = {
 }
 
 
-# The predictions columns only the shipped profile's declarative checks read (the real table
-# has them; the 8-column contract above is what the built-in checks and schema tests use).
-DECLARED_PREDICTION_COLUMNS = (
-    ", is_actionable BOOLEAN, line_minutes_before_game BIGINT, model_version VARCHAR"
-)
 PREDICTIONS = "nba_predictions.player_prop_predictions"
 
 

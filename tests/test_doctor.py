@@ -9,7 +9,7 @@ import pytest
 
 from pipeval.sample.pipeline_repo import write_pipeline_repo
 from pipeval.schema.references import query_references
-from tests.builders import CONTRACT, DECLARED_PREDICTION_COLUMNS, PREDICTIONS, build_warehouse
+from tests.builders import CONTRACT, PREDICTIONS, build_warehouse
 
 AS_OF = ["--as-of", "2026-01-27T15:00:00Z"]
 
@@ -25,9 +25,7 @@ def problems(document: dict) -> list[str]:
 
 def warehouse(tmp_path: Path, **overrides: str) -> str:
     """A contract-shaped DuckDB file where `overrides` replace some tables' column lists."""
-    # what the shipped profile's declarative checks read of the predictions table, too
-    tables = {PREDICTIONS: CONTRACT[PREDICTIONS] + DECLARED_PREDICTION_COLUMNS}
-    tables |= {name.replace("__", "."): columns for name, columns in overrides.items()}
+    tables = {name.replace("__", "."): columns for name, columns in overrides.items()}
     skip = [name for name, columns in tables.items() if columns == ""]
     path = build_warehouse(
         tmp_path / "w.duckdb",
@@ -88,9 +86,7 @@ def test_wrong_types_for_their_roles_are_named(tmp_path: Path, run_cli) -> None:
     summary = CONTRACT["nba_analytics.player_game_summary"].replace(
         "game_date DATE", "game_date VARCHAR"
     )
-    predictions = (CONTRACT[PREDICTIONS] + DECLARED_PREDICTION_COLUMNS).replace(
-        "is_active BOOLEAN", "is_active VARCHAR"
-    )
+    predictions = CONTRACT[PREDICTIONS].replace("is_active BOOLEAN", "is_active VARCHAR")
     context = CONTRACT["nba_analytics.upcoming_player_game_context"].replace(
         "game_id VARCHAR", "game_id BIGINT"
     )

@@ -70,13 +70,20 @@ def by_id(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {check["id"]: check for check in document["checks"]}
 
 
-def test_checks_that_raise_are_error_and_the_rest_report(run_cli, broken: list[str]) -> None:
+def feature_checks(profile) -> list[str]:
+    """The profile's declarative checks on the (missing) feature store table."""
+    return [c.id for c in profile.checks if c.table == "nba_predictions.ml_feature_store_v2"]
+
+
+def test_checks_that_raise_are_error_and_the_rest_report(
+    run_cli, broken: list[str], profile
+) -> None:
     code, out, err = run_cli("daily", *broken, "--format", "json")
     assert (code, err) == (3, "")
     checks = by_id(json.loads(out))
     errors = {check_id for check_id, check in checks.items() if check["status"] == "ERROR"}
     # Phase 3's document is fine, but judging its `_triggered` needs phase 4's (missing) data.
-    readers_of_phase4 = {"completeness.phase4", "orchestration.phase3"}
+    readers_of_phase4 = {"completeness.phase4", "orchestration.phase3", *feature_checks(profile)}
     assert errors == {*QUOTA_IDS, *readers_of_phase4, "orchestration.phase4"}
     for check_id in readers_of_phase4:
         assert "ml_feature_store_v2" in checks[check_id]["summary"]
@@ -91,7 +98,7 @@ def test_checks_that_raise_are_error_and_the_rest_report(run_cli, broken: list[s
 
 
 def test_the_markdown_report_says_which_checks_could_not_run(
-    run_cli, broken: list[str], tmp_path: Path
+    run_cli, broken: list[str], tmp_path: Path, profile
 ) -> None:
     report = tmp_path / "report.md"
     code, out, err = run_cli("daily", *broken, "--output", str(report))
@@ -102,7 +109,7 @@ def test_the_markdown_report_says_which_checks_could_not_run(
     assert line == (
         "**Could not run:** quota.table_operations, quota.partition_modifications, "
         "quota.dml_queue, quota.errors, quota.regions, completeness.phase4, orchestration.phase3, "
-        "orchestration.phase4"
+        "orchestration.phase4, " + ", ".join(feature_checks(profile))
     )
     assert "| completeness.phase3 | ✅ OK |" in text
     assert "### ⛔ completeness.phase4 — ERROR" in text

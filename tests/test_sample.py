@@ -87,7 +87,9 @@ def test_tables_follow_the_data_contract(con) -> None:
     for table, ddl in CONTRACT.items():
         described = con.execute(f"DESCRIBE {table}").fetchall()
         if table == "nba_predictions.player_prop_predictions":
-            described = described[:8]
+            # the contract's columns, in order, among seed 003's drift columns
+            named = {part.split(" ")[0] for part in ddl.split(", ")}
+            described = [row for row in described if row[0] in named]
         # DESCRIBE quotes struct fields that are keywords ("location").
         got = ", ".join(f"{name} {kind}" for name, kind, *_ in described).replace('"', "")
         assert got == ddl, table

@@ -120,3 +120,17 @@ def test_a_week_and_174_dates_send_the_same_number_of_statements(run_cli, sample
         return json.loads(out)["stats"]["queries"]
 
     assert statements(date(2026, 1, 1), 7) == statements(date(2025, 12, 1), 174)
+
+
+def test_markdown_shows_the_data_checks_in_one_row(run_cli, sample_urls) -> None:
+    day = incidents.GRADING_GAP_DATE
+    _, out, _ = run_cli(
+        "daily", *sample_urls, "--date", day.isoformat(), "--as-of", f"{day}T23:00:00Z"
+    )
+    rows = [line for line in out.splitlines() if "data checks |" in line]
+    assert len(rows) == 1, out
+    assert "❌ FAIL" in rows[0]
+    assert "grading.rows_per_game (nba_predictions.prediction_accuracy)" in rows[0]
+    assert "| grading.hit_rate |" not in out  # OK data checks are counted, not listed
+    # its findings name the ungraded games under Details
+    assert "### ❌ grading.rows_per_game — FAIL" in out or "`grading.rows_per_game`" in out

@@ -28,7 +28,8 @@ AS_OF = datetime(2026, 1, 27, 15, 0, tzinfo=UTC)
 CONTRACT_DDL = """\
 CREATE TABLE IF NOT EXISTS `p.nba_predictions.player_prop_predictions` (
   prediction_id STRING, game_id STRING, game_date DATE, player_lookup STRING,
-  system_id STRING, current_points_line NUMERIC(4,1), is_active BOOL, created_at TIMESTAMP
+  system_id STRING, current_points_line NUMERIC(4,1), is_active BOOL, created_at TIMESTAMP,
+  is_actionable BOOL, line_minutes_before_game INT64, model_version STRING
 ) PARTITION BY game_date;
 """
 WRITER = """\
@@ -64,7 +65,7 @@ def test_in_sync_table_is_ok_with_empty_lists(tmp_path: Path, make_warehouse) ->
     assert result.id == f"schema.{TABLE}"
     for key in ("code_only", "ddl_only", "live_only", "type_mismatches"):
         assert result.metrics[key] == []
-    assert result.summary == "in sync (8 DDL columns, 8 live, 6 written by code)"
+    assert result.summary == "in sync (11 DDL columns, 11 live, 6 written by code)"
 
 
 def test_field_in_neither_ddl_nor_live_table_fails(tmp_path: Path, make_warehouse) -> None:
@@ -113,7 +114,13 @@ def test_without_a_warehouse_ddl_is_compared_with_code(tmp_path: Path) -> None:
     assert result.metrics["code_only"] == ["confidence"]
     assert result.metrics["live_only"] == [] and result.metrics["type_mismatches"] == []
     # DDL columns no writer writes: informative only.
-    assert result.metrics["ddl_only"] == ["created_at", "current_points_line"]
+    assert result.metrics["ddl_only"] == [
+        "created_at",
+        "current_points_line",
+        "is_actionable",
+        "line_minutes_before_game",
+        "model_version",
+    ]
     assert result.metrics["sources"]["live"] is False
 
 
@@ -122,7 +129,7 @@ def test_unreadable_ddl_statement_warns_with_file_and_line(tmp_path: Path, make_
     result = run(repo(tmp_path, ddl=ddl), make_warehouse())
     assert result.status is Status.WARN
     (warning,) = result.metrics["warnings"]
-    assert warning.startswith(f"{tmp_path / 'schema.sql'}:5: ")
+    assert warning.startswith(f"{tmp_path / 'schema.sql'}:6: ")
     assert result.findings[0].message == warning
 
 

@@ -14,13 +14,7 @@ from pipeval.checks.declarative import DeclarativeDataCheck
 from pipeval.profile import Profile
 from pipeval.query import Context
 from pipeval.suites.runner import prefetch, run_check
-from tests.builders import (
-    CONTRACT,
-    DECLARED_PREDICTION_COLUMNS,
-    PREDICTIONS,
-    build_warehouse,
-    game_key,
-)
+from tests.builders import PREDICTIONS, build_warehouse, game_key
 
 DAY = date(2026, 1, 10)
 AS_OF = datetime(2026, 1, 11, 15, tzinfo=UTC)
@@ -141,11 +135,7 @@ def test_shipped_check_fires_on_breaking_rows(
         "home_team_tricode": "BBB",
         "game_status": 3,
     }
-    path = build_warehouse(
-        tmp_path / "w.duckdb",
-        {"nba_raw.nbac_schedule": [schedule], **rows},
-        extra_tables={PREDICTIONS: CONTRACT[PREDICTIONS] + DECLARED_PREDICTION_COLUMNS},
-    )
+    path = build_warehouse(tmp_path / "w.duckdb", {"nba_raw.nbac_schedule": [schedule], **rows})
     warehouse = DuckDBWarehouse(path)
     try:
         ctx = Context(profile, AS_OF, DAY, DAY, warehouse=warehouse)

@@ -61,7 +61,9 @@ class DeclarativeDataCheck(Check):
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
         games = load_games(ctx).get(day, [])
-        base = {"date": day, "table": self.spec.table, "kind": self.spec.kind}
+        base: dict[str, Any] = {"date": day, "table": self.spec.table, "kind": self.spec.kind}
+        if self.spec.phase is not None:
+            base["phase"] = self.spec.phase  # the diagnosis groups it with that phase
         if not games:
             return self._result(f"no games scheduled on {day} (off-day)", [], base)
         rows = load_table(ctx, self.spec.table).get(self.id, CheckRows())
@@ -207,6 +209,8 @@ class DeclarativeDataCheck(Check):
         due = [g for g in games if g.final] if spec.expects == "final" else list(games)
         pending = [g.key for g in games if g not in due]
         by_game = rows.games.get(day, {})
+        if spec.absent == "skip":  # absent games are the completeness checks' to report
+            due = [g for g in due if g.key in by_game]
         values: dict[str, float | None] = {}
         for game in due:
             agg = by_game.get(game.key)
@@ -328,6 +332,10 @@ class DeclarativeDataCheck(Check):
     ) -> CheckResult:
         bad = any(f.severity is not Severity.INFO for f in findings) if failing is None else failing
         day = metrics.get("date")
+        # The table first, as built-in checks do: a report with a diagnosis then shows no
+        # separate details for a finding the summary already names.
+        summary = f"{self.spec.table}: {summary}"
+        metrics = {**metrics, "declarative": True}
         remediation = (
             [step.replace("{date}", str(day)) for step in self.spec.remediation] if bad else []
         )

@@ -179,8 +179,12 @@ def _owner(
     target = check.metrics.get("target_table")
     if isinstance(target, str):
         tables.insert(0, target)
-    for table in tables:
-        phase = lineage.owner(table)
+    phases = [lineage.owner(table) for table in tables]
+    # A declarative check names the phase its table derives from (e.g. grading: phase5).
+    hint = check.metrics.get("phase")
+    if isinstance(hint, str) and hint in lineage.order:
+        phases.append(hint)
+    for phase in phases:
         if phase is None:
             continue
         for candidate in (phase, *lineage.sorted(lineage.upstream(phase))):

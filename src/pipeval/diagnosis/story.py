@@ -67,6 +67,9 @@ def story(incident: Incident, day: date) -> str:
     parts += [
         f"{c.id} {c.summary}"
         for c in incident.consequences
-        if c not in same and c.id not in phase_checks
+        if c not in same
+        and c.id not in phase_checks
+        # declarative data checks on derived tables: named under Explains, not retold here
+        and not c.metrics.get("declarative")
     ]
     return " → ".join(parts)

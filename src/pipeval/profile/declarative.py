@@ -57,6 +57,13 @@ def _check_id(value: str) -> str:
     return value
 
 
+def _phase_name(value: str) -> str:
+    # not `_identifier`: doctor reads identifier fields of a table's section as its columns
+    if not IDENTIFIER_RE.match(value):
+        raise ValueError(f"{value!r} is not a phase name")
+    return value
+
+
 def _identifier(value: str) -> str:
     if not IDENTIFIER_RE.match(value):
         raise ValueError(f"{value!r} is not a plain name (letters, digits, _ or -)")
@@ -88,6 +95,7 @@ def _aggregate_expression(value: str) -> str:
 
 
 CheckId = Annotated[str, AfterValidator(_check_id)]
+PhaseName = Annotated[str, AfterValidator(_phase_name)]
 Identifier = Annotated[str, AfterValidator(_identifier)]
 Table = Annotated[str, AfterValidator(_table)]
 Expression = Annotated[str, AfterValidator(_expression)]
@@ -156,6 +164,9 @@ class DeclarativeCheck(_Strict):
         "metric",
     ]
     description: str = ""
+    # The pipeline phase whose output this table derives from: the diagnosis puts a failure of
+    # this check under an incident of that phase (or one upstream of it).
+    phase: PhaseName | None = None
     date_column: Identifier = "game_date"
     # A table partitioned by DATE(<timestamp column>) rather than by `date_column` (e.g. a run
     # log partitioned on when it ran): reads also bound this column, from `partition_slack_days`
@@ -170,6 +181,9 @@ class DeclarativeCheck(_Strict):
     # scheduled: due for every scheduled game.
     expects: Literal["final", "scheduled"] = "scheduled"
     filter: Expression | None = None
+    # per: game: a due game without rows counts as 0 rows (`zero`), or is left to the
+    # completeness checks (`skip`: the check judges the games the table holds).
+    absent: Literal["zero", "skip"] = "zero"
     warn: Threshold | None = None
     fail: Threshold | None = None
     # kind-specific fields

@@ -405,6 +405,9 @@ class Profile(Strict):
             if len(set(ids)) != len(ids):
                 raise ValueError(f"{what} must be unique, got {ids}")
         unique_ids(self.checks)
+        for check in self.checks:
+            if check.phase is not None and check.phase not in names:
+                raise ValueError(f"checks: {check.id} refers to unknown phase {check.phase!r}")
         return self
 
     def phase(self, name: str) -> Phase:

@@ -65,7 +65,7 @@ def _values(value: object, is_list: bool) -> list[str]:
 
 def _label(model: BaseModel, path: str) -> str:
     name = (
-        getattr(model, "name", None) or getattr(model, "phase", None) or getattr(model, "id", None)
+        getattr(model, "name", None) or getattr(model, "id", None) or getattr(model, "phase", None)
     )
     return f"{path}.{name}" if isinstance(name, str) and path else path
 
