@@ -37,15 +37,16 @@ CONTRACT: dict[str, str] = {
     "nba_reference.player_aliases": "alias_lookup VARCHAR, nba_canonical_lookup VARCHAR, "
     "alias_type VARCHAR",
     "nba_reference.processor_run_history": "processor_name VARCHAR, data_date DATE, "
-    "status VARCHAR, started_at TIMESTAMP",
+    "status VARCHAR, started_at TIMESTAMP, phase VARCHAR",
     # read by the shipped profile's declarative checks (`checks:`)
     "nba_predictions.prediction_accuracy": "player_lookup VARCHAR, game_id VARCHAR, "
-    "game_date DATE, system_id VARCHAR, predicted_points DOUBLE, line_value DOUBLE, "
-    "actual_points BIGINT, minutes_played DOUBLE, absolute_error DOUBLE, signed_error DOUBLE, "
+    "game_date DATE, system_id VARCHAR, predicted_points DECIMAL(5,1), "
+    "line_value DECIMAL(5,1), actual_points BIGINT, minutes_played DECIMAL(5,1), "
+    "absolute_error DECIMAL(5,1), signed_error DECIMAL(5,1), "
     "prediction_correct BOOLEAN, model_version VARCHAR, graded_at TIMESTAMP",
     "nba_analytics.team_offense_game_summary": "game_id VARCHAR, nba_game_id VARCHAR, "
     "game_date DATE, team_abbr VARCHAR, opponent_team_abbr VARCHAR, points_scored BIGINT, "
-    "pace DOUBLE, home_game BOOLEAN, processed_at TIMESTAMP",
+    "pace DECIMAL(5,1), home_game BOOLEAN, processed_at TIMESTAMP",
     "nba_raw.bigdataball_play_by_play": "game_id VARCHAR, game_date DATE, "
     "event_sequence BIGINT, period BIGINT",
     "nba_raw.nbac_injury_report": "report_date DATE, report_hour BIGINT, game_date DATE, "

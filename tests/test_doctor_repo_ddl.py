@@ -148,7 +148,86 @@ CLUSTER BY processor_name, status, started_at DESC
 OPTIONS(description="one row per processor run", partition_expiration_days=365);
 
 ALTER TABLE `{PROJECT}.nba_reference.processor_run_history`
-ADD COLUMN IF NOT EXISTS game_code STRING;
+ADD COLUMN IF NOT EXISTS game_code STRING,
+ADD COLUMN IF NOT EXISTS phase STRING;
+
+-- Read by the shipped profile's declarative checks (`checks:`)
+ALTER TABLE `{PROJECT}.nba_analytics.player_game_summary`
+ADD COLUMN IF NOT EXISTS usage_rate NUMERIC(6,2) OPTIONS(description="% of team plays used");
+
+ALTER TABLE `{PROJECT}.nba_predictions.player_prop_predictions`
+ADD COLUMN IF NOT EXISTS is_actionable BOOLEAN,
+ADD COLUMN IF NOT EXISTS line_minutes_before_game INT64,
+ADD COLUMN IF NOT EXISTS model_version STRING;
+
+CREATE TABLE IF NOT EXISTS `{PROJECT}.nba_predictions.prediction_accuracy` (
+  player_lookup STRING NOT NULL,
+  game_id STRING NOT NULL,
+  game_date DATE NOT NULL,
+  system_id STRING NOT NULL,
+  predicted_points NUMERIC(5,1),
+  line_value NUMERIC(5,1),
+  actual_points INT64,
+  minutes_played NUMERIC(5,1),
+  absolute_error NUMERIC(5,1),
+  signed_error NUMERIC(5,1) OPTIONS(description="predicted minus actual"),
+  prediction_correct BOOLEAN,
+  model_version STRING,
+  graded_at TIMESTAMP
+)
+PARTITION BY game_date
+CLUSTER BY system_id, player_lookup;
+
+CREATE TABLE IF NOT EXISTS `{PROJECT}.nba_analytics.team_offense_game_summary` (
+  game_id STRING NOT NULL,
+  nba_game_id STRING,
+  game_date DATE NOT NULL,
+  team_abbr STRING NOT NULL,
+  opponent_team_abbr STRING NOT NULL,
+  points_scored INT64,
+  pace NUMERIC(5,1),
+  home_game BOOLEAN NOT NULL,
+  processed_at TIMESTAMP
+)
+PARTITION BY game_date
+CLUSTER BY team_abbr, game_date;
+
+CREATE TABLE IF NOT EXISTS `{PROJECT}.nba_raw.bigdataball_play_by_play` (
+  game_id STRING NOT NULL,
+  game_date DATE NOT NULL,
+  event_sequence INT64 NOT NULL,
+  period INT64,
+  processed_at TIMESTAMP NOT NULL
+)
+PARTITION BY game_date
+CLUSTER BY game_id, period;
+
+CREATE TABLE IF NOT EXISTS `{PROJECT}.nba_raw.nbac_injury_report` (
+  report_date DATE,
+  report_hour INT64,
+  game_date DATE,
+  game_id STRING,
+  team STRING,
+  player_lookup STRING,
+  injury_status STRING,
+  reason_category STRING,
+  processed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP()
+)
+PARTITION BY report_date
+CLUSTER BY player_lookup, game_id, injury_status;
+
+CREATE TABLE IF NOT EXISTS `{PROJECT}.nba_predictions.prediction_worker_runs` (
+  request_id STRING NOT NULL,
+  run_date TIMESTAMP NOT NULL,
+  player_lookup STRING NOT NULL,
+  game_date DATE NOT NULL,
+  game_id STRING,
+  success BOOLEAN NOT NULL,
+  error_type STRING,
+  predictions_generated INT64
+)
+PARTITION BY DATE(run_date)
+CLUSTER BY player_lookup, success, game_date;
 """
 
 
@@ -188,7 +267,7 @@ def build_from_ddl(path: Path) -> Path:
 def test_every_repo_style_statement_is_read_and_covers_the_profile() -> None:
     statements = parse_statements(REPO_STYLE_DDL, "repo_style.sql")
     creates = [s for s in statements if isinstance(s.tree, exp.Create)]
-    assert len(creates) == 10 and len(statements) == 12
+    assert len(creates) == 15 and len(statements) == 19
     tolerated = [s for s in creates if s.note]
     assert len(tolerated) == 7  # the ones with CLUSTER BY ... DESC
     created = {".".join(table_parts(s.tree.find(exp.Table))) for s in creates}

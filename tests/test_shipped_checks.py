@@ -111,7 +111,8 @@ CASES: list[tuple[str, dict[str, list[dict[str, Any]]], str]] = [
     ),
     ("features.rows_per_game", {"nba_predictions.ml_feature_store_v2": features(10, n=5)}, "WARN"),
     ("features.rows_per_game", {"nba_predictions.ml_feature_store_v2": features(10, n=20)}, "OK"),
-    ("features.rows_per_game", {}, "FAIL"),
+    # no rows at all: completeness.phase4's finding (absent: skip), not this check's
+    ("features.rows_per_game", {"nba_predictions.ml_feature_store_v2": []}, "OK"),
     ("minutes.usage_range", {"nba_analytics.player_game_summary": [summary(75.0)]}, "FAIL"),
     ("minutes.usage_range", {"nba_analytics.player_game_summary": [summary(60.0)]}, "OK"),
     (
@@ -135,7 +136,16 @@ def test_shipped_check_fires_on_breaking_rows(
         "home_team_tricode": "BBB",
         "game_status": 3,
     }
-    path = build_warehouse(tmp_path / "w.duckdb", {"nba_raw.nbac_schedule": [schedule], **rows})
+    # every phase holds the game (a check with a `phase` judges only games its phase has)
+    upstream = {
+        "nba_raw.nbac_gamebook_player_stats": [{"game_id": GAME, "game_date": DAY}],
+        "nba_analytics.player_game_summary": [{"game_id": GAME, "game_date": DAY}],
+        "nba_analytics.upcoming_player_game_context": [{"game_id": GAME, "game_date": DAY}],
+        "nba_predictions.ml_feature_store_v2": features(10.0, n=20),
+        PREDICTIONS: [prediction(prediction_id=f"p{n}", player_lookup=f"x{n}") for n in range(4)],
+    }
+    tables = {"nba_raw.nbac_schedule": [schedule], **upstream, **rows}
+    path = build_warehouse(tmp_path / "w.duckdb", tables)
     warehouse = DuckDBWarehouse(path)
     try:
         ctx = Context(profile, AS_OF, DAY, DAY, warehouse=warehouse)

@@ -24,9 +24,16 @@ from pipeval.metrics.declarative import (
     load_table,
     table_query,
 )
-from pipeval.metrics.games import Game, games_query, load_games
+from pipeval.metrics.games import (
+    Game,
+    assess,
+    games_query,
+    load_games,
+    load_presence,
+    presence_query,
+)
 from pipeval.profile.declarative import Bounds, DeclarativeCheck
-from pipeval.profile.model import Profile
+from pipeval.profile.model import PhaseTable, Profile
 from pipeval.query import Context, Query
 from pipeval.results import CheckResult, Finding, Severity
 
@@ -51,12 +58,28 @@ class DeclarativeDataCheck(Check):
         self.category = spec.family  # `--checks grading` selects the family
 
     def queries(self, ctx: Context) -> list[Query]:
-        # The schedule's games one row each (per-game aggregates; their keys name the pending
-        # and the out-of-range games).
+        # The phase's presence statements are the completeness checks' own: no extra statement.
+        upstream = [
+            presence_query(ctx.profile, t, ctx.start, ctx.end) for t in self._phase_tables(ctx)
+        ]
         return [
             games_query(ctx.profile, ctx.start, ctx.end),
             table_query(ctx.profile, self.spec.table, ctx.start, ctx.end),
+            *upstream,
         ]
+
+    def _phase_tables(self, ctx: Context) -> list[PhaseTable]:
+        if self.spec.phase is None:
+            return []
+        return [t for t in ctx.profile.phase(self.spec.phase).tables if t.critical]
+
+    def _blocked(self, ctx: Context, day: date, games: list[Game]) -> set[str]:
+        """Games the check's phase is missing (its critical tables lack them): a table derived
+        from that phase cannot hold them yet, and completeness.<phase> reports them."""
+        blocked: set[str] = set()
+        for table in self._phase_tables(ctx):
+            blocked.update(assess(table, load_presence(ctx, table), day).missing)
+        return blocked
 
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
@@ -68,8 +91,12 @@ class DeclarativeDataCheck(Check):
             return self._result(f"no games scheduled on {day} (off-day)", [], base)
         rows = load_table(ctx, self.spec.table).get(self.id, CheckRows())
         not_final = [g.key for g in games if not g.final]
+        blocked = self._blocked(ctx, day, games)
         if self.spec.per == "game":
-            return self._per_game(day, games, rows, base)
+            return self._per_game(day, games, rows, base, blocked)
+        if blocked and len(blocked) == len(games):
+            message = f"blocked upstream: {self.spec.phase} is missing all {len(games)} games"
+            return self._result(message, [], {**base, "blocked": sorted(blocked)})
         if self.spec.expects == "final" and not_final:
             message = f"{len(not_final)} of {len(games)} games not final yet (pending)"
             finding = Finding(Severity.INFO, f"{message}: {listed(not_final)}", self.spec.table)
@@ -203,11 +230,18 @@ class DeclarativeDataCheck(Check):
     # -- one value per game ------------------------------------------------------------------
 
     def _per_game(
-        self, day: date, games: list[Game], rows: CheckRows, base: dict[str, Any]
+        self,
+        day: date,
+        games: list[Game],
+        rows: CheckRows,
+        base: dict[str, Any],
+        blocked: set[str],
     ) -> CheckResult:
         spec = self.spec
         due = [g for g in games if g.final] if spec.expects == "final" else list(games)
         pending = [g.key for g in games if g not in due]
+        held_up = sorted(g.key for g in due if g.key in blocked)
+        due = [g for g in due if g.key not in blocked]
         by_game = rows.games.get(day, {})
         if spec.absent == "skip":  # absent games are the completeness checks' to report
             due = [g for g in due if g.key in by_game]
@@ -250,6 +284,16 @@ class DeclarativeDataCheck(Check):
                     data={"date": day, "pending": pending},
                 )
             )
+        if held_up:
+            findings.append(
+                Finding(
+                    Severity.INFO,
+                    f"{len(held_up)} games blocked upstream ({spec.phase} lacks them): "
+                    f"{listed(held_up)}",
+                    subject=spec.table,
+                    data={"date": day, "blocked": held_up},
+                )
+            )
         bad = sum(len(f.data.get("games", {})) for f in findings)
         summary = (
             f"{bad} of {len(due)} games out of range"
@@ -258,7 +302,15 @@ class DeclarativeDataCheck(Check):
         )
         if pending:
             summary += f", {len(pending)} pending"
-        metrics = {**base, "games": values, "pending": pending, **self._thresholds()}
+        if held_up:
+            summary += f", {len(held_up)} blocked upstream"
+        metrics = {
+            **base,
+            "games": values,
+            "pending": pending,
+            "blocked": held_up,
+            **self._thresholds(),
+        }
         return self._result(summary, findings, metrics, failing=bad > 0)
 
     # -- judging -----------------------------------------------------------------------------

@@ -44,7 +44,7 @@ OUTAGE_RETRIES = 3
 
 
 def run_rows(seed: int, game_days: list[date], overnight_done: set[date]) -> Iterator[tuple]:
-    """(processor_name, data_date, status, started_at) for every game date.
+    """(processor_name, data_date, status, started_at, phase) for every game date.
 
     Post-game and phase-4 processors only appear for dates whose overnight run has happened.
     """
@@ -75,7 +75,18 @@ def _runs(
         failed = day == incidents.RUNS_FAILED_DATE and name == incidents.RUNS_FAILED_PROCESSOR
         for _ in range(times):
             moment = eastern_between(rng, day, start_hour, end_hour)
-            yield (name, day, "failed" if failed else status, moment)
+            yield (name, day, "failed" if failed else status, moment, phase_of(name, processors))
+
+
+def phase_of(name: str, group: tuple[tuple[str, int], ...]) -> str:
+    """The run history's `phase` column, as the pipeline's processors fill it."""
+    if group is PHASE4:
+        return "phase_4_precompute"
+    if group is PREDICTION:
+        return "phase_5_predictions"
+    if name.endswith(("GameSummaryProcessor", "GameContextProcessor")):
+        return "phase_3_analytics"
+    return "phase_2_raw"
 
 
 def _outage_runs(rng: random.Random, day: date) -> Iterator[tuple]:
