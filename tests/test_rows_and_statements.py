@@ -72,9 +72,7 @@ def test_a_clean_week_and_a_range_with_gaps_send_the_same_statements(
     assert any("JOBS_BY_PROJECT" in sql for sql in clean)
 
 
-def test_only_aggregates_and_exception_rows_cross_the_wire(sample_dir: Path, profile) -> None:
-    """Per-date counts and the exceptions (missing games, uncovered players), never a row per
-    player per date: the whole sample fetches far fewer rows than it has players in context."""
+def _historical_rows(sample_dir: Path, profile) -> tuple[int, int]:
     warehouse = DuckDBWarehouse(sample_dir / "warehouse.duckdb")
     start, end = date(2025, 12, 1), date(2026, 1, 31)
     ctx = Context(
@@ -87,11 +85,37 @@ def test_only_aggregates_and_exception_rows_cross_the_wire(sample_dir: Path, pro
     )
     result = run_historical(ctx, start, end)
     warehouse.close()
+    return result.stats["rows_fetched"], warehouse.stats.rows_fetched
+
+
+def test_declarative_checks_fetch_per_date_and_per_game_aggregates(
+    sample_dir: Path, profile
+) -> None:
+    """The profile's `checks:` add, per check, one row per date (or per game for `per: game`)
+    and at most a few subjects per date: bounded by checks x dates, never by players."""
+    from pipeval.metrics.declarative import SUBJECTS_LISTED
+
+    with_checks, _ = _historical_rows(sample_dir, profile)
+    without, _ = _historical_rows(sample_dir, profile.model_copy(update={"checks": []}))
+    con = duckdb.connect(str(sample_dir / "warehouse.duckdb"), read_only=True)
+    (games,) = con.execute("SELECT COUNT(*) FROM nba_raw.nbac_schedule").fetchone()
+    con.close()
+    days = 62 + max(c.baseline_days for c in profile.checks if c.kind == "drift")
+    per_game = sum(1 for c in profile.checks if c.per == "game")
+    bound = len(profile.checks) * days * (1 + SUBJECTS_LISTED) + per_game * games + games
+    assert 0 < with_checks - without <= bound
+
+
+def test_only_aggregates_and_exception_rows_cross_the_wire(sample_dir: Path, profile) -> None:
+    """Per-date counts and the exceptions (missing games, uncovered players), never a row per
+    player per date: the whole sample fetches far fewer rows than it has players in context.
+    (The declarative checks' per-check aggregates are bounded by the test above.)"""
+    fetched, counted = _historical_rows(sample_dir, profile.model_copy(update={"checks": []}))
     con = duckdb.connect(str(sample_dir / "warehouse.duckdb"), read_only=True)
     (player_days,) = con.execute(
         "SELECT COUNT(*) FROM (SELECT DISTINCT game_date, player_lookup "
         "FROM nba_analytics.upcoming_player_game_context)"
     ).fetchone()
     con.close()
-    assert result.stats["rows_fetched"] == warehouse.stats.rows_fetched > 0
-    assert result.stats["rows_fetched"] * 5 < player_days
+    assert fetched == counted > 0
+    assert fetched * 5 < player_days
