@@ -12,7 +12,7 @@ from sqlglot import exp
 
 from pipeval.adapters.bq_to_duckdb import to_duckdb
 from pipeval.checks import checks_for
-from pipeval.checks.quota import missing_permission
+from pipeval.checks.quota_base import missing_permission
 from pipeval.errors import PermissionDeniedError
 from pipeval.metrics.jobs import jobs_queries, project
 from pipeval.query import Context

@@ -10,11 +10,34 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from pipeval.errors import PipevalError
-    from pipeval.query import Query
 
 Row = dict[str, Any]
 # A query's identity (`Query.key()`): its SQL and bound parameters, not its labels.
 QueryKey = tuple[str, tuple[tuple[str, Any], ...]]
+
+
+@dataclass(frozen=True)
+class Query:
+    """One batched statement: BigQuery SQL plus bound parameters. Hashable for de-duplication."""
+
+    sql: str
+    params: tuple[tuple[str, Any], ...] = ()
+    label: str = ""
+    # The check that asked for it (a BigQuery job label); not part of the query's identity.
+    check: str = field(default="", compare=False)
+
+    @classmethod
+    def of(cls, sql: str, label: str = "", **params: Any) -> Query:
+        frozen = tuple(
+            sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())
+        )
+        return cls(sql=sql, params=frozen, label=label)
+
+    def bound(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.params}
+
+    def key(self) -> QueryKey:
+        return (self.sql, self.params)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
-"""Query, the query cache and the run context: the layer below checks.
+"""Query (defined with the ports it travels through), the query cache and the run context: the
+layer below checks.
 
 A check names `Query` objects (metrics for one table in one statement) and reads their rows from
 the `Context`. Identical queries requested by several checks run once, and the runner may
-prefetch them concurrently. Metrics and adapters import this module, never a check module.
+prefetch them concurrently. Metrics import this module, never a check module; adapters know only
+the ports.
 """
 
 from __future__ import annotations
@@ -16,34 +18,10 @@ from typing import Any, TypeVar
 from pipeval.clock import date_range
 from pipeval.errors import PipevalError
 from pipeval.invocation import Invocation
-from pipeval.ports import Deployments, QueryKey, Row, StateStore, Warehouse
+from pipeval.ports import Deployments, Query, QueryKey, Row, StateStore, Warehouse
 from pipeval.profile import Profile
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Query:
-    """One batched statement: BigQuery SQL plus bound parameters. Hashable for de-duplication."""
-
-    sql: str
-    params: tuple[tuple[str, Any], ...] = ()
-    label: str = ""
-    # The check that asked for it (a BigQuery job label); not part of the query's identity.
-    check: str = field(default="", compare=False)
-
-    @classmethod
-    def of(cls, sql: str, label: str = "", **params: Any) -> Query:
-        frozen = tuple(
-            sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())
-        )
-        return cls(sql=sql, params=frozen, label=label)
-
-    def bound(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.params}
-
-    def key(self) -> QueryKey:
-        return (self.sql, self.params)
 
 
 class QueryCache:

@@ -25,13 +25,12 @@ from pipeval.adapters.bigquery_types import column_from_field, job_labels, query
 from pipeval.adapters.values import decode
 from pipeval.errors import PipevalError
 from pipeval.identifiers import TableName, check_identifier
-from pipeval.ports import Column, QueryKey, QueryResult, QueryStats, Row
+from pipeval.ports import Column, Query, QueryKey, QueryResult, QueryStats, Row
 from pipeval.sqlkit import check_bound, ensure_query, metadata_region, parameter_names
 
 if TYPE_CHECKING:
     from google.cloud import bigquery
 
-    from pipeval.query import Query
 
 DEFAULT_MAX_BYTES = 10_000_000_000
 DEFAULT_TIMEOUT_S = 120.0

@@ -8,7 +8,7 @@ from dataclasses import replace
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
@@ -16,13 +16,10 @@ from pipeval.adapters.values import decode, to_naive_utc
 from pipeval.errors import BackendError, PipevalError, first_line
 from pipeval.files import read_head, regular_file_problem
 from pipeval.identifiers import TableName, check_identifier
-from pipeval.ports import Column, QueryKey, QueryResult, QueryStats, Row
+from pipeval.ports import Column, Query, QueryKey, QueryResult, QueryStats, Row
 from pipeval.sqlcache import cached
 from pipeval.sqlkit import check_bound
 from pipeval.types import column_from_type
-
-if TYPE_CHECKING:
-    from pipeval.query import Query
 
 _COLUMNS_SQL = (
     "SELECT column_name, data_type, is_nullable FROM information_schema.columns "

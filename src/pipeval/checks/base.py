@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
+from pipeval.errors import PipevalError, first_line
 from pipeval.query import Context, Query
 from pipeval.results import CheckResult
 
@@ -27,3 +28,13 @@ class Check(ABC):
 
     @abstractmethod
     def run(self, ctx: Context) -> CheckResult: ...
+
+
+def run_check(check: Check, ctx: Context) -> CheckResult:
+    """A check that raises becomes ERROR with its reason; the suite goes on."""
+    try:
+        return check.run(ctx)
+    except PipevalError as err:
+        return CheckResult.error(check.id, first_line(err))
+    except Exception as err:
+        return CheckResult.error(check.id, f"{type(err).__name__}: {first_line(err)}")

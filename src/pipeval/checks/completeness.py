@@ -9,23 +9,16 @@ from __future__ import annotations
 from datetime import date
 
 from pipeval.checks.base import Check
+from pipeval.checks.listing import listed
 from pipeval.metrics.games import TableDay, assess, load_presence, presence_query
 from pipeval.profile.model import Phase, Profile
 from pipeval.query import Context, Query
 from pipeval.remediation import rerun_step
 from pipeval.results import CheckResult, Finding, Severity
 
-MAX_KEYS_LISTED = 12
-
 
 def checks_for(profile: Profile) -> list[Check]:
     return [Completeness(phase) for phase in profile.phases]
-
-
-def _listed(keys: tuple[str, ...]) -> str:
-    shown = ", ".join(keys[:MAX_KEYS_LISTED])
-    rest = len(keys) - MAX_KEYS_LISTED
-    return f"{shown} (+{rest} more)" if rest > 0 else shown
 
 
 class Completeness(Check):
@@ -97,7 +90,7 @@ class Completeness(Check):
                 Finding(
                     severity,
                     f"{len(table.missing)} of {table.expected} {games} missing on {day}: "
-                    f"{_listed(table.missing)}",
+                    f"{listed(table.missing)}",
                     subject=table.table,
                     data={"date": day, "missing": list(table.missing), "critical": table.critical},
                 )
@@ -106,7 +99,7 @@ class Completeness(Check):
             findings.append(
                 Finding(
                     Severity.INFO,
-                    f"{len(table.pending)} games not final yet (pending): {_listed(table.pending)}",
+                    f"{len(table.pending)} games not final yet (pending): {listed(table.pending)}",
                     subject=table.table,
                     data={"date": day, "pending": list(table.pending)},
                 )

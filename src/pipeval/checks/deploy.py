@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeval.checks.base import Check
+from pipeval.checks.listing import count
 from pipeval.metrics.commits import COMMIT_ID_RE, CommitInfo, Repository
 from pipeval.ports import DeployedService, Deployments
 from pipeval.profile import Profile
@@ -45,10 +46,6 @@ def _listing(pending: list[CommitInfo], limit: int) -> str:
     return shown + (f"; and {rest} more" if rest > 0 else "")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 class DriftCheck(Check):
     category = "deploy"
 
@@ -75,7 +72,7 @@ class DriftCheck(Check):
             if counts.get(state):
                 parts.append(f"{counts[state]} {label}")
         summary = (
-            f"{_plural(len(verdicts), 'service')}: " + ", ".join(parts)
+            f"{count(len(verdicts), 'service')}: " + ", ".join(parts)
             if verdicts
             else "the profile lists no services"
         )
@@ -189,7 +186,7 @@ def _verdict(
     data["lag_hours"] = round(lag_hours, 1)
     severity = Severity.FAIL if lag_hours > limits.max_lag_hours else Severity.WARN
     message = (
-        f"{_plural(len(pending), 'commit')} on its paths not deployed, the oldest waiting "
+        f"{count(len(pending), 'commit')} on its paths not deployed, the oldest waiting "
         f"{lag_hours:.0f} h (limit {limits.max_lag_hours:g} h; {where}): "
         f"{_listing(pending, limits.list_commits)}"
     )

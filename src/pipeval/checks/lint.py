@@ -10,6 +10,7 @@ values; WARN for every other finding. `lint.parse-error` comes from the engine.
 from __future__ import annotations
 
 from pipeval.checks.base import Check
+from pipeval.checks.listing import count
 from pipeval.errors import InputError, PipevalError
 from pipeval.lint.engine import PARSE_ERROR, LintTarget, ScanReport, scan
 from pipeval.lint.rule import About, Hit, Rule, Settings
@@ -54,10 +55,6 @@ def finding(hit: Hit, rule: Rule | About) -> Finding:
     return Finding(hit.severity, hit.message, subject=location(hit), data=data)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
 class LintCheck(Check):
     category = "lint"
 
@@ -75,9 +72,9 @@ class LintCheck(Check):
         suppressed = report.suppressed[self.rule.id]
         files = len({(hit.root, hit.path) for hit in hits if hit.severity != Severity.INFO})
         summary = (
-            f"{_plural(shown, 'finding')} in {_plural(files, 'file')}"
+            f"{count(shown, 'finding')} in {count(files, 'file')}"
             if shown
-            else f"no findings in {_plural(report.files, 'file')}"
+            else f"no findings in {count(report.files, 'file')}"
         )
         if info:
             summary += f"; {info:,} INFO (only numbers, dates or validated values spliced)"

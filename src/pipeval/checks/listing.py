@@ -14,5 +14,5 @@ def listed(names: Sequence[str], cap: int = MAX_LISTED) -> str:
 
 
 def count(number: int, singular: str, plural: str | None = None) -> str:
-    """`1 table`, `3 tables`, `2 people`."""
-    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+    """`1 table`, `3 tables`, `2 people`, `1,500 findings`."""
+    return f"{number:,} {singular if number == 1 else plural or singular + 's'}"

@@ -16,81 +16,34 @@ continuously over 24 h, not at midnight Pacific, so the report says when a table
 from __future__ import annotations
 
 import math
-from abc import abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from pipeval.checks.base import Check
-from pipeval.errors import BackendError, PermissionDeniedError
+from pipeval.checks.quota_base import QuotaCheck, stamp
+from pipeval.checks.quota_regions import JobRegions
 from pipeval.metrics.jobs import (
     DML,
     QUEUED_STATES,
     RUNNING_STATES,
-    VIEW,
     JobGroup,
     JobsWindow,
     Projection,
     TableLoad,
-    jobs_queries,
-    jobs_window,
     project,
     table_loads,
 )
-from pipeval.permissions import JOBS_PERMISSION, describe_grant, role_for
 from pipeval.profile.model import Profile, QuotaThresholds
-from pipeval.query import Context, Query
+from pipeval.query import Context
 from pipeval.results import CheckResult, Finding, Severity
-from pipeval.sqlkit import info_schema
 
 NO_TABLE = "(no destination table)"
 
 
 def checks_for(profile: Profile) -> list[Check]:
-    from pipeval.checks.quota_regions import JobRegions  # it builds on QuotaCheck below
-
     return [TableOperations(), PartitionModifications(), DmlQueue(), QuotaErrors(), JobRegions()]
-
-
-def stamp(when: datetime) -> str:
-    return when.strftime("%Y-%m-%d %H:%MZ")
-
-
-def missing_permission(err: PermissionDeniedError, view: str) -> str:
-    permission = err.permission or JOBS_PERMISSION
-    role = describe_grant(err.role or role_for(permission))
-    return (
-        f"permission {permission} is missing to read {view}: grant the role {role} on the "
-        "project to the account pipeval runs as (it reads job metadata, not table data)"
-    )
-
-
-class QuotaCheck(Check):
-    """Reads the shared jobs window; a missing permission becomes ERROR naming the grant."""
-
-    category = "quota"
-
-    def queries(self, ctx: Context) -> list[Query]:
-        return jobs_queries(ctx.profile, ctx.as_of)
-
-    def run(self, ctx: Context) -> CheckResult:
-        view = ", ".join(str(info_schema(r, VIEW)) for r in ctx.profile.warehouse.regions)
-        try:
-            window = jobs_window(ctx)
-        except PermissionDeniedError as err:
-            return CheckResult.error(self.id, missing_permission(err, view))
-        except BackendError as err:
-            reason = " ".join(str(err).split())
-            return CheckResult.error(self.id, f"cannot read job metadata ({view}): {reason}")
-        return self.evaluate(ctx, window)
-
-    @abstractmethod
-    def evaluate(self, ctx: Context, window: JobsWindow) -> CheckResult: ...
-
-    @staticmethod
-    def period(window: JobsWindow) -> str:
-        return f"the {window.window_hours} h before {stamp(window.as_of)}"
 
 
 def grade(projection: Projection, quota: QuotaThresholds) -> Severity:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeval.checks.quota import QuotaCheck
+from pipeval.checks.quota_base import QuotaCheck
 from pipeval.metrics.games import read_schedule, schedule_query
 from pipeval.metrics.jobs import JobsWindow
 from pipeval.query import Context, Query

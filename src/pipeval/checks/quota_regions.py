@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from pipeval.checks.quota import QuotaCheck
+from pipeval.checks.quota_base import QuotaCheck
 from pipeval.metrics.games import presence_query, read_presence
 from pipeval.metrics.jobs import VIEW, JobsWindow
 from pipeval.query import Context

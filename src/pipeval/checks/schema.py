@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeval.checks.base import Check
+from pipeval.checks.listing import listed
 from pipeval.ports import Column
 from pipeval.profile.model import Profile, SchemaTable
 from pipeval.query import Context
@@ -26,17 +27,9 @@ if TYPE_CHECKING:
     from pipeval.schema.ddl import TableDdl
     from pipeval.schema.writers import WrittenFields
 
-MAX_LISTED = 12
-
 
 def checks_for(profile: Profile) -> list[Check]:
     return [SchemaAlignment(spec) for spec in profile.schema_tables]
-
-
-def _listed(names: list[str]) -> str:
-    shown = ", ".join(names[:MAX_LISTED])
-    rest = len(names) - MAX_LISTED
-    return f"{shown} (+{rest} more)" if rest > 0 else shown
 
 
 @dataclass
@@ -148,7 +141,7 @@ class SchemaAlignment(Check):
         return [
             Finding(
                 severity,
-                f"{len(names)} {text}: {_listed(names)}",
+                f"{len(names)} {text}: {listed(names)}",
                 subject=self.spec.table,
                 data={"columns": names},
             )
@@ -176,7 +169,7 @@ class SchemaAlignment(Check):
             findings.append(
                 Finding(
                     Severity.FAIL,
-                    f"{len(names)} fields written by code {reason}: {_listed(names)}",
+                    f"{len(names)} fields written by code {reason}: {listed(names)}",
                     subject=self.spec.table,
                     data={"fields": names, "missing_from": list(lacking)},
                 )

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeval.checks.base import Check
+from pipeval.checks.base import Check, run_check
 from pipeval.checks.completeness import Completeness
 from pipeval.errors import PipevalError
 from pipeval.history.cascade import window_days
 from pipeval.metrics.games import TableDay
 from pipeval.query import Context
 from pipeval.results import CheckResult, Finding, Severity, Status
-from pipeval.suites.runner import run_check
 
 
 def _incomplete(tables: list[TableDay]) -> list[str]:

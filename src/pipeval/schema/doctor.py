@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
-from pipeval.checks.base import Check
 from pipeval.errors import InputError, PipevalError
 from pipeval.ports import Column, Warehouse
 from pipeval.profile.model import Profile
-from pipeval.query import Context
+from pipeval.query import Context, Query
 from pipeval.results import CheckResult, Finding, Severity
 from pipeval.schema.ddl import ddl_files, read_table_ddl, read_text
 from pipeval.schema.references import (
@@ -254,7 +254,15 @@ class Doctor:
 SqlFor = Callable[[str], tuple[str, str]]
 
 
-def check_references(check: Check, ctx: Context, sql_for: SqlFor) -> list[Reference]:
+class Asking(Protocol):
+    """What doctor needs of a check (schema sits below checks, so it names no check class)."""
+
+    id: str
+
+    def queries(self, ctx: Context) -> list[Query]: ...
+
+
+def check_references(check: Asking, ctx: Context, sql_for: SqlFor) -> list[Reference]:
     """Tables and columns in every query an enabled check would send."""
     found: list[Reference] = []
     for query in check.queries(ctx):
@@ -263,7 +271,7 @@ def check_references(check: Check, ctx: Context, sql_for: SqlFor) -> list[Refere
     return found
 
 
-def diagnose(ctx: Context, checks: list[Check]) -> list[CheckResult]:
+def diagnose(ctx: Context, checks: Sequence[Asking]) -> list[CheckResult]:
     """`doctor.tables` (tables, columns, types) and `doctor.paths` (DDL and writer files)."""
     if ctx.warehouse is None:
         raise InputError("doctor needs a warehouse: pass --warehouse URL")

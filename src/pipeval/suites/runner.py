@@ -1,4 +1,5 @@
-"""Run a list of checks against one context: prefetch their batched queries, isolate failures."""
+"""Run a list of checks against one context: prefetch their batched queries, isolate failures
+(`run_check`, in checks/base.py so history/verify.py below the suites can use it too)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,9 @@ from dataclasses import replace
 from typing import Any
 
 from pipeval import __version__
-from pipeval.checks.base import Check
-from pipeval.errors import PipevalError, first_line
+from pipeval.checks.base import Check, run_check
 from pipeval.query import Context, Query
 from pipeval.results import CheckResult, SuiteResult
-
-
-def run_check(check: Check, ctx: Context) -> CheckResult:
-    """A check that raises becomes ERROR with its reason; the suite goes on."""
-    try:
-        return check.run(ctx)
-    except PipevalError as err:
-        return CheckResult.error(check.id, first_line(err))
-    except Exception as err:
-        return CheckResult.error(check.id, f"{type(err).__name__}: {first_line(err)}")
 
 
 def prefetch(checks: list[Check], ctx: Context, extra: Iterable[Query] = ()) -> None:
@@ -67,3 +57,6 @@ def run_suite(suite: str, checks: list[Check], ctx: Context, target: dict[str, A
     started = time.perf_counter()
     prefetch(checks, ctx)
     return suite_result(suite, ctx, target, [run_check(check, ctx) for check in checks], started)
+
+
+__all__ = ["prefetch", "run_check", "run_suite", "suite_result"]
