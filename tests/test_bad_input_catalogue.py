@@ -521,8 +521,10 @@ CASES = [
       expect="the current directory {tmp} is not in a git repository"),
     # demo: refused before the sample is built into the cache
     c("demo-impossible-date", "demo", "--date", "2026-02-30", *OUT, expect="is not a date"),
-    c("demo-date-after-as-of", "demo", "--date", "2026-03-01", *OUT,
-      expect="--date 2026-03-01 is after the as-of date 2026-01-27"),
+    c("demo-date-after-as-of", "demo", "--date", "2026-01-26", "--as-of", "2026-01-20T15:00:00Z",
+      *OUT, expect="--date 2026-01-26 is after the as-of date 2026-01-20"),
+    c("demo-date-outside-sample", "demo", "--date", "2026-03-01", *OUT,
+      expect="--date 2026-03-01: the demo's sample has games 2025-12-01..2026-01-31"),
     c("demo-bad-as-of", "demo", "--as-of", "noon", *OUT, expect="--as-of 'noon' is not an ISO"),
     c("demo-malformed-profile", "demo", "--profile", "profiles/missing_key.yaml", *OUT,
       expect="schedule: required key is missing"),

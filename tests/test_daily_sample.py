@@ -117,3 +117,42 @@ def test_demo_through_the_console_script(tmp_path: Path) -> None:
     )
     assert again.returncode == 2 and "building" not in again.stderr  # cached sample reused
     assert json.loads(again.stdout)["target"] == {"date": "2026-01-25"}
+
+
+@pytest.fixture
+def demo_cache(tmp_path: Path, sample_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A demo cache holding the session's sample, so `pipeval demo` does not rebuild it."""
+    from pipeval.cli.sample import SAMPLE_VERSION
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / f"sample-{SAMPLE_VERSION}").symlink_to(sample_dir, target_is_directory=True)
+    monkeypatch.setenv("PIPEVAL_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.mark.parametrize("day", ["2026-01-10", "2025-12-15"])
+def test_demo_date_is_judged_the_morning_after(run_cli, demo_cache: Path, day: str) -> None:
+    # Not as of the worst day's morning: its quota burst and the worker commit of 2026-01-22
+    # would make every earlier date FAIL.
+    code, out, err = run_cli("demo", "--date", day, "--format", "json")
+    document = json.loads(out)
+    flagged = {c["id"]: c["summary"] for c in document["checks"] if c["status"] != "OK"}
+    assert (code, flagged, err) == (0, {}, "")
+    assert document["as_of"].startswith(_next_morning(day)[:19])
+    assert "deploy.drift" in {c["id"] for c in document["checks"]}
+
+
+def test_demo_date_shows_that_dates_incident(run_cli, demo_cache: Path) -> None:
+    code, out, _ = run_cli("demo", "--date", "2025-12-29", "--format", "json")
+    checks = by_id(json.loads(out))
+    assert code == 2 and checks["coverage.predictions"]["summary"] == "68 of 158 players (43.0 %)"
+    assert checks["quota.table_operations"]["status"] == "OK"  # the 2026-01-26 burst is later
+
+
+def test_demo_as_of_still_wins(run_cli, demo_cache: Path) -> None:
+    code, out, _ = run_cli(
+        "demo", "--date", "2026-01-10", "--as-of", "2026-01-27T15:00:00Z", "--format", "json"
+    )
+    document = json.loads(out)
+    assert code == 2 and document["as_of"].startswith("2026-01-27T15:00:00")

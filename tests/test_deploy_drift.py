@@ -88,6 +88,17 @@ def test_pending_commit_older_than_max_lag_hours_is_a_fail(tmp_path: Path, run_c
     assert check["remediation"] == [f"Redeploy prediction-worker: `{command}`"]
 
 
+def test_commits_after_as_of_are_not_pending(tmp_path: Path, run_cli: RunCli) -> None:
+    # As of Jan 15 the worker fix (Jan 20) did not exist yet: nothing was waiting, and no
+    # negative wait is reported.
+    scene = standard_scene(tmp_path)
+    code, document = deploy_json(run_cli, scene, "2026-01-15T12:00:00Z")
+    worker = findings(document)["prediction-worker"]
+    assert code == 0 and worker["severity"] == "INFO"
+    assert worker["data"]["pending_count"] == 0 and "lag_hours" not in worker["data"]
+    assert worker["message"].startswith("up to date (commit ")
+
+
 def test_max_lag_hours_comes_from_the_profile(tmp_path: Path, run_cli: RunCli) -> None:
     scene = standard_scene(tmp_path, lag_hours=72)
     code, document = deploy_json(run_cli, scene, AFTER_LIMIT)

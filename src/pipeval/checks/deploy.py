@@ -173,6 +173,9 @@ def _verdict(
     redeploy: str,
 ) -> Verdict:
     limits = ctx.profile.thresholds.deploy
+    # A commit made after --as-of was not waiting for a deploy at that instant (a past --as-of,
+    # e.g. `pipeval demo --date`): counting it would report a negative wait.
+    pending = [commit for commit in pending if commit.committed <= ctx.as_of]
     data["pending_count"] = len(pending)
     data["pending"] = [
         {"sha": c.sha, "short": c.short, "date": c.committed, "subject": c.subject}

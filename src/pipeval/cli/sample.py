@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -23,7 +24,10 @@ from pipeval.suites.daily import run_daily
 # The demo validates the morning after the seeds' worst day: phase 3 never ran on 2026-01-26
 # and the run-history table had used 164 % of its load-job quota.
 DEMO_DATE = "2026-01-26"
-DEMO_AS_OF = "2026-01-27T15:00:00Z"
+# Without --as-of the demo judges the morning after the date it validates (15:00 UTC, once the
+# overnight run is done): the quota window and the deploy lag then show that date's incidents,
+# not those of the sample's worst day.
+DEMO_MORNING_UTC = "15:00:00Z"
 SAMPLE_VERSION = "v2"  # v2: deploy/ and the pipeline repo's git history
 
 
@@ -98,10 +102,15 @@ def sample(path_text: str, season: bool, force: bool) -> int:
 def demo(opts: Options, day: str) -> int:
     """Build the sample in a cache dir when absent, then run `daily` on its incident date
     (with deployment drift: the sample's deploy/ and its pipeline repository)."""
+    from pipeval.sample.schedule import SLICE_END, SLICE_START
+
     # Bad input is refused before the (seconds-long) build writes anything.
-    opts.as_of = opts.as_of or DEMO_AS_OF
+    target = parse_date(day)
+    if not SLICE_START <= target <= SLICE_END:
+        raise InputError(f"--date {target}: the demo's sample has games {SLICE_START}..{SLICE_END}")
+    opts.as_of = opts.as_of or f"{target + timedelta(days=1)}T{DEMO_MORNING_UTC}"
     profile, as_of = profile_and_time(opts)
-    target = check_not_future(parse_date(day), as_of, profile.timezone)
+    check_not_future(target, as_of, profile.timezone)
     path = cache_dir()
     if not (path / "warehouse.duckdb").is_file():
         _build(path, season=False)
