@@ -437,3 +437,32 @@ def test_dry_run_against_bigquery_lists_queries_and_runs_none(
     assert document["total_estimated_bytes"] == sum(
         q["estimated_bytes"] for q in document["queries"]
     )
+
+
+def test_declarative_checks_agree_with_embedded_mode(
+    warehouse: BigQueryWarehouse, client: bigquery.Client, profile: Profile, tmp_path: Path
+) -> None:
+    """The profile's `checks:` statements (CTEs, UNION ALL, window listing, reconcile join) run
+    as written on BigQuery and give the embedded mode's answers."""
+    rows = season_rows(DAYS, drop={("nba_analytics.player_game_summary", DAYS[1]): 1})
+    tables = [name for name in CONTRACT if not name.startswith("bq_meta.")]
+    create_tables(client, rows, tables=tables)
+    from pipeval.adapters.dir_store import DirStore
+    from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
+
+    (tmp_path / "state").mkdir()
+    state = DirStore(str(tmp_path / "state"))
+    embedded = DuckDBWarehouse(build_warehouse(tmp_path / "all.duckdb", rows))
+    try:
+        day = DAYS[1]
+        on_bigquery = run_daily(
+            Context(profile, AS_OF, day, day, warehouse, state), day, "declarative"
+        )
+        local = run_daily(Context(profile, AS_OF, day, day, embedded, state), day, "declarative")
+    finally:
+        embedded.close()
+    assert "ERROR" not in {c.status.value for c in on_bigquery.checks}, [
+        c.summary for c in on_bigquery.checks if c.status.value == "ERROR"
+    ]
+    assert _comparable(on_bigquery.checks) == _comparable(local.checks)
+    assert {c.id for c in on_bigquery.checks} == {c.id for c in profile.checks}

@@ -171,3 +171,24 @@ def test_transpile_traps_are_real_and_avoided() -> None:
     duck, _ = to_duckdb("SELECT EXTRACT(DAYOFWEEK FROM DATE '2026-01-25') AS d")
     assert con.execute(duck).fetchone()[0] == 0  # BigQuery says 1 for that Sunday
     assert sqlglot.parse_one(duck, read="duckdb") is not None
+
+
+def test_countif_counts_zero_as_bigquery_does(make_warehouse) -> None:
+    """DuckDB's COUNT_IF is NULL when every condition is NULL; BigQuery's COUNTIF is 0."""
+    warehouse = make_warehouse(
+        {
+            "nba_predictions.prediction_accuracy": [
+                {"game_id": "g", "game_date": date(2026, 1, 25), "prediction_correct": None}
+            ]
+        }
+    )
+    grouped = warehouse.query(
+        "SELECT COUNTIF(prediction_correct) AS n FROM nba_predictions.prediction_accuracy", {}
+    )
+    assert grouped.rows == [{"n": 0}]
+    window = warehouse.query(
+        "SELECT COUNTIF(prediction_correct) OVER (PARTITION BY game_id) AS w "
+        "FROM nba_predictions.prediction_accuracy",
+        {},
+    )
+    assert window.rows == [{"w": 0}]

@@ -86,5 +86,14 @@ def to_duckdb(bigquery_sql: str) -> tuple[str, tuple[str, ...]]:
         return _map_table(node)
 
     mapped = tree.transform(mapper)
+    _countif_zero(mapped)
     names = tuple(sorted({param.name for param in mapped.find_all(exp.Parameter)}))
     return mapped.sql("duckdb"), names
+
+
+def _countif_zero(tree: exp.Expression) -> None:
+    """BigQuery's COUNTIF counts 0 when no condition is TRUE; DuckDB's COUNT_IF gives NULL when
+    every condition is NULL. One dialect means one answer: COALESCE(COUNT_IF(...), 0)."""
+    for node in list(tree.find_all(exp.CountIf)):
+        target = node.parent if isinstance(node.parent, exp.Window) else node
+        target.replace(exp.Coalesce(this=target.copy(), expressions=[exp.Literal.number(0)]))
