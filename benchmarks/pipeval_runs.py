@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -104,20 +105,40 @@ class ProcessRun:
     seconds: float
     exit_code: int
     queries: int | None
+    peak_rss_mib: float = 0.0  # the process's own maximum resident set (wait4's rusage)
+    rows_fetched: int | None = None
 
 
 def run_process(args: list[str]) -> ProcessRun:
     """One whole `pipeval ... --format json` process; the JSON proves it ran the suite."""
     env = {**os.environ, "PIPEVAL_DEBUG": ""}
     started = time.perf_counter()
-    done = subprocess.run(
-        [*console_script(), *args, "--format", "json"], capture_output=True, text=True, env=env
+    process = subprocess.Popen(
+        [*console_script(), *args, "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
+    errors: list[bytes] = []
+    reader = threading.Thread(target=lambda: errors.append(process.stderr.read()))  # type: ignore[union-attr]
+    reader.start()
+    out = process.stdout.read()  # type: ignore[union-attr]
+    reader.join()
+    # wait4, not wait: the rusage of this child alone gives its peak memory.
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
-    if done.returncode not in (0, 1, 2):
-        raise RuntimeError(f"pipeval {' '.join(args)} exited {done.returncode}: {done.stderr}")
-    queries = json.loads(done.stdout).get("stats", {}).get("queries")
-    return ProcessRun(seconds, done.returncode, queries)
+    if process.returncode not in (0, 1, 2):
+        message = errors[0].decode() if errors else ""
+        raise RuntimeError(f"pipeval {' '.join(args)} exited {process.returncode}: {message}")
+    stats = json.loads(out).get("stats", {})
+    return ProcessRun(
+        seconds,
+        process.returncode,
+        stats.get("queries"),
+        usage.ru_maxrss / 1024,
+        stats.get("rows_fetched"),
+    )
 
 
 def historical_args(sample: Sample, start: date, end: date) -> list[str]:

@@ -22,6 +22,7 @@ import click
 
 from benchmarks import (
     bq_bytes,
+    floor,
     guard_speed,
     lower_bound,
     machine,
@@ -29,6 +30,7 @@ from benchmarks import (
     pipeval_runs,
     soda_peer,
 )
+from benchmarks.curve_svg import curve_svg
 from benchmarks.lint_speed import keep_section
 from benchmarks.profiles import hotspots
 from benchmarks.report import render_markdown
@@ -42,6 +44,7 @@ from pipeval.suites.daily import run_daily
 from pipeval.suites.historical import run_historical
 
 HERE = Path(__file__).resolve().parent
+CURVE_SVG = "benchmarks-curve.svg"
 DOCS = HERE.parent / "docs" / "benchmarks.md"
 SAMPLE_NAME = f"season-{SAMPLE_VERSION}"  # rebuilt when the generator changes version
 # Dates the daily scope prefers: the seeds' incidents, an off-day and clean days.
@@ -159,10 +162,19 @@ def historical_scope(profile: Profile, config: Config, start: date, end: date) -
     con = lower_bound.connect(config.sample.warehouse)
     queries: dict[str, int] = {}
 
+    rows: dict[str, int] = {}
+
     def pipeval_suite() -> float:
         result, _ = pipeval_runs.historical(profile, config.sample, start, end)
         queries["pipeval"] = result.stats["queries"]
+        rows["pipeval"] = result.stats["rows_fetched"]
         return result.duration_s
+
+    def in_database() -> float:
+        with _clock() as took:
+            floor.per_date(con, start, end)
+        queries["floor"] = floor.STATEMENTS
+        return took()
 
     def bound() -> float:
         with _clock() as took:
@@ -181,7 +193,12 @@ def historical_scope(profile: Profile, config: Config, start: date, end: date) -
     click.echo(f"historical: {len(days)} dates, in-process ...", err=True)
     try:
         timings = interleaved(
-            {"pipeval": pipeval_suite, "lower_bound": bound, "per_date": loop},
+            {
+                "pipeval": pipeval_suite,
+                "floor": in_database,
+                "lower_bound": bound,
+                "per_date": loop,
+            },
             config.warmup,
             config.reps,
         )
@@ -198,7 +215,89 @@ def historical_scope(profile: Profile, config: Config, start: date, end: date) -
         "days": len(days),
         "timings": {name: t.to_dict() for name, t in timings.items()},
         "queries": queries,
+        "rows_fetched": rows,
+        "cli_peak_rss_mib": max(run.peak_rss_mib for run in runs),
     }
+
+
+def floor_agreement(config: Config, start: date, end: date) -> dict[str, Any]:
+    """Do the in-database floor's per-date counts equal the lower bound's (and so pipeval's)?"""
+    con = lower_bound.connect(config.sample.warehouse)
+    try:
+        bound = lower_bound.tally(
+            lower_bound.read_range(
+                con, config.sample.state, start, end, pipeval_runs.morning_after(end)
+            )
+        )
+        ours = floor.per_date(con, start, end)
+    finally:
+        con.close()
+    days = sorted(set(bound) | set(ours))
+    empty = lower_bound.nothing_on_date()
+    differ = [d.isoformat() for d in days if bound.get(d, empty) != ours.get(d, empty)]
+    return {"dates": len(days), "agree": not differ, "mismatches": differ[:10]}
+
+
+def daily_loop(profile: Profile, config: Config, start: date, end: date) -> dict[str, Any]:
+    """The realistic loop: `run_daily` for each date of the range, in this process, on one open
+    warehouse (what a script calling pipeval per date would do). Timed once: it is long."""
+    from pipeval.adapters.dir_store import DirStore
+    from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
+    from pipeval.query import Context
+
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    warehouse = DuckDBWarehouse(config.sample.warehouse)
+    state = DirStore(config.sample.state)
+    click.echo(f"daily loop: run_daily for each of {len(days)} dates ...", err=True)
+    try:
+        with _clock() as took:
+            for day in days:
+                ctx = Context(profile, pipeval_runs.morning_after(day), day, day, warehouse, state)
+                run_daily(ctx, day)
+        return {"days": len(days), "seconds": took(), "queries": warehouse.stats.queries}
+    finally:
+        warehouse.close()
+
+
+CURVE_DAYS = (7, 30, 90)
+
+
+def cost_curve(profile: Profile, config: Config, start: date, end: date) -> list[dict[str, Any]]:
+    """historical over the last 7, 30, 90 dates and the whole range: CLI wall and peak memory,
+    in-process time, the floor's time and the rows fetched, each the median of the reps."""
+    total = (end - start).days + 1
+    spans = sorted({d for d in CURVE_DAYS if d < total} | {total})
+    reps = max(1, min(config.reps, 3))
+    con = lower_bound.connect(config.sample.warehouse)
+    points = []
+    try:
+        for days in spans:
+            first = end - timedelta(days=days - 1)
+            click.echo(f"cost curve: {days} dates ...", err=True)
+            suite = [
+                pipeval_runs.historical(profile, config.sample, first, end)[0] for _ in range(reps)
+            ]
+            floor_times = []
+            for _ in range(reps):
+                with _clock() as took:
+                    floor.per_date(con, first, end)
+                floor_times.append(took())
+            args = pipeval_runs.historical_args(config.sample, first, end)
+            runs = [pipeval_runs.run_process(args) for _ in range(reps + 1)][1:]  # 1 warm-up
+            points.append(
+                {
+                    "days": days,
+                    "cli_wall_s": Timing(tuple(r.seconds for r in runs)).median,
+                    "in_process_s": Timing(tuple(r.duration_s for r in suite)).median,
+                    "floor_s": Timing(tuple(floor_times)).median,
+                    "peak_rss_mib": max(r.peak_rss_mib for r in runs),
+                    "rows_fetched": suite[-1].stats["rows_fetched"],
+                    "queries": suite[-1].stats["queries"],
+                }
+            )
+    finally:
+        con.close()
+    return points
 
 
 def daily_scope(profile: Profile, config: Config, days: list[date]) -> dict[str, Any]:
@@ -427,6 +526,9 @@ def collect(config: Config) -> dict[str, Any]:
     document["historical"] = historical_scope(profile, config, start, end)
     document["daily"] = daily_scope(profile, config, days)
     document["query_counts"] = query_counts(profile, config, start, end)
+    document["floor_agreement"] = floor_agreement(config, start, end)
+    document["daily_loop"] = daily_loop(profile, config, start, end)
+    document["curve"] = cost_curve(profile, config, start, end)
     document["per_date_loop_queries"] = document["historical"]["queries"]["per_date"]
     # The demo's date when the sample has it: the day the seeds' worst incident is judged.
     focus = next((d for d in days if d.isoformat() == PREFERRED_DAYS[0]), days[0])
@@ -506,6 +608,8 @@ def main(
     markdown = guard_speed.splice(render_markdown(document), guard_speed.section(document["guard"]))
     # The lint figures come from benchmarks.lint_speed; keep them when this page is rewritten.
     write_atomic(output, keep_section(markdown, output))
+    # The cost curve's plot beside the page that shows it.
+    write_atomic(output.with_name(CURVE_SVG), curve_svg(document["curve"]))
     if json_path is not None:
         import json
 

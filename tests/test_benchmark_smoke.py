@@ -13,11 +13,11 @@ import pytest
 from benchmarks import per_date, soda_peer, soda_scan
 from benchmarks.run import main
 
-APPROACHES = ("pipeval", "lower_bound", "per_date", "pipeval_cli")
+APPROACHES = ("pipeval", "floor", "lower_bound", "per_date", "pipeval_cli")
 
 
 @pytest.fixture(scope="module")
-def smoke(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+def smoke(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, Path]:
     out = tmp_path_factory.mktemp("bench")
     report, raw = out / "docs" / "benchmarks.md", out / "bench.json"
     main.main(
@@ -35,14 +35,15 @@ def smoke(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[d
         ],
         standalone_mode=False,
     )
-    return json.loads(raw.read_text()), report.read_text()
+    return json.loads(raw.read_text()), report.read_text(), report.with_name("benchmarks-curve.svg")
 
 
 def test_every_approach_is_timed_or_explained(smoke) -> None:
-    document, _ = smoke
+    document, _, _ = smoke
     for scope in ("historical", "daily"):
         timings = document[scope]["timings"]
-        assert set(APPROACHES) <= set(timings)
+        # the in-database floor is a whole-range figure: historical only
+        assert set(APPROACHES) - ({"floor"} if scope == "daily" else set()) <= set(timings)
         for timing in timings.values():
             assert timing["n"] >= 1 and timing["min"] <= timing["median"] <= timing["max"]
     # the peer was switched off: the results say so instead of holding a number
@@ -50,7 +51,7 @@ def test_every_approach_is_timed_or_explained(smoke) -> None:
 
 
 def test_query_counts(smoke) -> None:
-    document, _ = smoke
+    document, _, _ = smoke
     counts = document["query_counts"]
     assert counts["short_days"] == 7 and counts["long_days"] > counts["short_days"]
     assert counts["short"] == counts["long"] and counts["identical"]
@@ -61,13 +62,13 @@ def test_query_counts(smoke) -> None:
 
 
 def test_lower_bound_counts_what_pipeval_reports(smoke) -> None:
-    document, _ = smoke
+    document, _, _ = smoke
     assert document["agreement"]["agree"], document["agreement"]["mismatches"]
     assert len(document["agreement"]["dates"]) == 2
 
 
 def test_bytes_and_startup(smoke) -> None:
-    document, _ = smoke
+    document, _, _ = smoke
     for scope in ("historical", "daily"):
         estimate = document["bytes"][scope]
         assert estimate["billed"] >= estimate["scanned"] > 0
@@ -80,7 +81,7 @@ def test_bytes_and_startup(smoke) -> None:
 
 
 def test_markdown_holds_every_section(smoke) -> None:
-    _, markdown = smoke
+    _, markdown, _ = smoke
     for heading in ("## Targets", "## `historical`", "## `daily`", "## BigQuery bytes", "## CLI"):
         assert heading in markdown
     assert "Not run: not run (--no-soda)" in markdown
@@ -107,3 +108,28 @@ def test_soda_export_copies_the_checked_tables(sample_dir: Path, tmp_path: Path)
         con.close()
     assert len(names) == len(soda_peer.COPY_SQL)
     assert count > 0
+
+
+def test_floor_agrees_and_the_realistic_loop_runs(smoke) -> None:
+    document, _, _ = smoke
+    assert document["floor_agreement"]["agree"], document["floor_agreement"]["mismatches"]
+    assert document["historical"]["queries"]["floor"] == 2
+    loop = document["daily_loop"]
+    assert loop["days"] == document["historical"]["days"] and loop["seconds"] > 0
+    # run_daily per date sends its statements again for every date
+    assert loop["queries"] > document["historical"]["queries"]["pipeval"] * loop["days"] / 2
+
+
+def test_cost_curve_points_and_plot(smoke) -> None:
+    document, markdown, svg = smoke
+    curve = document["curve"]
+    days = [point["days"] for point in curve]
+    assert days == sorted(days) and days[-1] == document["historical"]["days"] and days[0] == 7
+    # the statements stay the same; rows grow with dates (per-date counts), never per player
+    assert len({point["queries"] for point in curve}) == 1
+    rows = [point["rows_fetched"] for point in curve]
+    assert rows == sorted(rows) and rows[0] > 0
+    assert all(point["peak_rss_mib"] > 0 and point["cli_wall_s"] > 0 for point in curve)
+    assert "## Cost curve" in markdown and "benchmarks-curve.svg" in markdown
+    text = svg.read_text("utf-8")
+    assert text.startswith("<svg") and text.count("<polyline") == 5

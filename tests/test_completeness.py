@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
@@ -55,70 +56,104 @@ def run(profile, warehouse, phase: str, day: date = DAY):
     return check.run(ctx)
 
 
-@pytest.mark.parametrize("phase", ["phase2", "phase3", "phase4", "phase5"])
-def test_complete_day_is_ok(profile, make_warehouse, phase: str) -> None:
-    result = run(profile, make_warehouse(full_day()), phase)
-    assert result.status is Status.OK
-    assert "all 3 expected games present" in result.summary
+PENDING = (("LAL", "BOS", 3), ("NYK", "MIA", 2), ("GSW", "PHX", 1))
+PRE_GAME = (("LAL", "BOS", 3), ("NYK", "MIA", 1))
+SUMMARY = "nba_analytics.player_game_summary"
+LINES = "nba_raw.odds_api_player_points_props"
+FEATURES = "nba_predictions.ml_feature_store_v2"
+PREDICTIONS = "nba_predictions.player_prop_predictions"
 
 
-def test_missing_final_game_in_critical_table_fails_and_is_named(profile, make_warehouse) -> None:
-    data = full_day()
-    data["nba_analytics.player_game_summary"] = rows_for(GAMES[:1])
-    result = run(profile, make_warehouse(data), "phase3")
-    assert result.status is Status.FAIL
-    missing = result.metrics["tables"]["nba_analytics.player_game_summary"]["missing"]
-    assert missing == ["20260125_GSW_PHX", "20260125_NYK_MIA"]
-    assert "20260125_NYK_MIA" in result.findings[0].message
-    assert result.findings[0].subject == "nba_analytics.player_game_summary"
-    assert any("run_year_phase3.sh --start-date 2026-01-25" in step for step in result.remediation)
+@dataclass(frozen=True)
+class Case:
+    """Copy a complete day, change one table, judge one phase: the status and what it says."""
+
+    id: str
+    phase: str
+    status: Status
+    games: tuple[tuple[str, str, int], ...] = tuple(GAMES)
+    table: str | None = None  # the table changed
+    holds: int | None = None  # it keeps the rows of its first `holds` games; None: no rows
+    active: bool = True  # predictions' is_active on the kept rows
+    day: date = DAY  # the date judged
+    missing: tuple[str, ...] | None = None  # the changed table's missing games
+    pending: int | None = None  # the changed (or summary) table's pending games
+    says: tuple[str, ...] = ()  # in the summary, a finding or a remediation step
 
 
-def test_missing_game_in_non_critical_table_warns(profile, make_warehouse) -> None:
-    data = full_day()
-    data["nba_raw.odds_api_player_points_props"] = rows_for(GAMES[:2])
-    result = run(profile, make_warehouse(data), "phase2")
-    assert result.status is Status.WARN
+CASES = [
+    *(
+        Case(f"complete-{phase}", phase, Status.OK, says=("all 3 expected games present",))
+        for phase in ("phase2", "phase3", "phase4", "phase5")
+    ),
+    Case(
+        "final-game-missing-in-critical-table",
+        "phase3",
+        Status.FAIL,
+        table=SUMMARY,
+        holds=1,
+        missing=("20260125_GSW_PHX", "20260125_NYK_MIA"),
+        says=("20260125_NYK_MIA", "run_year_phase3.sh --start-date 2026-01-25"),
+    ),
+    Case("game-missing-in-non-critical-table", "phase2", Status.WARN, table=LINES, holds=2),
+    Case(
+        "in-progress-and-scheduled-games-are-pending",
+        "phase3",
+        Status.OK,
+        games=PENDING,
+        table=SUMMARY,
+        holds=1,  # the final game only: what a complete post-game table holds
+        missing=(),
+        pending=2,
+        says=("2 pending",),
+    ),
+    Case(
+        "pre-game-tables-expect-games-not-final",
+        "phase5",
+        Status.FAIL,
+        games=PRE_GAME,
+        table=PREDICTIONS,
+        holds=1,
+        missing=("20260125_NYK_MIA",),
+    ),
+    Case(
+        "inactive-predictions-do-not-count",
+        "phase5",
+        Status.FAIL,
+        table=PREDICTIONS,
+        holds=3,
+        active=False,
+    ),
+    Case("off-day", "phase3", Status.OK, day=date(2026, 1, 24), says=("off-day",)),
+    Case("table-empty-for-the-date", "phase4", Status.FAIL, table=FEATURES, says=("3 of 3",)),
+]
 
 
-def test_in_progress_and_scheduled_games_are_pending_not_missing(profile, make_warehouse) -> None:
-    games = [("LAL", "BOS", 3), ("NYK", "MIA", 2), ("GSW", "PHX", 1)]
-    result = run(profile, make_warehouse(full_day(games)), "phase3")
-    assert result.status is Status.OK
-    table = result.metrics["tables"]["nba_analytics.player_game_summary"]
-    assert table["missing"] == [] and len(table["pending"]) == 2
-    assert "2 pending" in result.summary
-
-
-def test_pre_game_tables_expect_games_that_are_not_final(profile, make_warehouse) -> None:
-    games = [("LAL", "BOS", 3), ("NYK", "MIA", 1)]
+def case_data(case: Case) -> dict[str, list[dict]]:
+    games = list(case.games)
     data = full_day(games)
-    data["nba_predictions.player_prop_predictions"] = rows_for(games[:1], is_active=True)
-    result = run(profile, make_warehouse(data), "phase5")
-    assert result.status is Status.FAIL
-    assert result.metrics["tables"]["nba_predictions.player_prop_predictions"]["missing"] == [
-        "20260125_NYK_MIA"
-    ]
+    if case.table is not None and case.holds is None:
+        del data[case.table]
+    elif case.table is not None:
+        extra = {"is_active": case.active} if case.table == PREDICTIONS else {}
+        data[case.table] = rows_for(games[: case.holds], **extra)
+    return data
 
 
-def test_inactive_prediction_rows_do_not_count(profile, make_warehouse) -> None:
-    data = full_day()
-    data["nba_predictions.player_prop_predictions"] = rows_for(GAMES, is_active=False)
-    assert run(profile, make_warehouse(data), "phase5").status is Status.FAIL
-
-
-def test_off_day_is_ok(profile, make_warehouse) -> None:
-    result = run(profile, make_warehouse(full_day()), "phase3", day=date(2026, 1, 24))
-    assert result.status is Status.OK
-    assert "off-day" in result.summary
-
-
-def test_empty_table_for_the_date_fails(profile, make_warehouse) -> None:
-    data = full_day()
-    del data["nba_predictions.ml_feature_store_v2"]
-    result = run(profile, make_warehouse(data), "phase4")
-    assert result.status is Status.FAIL
-    assert "3 of 3" in result.findings[0].message
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_completeness_cases(profile, make_warehouse, case: Case) -> None:
+    result = run(profile, make_warehouse(case_data(case)), case.phase, day=case.day)
+    assert result.status is case.status, result.summary
+    table = result.metrics.get("tables", {}).get(case.table or SUMMARY, {})
+    if case.missing is not None:
+        assert table["missing"] == list(case.missing)
+    if case.pending is not None:
+        assert len(table["pending"]) == case.pending
+    text = [result.summary, *(f.message for f in result.findings), *result.remediation]
+    for said in case.says:
+        assert any(said in line for line in text), (said, text)
+    if case.status is Status.FAIL and case.table is not None:
+        assert result.findings[0].subject == case.table
 
 
 def test_one_query_per_table_whatever_the_range(profile, make_warehouse) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pipeval.metrics.jobs import JobsWindow, project, table_loads
+from pipeval.metrics.jobs import JobsWindow, project, quota_usage
 from pipeval.profile.model import QuotaThresholds
 from pipeval.results import Severity, jsonable
 
@@ -189,7 +189,7 @@ def estimate_backfill(
     limit = quota.table_operations_limit
     budget = fail_budget(limit, quota.fail_pct)
     tables = []
-    for load in table_loads(window, lambda group: group.jobs).values():
+    for load in quota_usage(window, lambda group: group.jobs).values():
         active = [count for count in load.daily[-quota.backfill_lookback_days :] if count]
         if not active:
             continue

@@ -31,9 +31,9 @@ from pipeval.metrics.jobs import (
     JobGroup,
     JobsWindow,
     Projection,
-    TableLoad,
+    QuotaUsage,
     project,
-    table_loads,
+    quota_usage,
 )
 from pipeval.profile.model import Profile, QuotaThresholds
 from pipeval.query import Context
@@ -81,7 +81,7 @@ def outlook(projection: Projection) -> str:
 class Usage:
     """One table's use of one rolling quota, graded."""
 
-    load: TableLoad
+    load: QuotaUsage
     projection: Projection
     severity: Severity
 
@@ -111,7 +111,7 @@ def usages(
     limit_for: Callable[[str], int],
 ) -> list[Usage]:
     found = []
-    for load in table_loads(window, measure).values():
+    for load in quota_usage(window, measure).values():
         if load.used == 0:
             continue
         projection = project(load.hourly, limit_for(load.table), window.as_of)
@@ -148,7 +148,7 @@ class TableOperations(QuotaCheck):
     def evaluate(self, ctx: Context, window: JobsWindow) -> CheckResult:
         quota = ctx.profile.thresholds.quota
         found = usages(window, quota, lambda g: g.jobs, lambda _: quota.table_operations_limit)
-        dml = table_loads(window, lambda g: g.jobs, lambda g: g.statement_type in DML)
+        dml = quota_usage(window, lambda g: g.jobs, lambda g: g.statement_type in DML)
         findings = usage_findings(
             found,
             lambda u: (
@@ -172,7 +172,7 @@ class TableOperations(QuotaCheck):
         )
 
 
-def _used(loads: dict[str, TableLoad], table: str) -> int:
+def _used(loads: dict[str, QuotaUsage], table: str) -> int:
     return loads[table].used if table in loads else 0
 
 

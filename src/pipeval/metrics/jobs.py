@@ -229,8 +229,9 @@ def jobs_window(ctx: Context) -> JobsWindow:
 
 
 @dataclass
-class TableLoad:
-    """One table's use of one quota: hourly inside the window, per 24 h over the lookback."""
+class QuotaUsage:
+    """One table's usage of one quota: hourly inside the window, per 24 h over the lookback,
+    by job kind, failed ones, and the load jobs (and their bytes) among them."""
 
     table: str
     hourly: list[int]
@@ -249,31 +250,31 @@ class TableLoad:
         return self.hourly[-1] if self.hourly else 0
 
 
-def table_loads(
+def quota_usage(
     window: JobsWindow,
     measure: Callable[[JobGroup], int],
     counted: Callable[[JobGroup], bool] = lambda group: group.table_operation,
-) -> dict[str, TableLoad]:
+) -> dict[str, QuotaUsage]:
     """Per table: `measure` summed per slot over the groups that `counted` keeps."""
-    loads: dict[str, TableLoad] = {}
+    usage: dict[str, QuotaUsage] = {}
     for group in window.select(counted):
         assert group.table is not None
-        load = loads.setdefault(
+        used = usage.setdefault(
             group.table,
-            TableLoad(group.table, [0] * window.window_hours, [0] * window.days),
+            QuotaUsage(group.table, [0] * window.window_hours, [0] * window.days),
         )
         amount = measure(group)
         if 0 <= group.day_slot < window.days:
-            load.daily[group.day_slot] += amount
+            used.daily[group.day_slot] += amount
         if group.hour_slot is None or not 0 <= group.hour_slot < window.window_hours:
             continue
-        load.hourly[group.hour_slot] += amount
-        load.kinds[group.kind] += amount
-        load.failed += amount if group.failed else 0
+        used.hourly[group.hour_slot] += amount
+        used.kinds[group.kind] += amount
+        used.failed += amount if group.failed else 0
         if group.job_type == "LOAD":
-            load.load_jobs += group.jobs
-            load.load_bytes += group.bytes_processed
-    return loads
+            used.load_jobs += group.jobs
+            used.load_bytes += group.bytes_processed
+    return usage
 
 
 @dataclass(frozen=True)
