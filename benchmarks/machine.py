@@ -37,4 +37,6 @@ def describe() -> dict[str, Any]:
         "duckdb": duckdb.__version__,
         "sqlglot": sqlglot.__version__,
         "pipeval": pipeval.__version__,
+        # 1-minute load average: above the core count, other work shared the machine
+        "load": round(os.getloadavg()[0], 2),
     }

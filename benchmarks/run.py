@@ -536,6 +536,7 @@ def collect(config: Config) -> dict[str, Any]:
     document["soda"] = soda_scope(config, start, end, days)
     document["startup"] = startup(config, focus)
     document["profile"] = profiles(profile, config, start, end, focus)
+    document["load_after"] = round(os.getloadavg()[0], 2)
     return document
 
 
