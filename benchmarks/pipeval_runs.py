@@ -7,8 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -105,40 +103,49 @@ class ProcessRun:
     seconds: float
     exit_code: int
     queries: int | None
-    peak_rss_mib: float = 0.0  # the process's own maximum resident set (wait4's rusage)
+    peak_rss_mib: float = 0.0  # the process's own maximum resident set
     rows_fetched: int | None = None
 
 
 def run_process(args: list[str]) -> ProcessRun:
-    """One whole `pipeval ... --format json` process; the JSON proves it ran the suite."""
+    """One whole `pipeval ... --format json` process; the JSON proves it ran the suite.
+
+    Started through a small Python wrapper that reports its one child's peak memory
+    (RUSAGE_CHILDREN): a child forked straight from this big process would count this
+    process's pages in its peak until it execs. The wall time is the wrapper's own
+    measurement of the child, so its start-up is not in it either."""
     env = {**os.environ, "PIPEVAL_DEBUG": ""}
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [*console_script(), *args, "--format", "json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *console_script(), *args, "--format", "json"],
+        capture_output=True,
+        text=True,
         env=env,
     )
-    errors: list[bytes] = []
-    reader = threading.Thread(target=lambda: errors.append(process.stderr.read()))  # type: ignore[union-attr]
-    reader.start()
-    out = process.stdout.read()  # type: ignore[union-attr]
-    reader.join()
-    # wait4, not wait: the rusage of this child alone gives its peak memory.
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - started
-    if process.returncode not in (0, 1, 2):
-        message = errors[0].decode() if errors else ""
-        raise RuntimeError(f"pipeval {' '.join(args)} exited {process.returncode}: {message}")
-    stats = json.loads(out).get("stats", {})
+    *errors, measured = done.stderr.rstrip("\n").rsplit("\n", 1) or [""]
+    seconds, peak_kib = (float(part) for part in measured.split())
+    if done.returncode not in (0, 1, 2):
+        message = "\n".join(errors)
+        raise RuntimeError(f"pipeval {' '.join(args)} exited {done.returncode}: {message}")
+    stats = json.loads(done.stdout).get("stats", {})
     return ProcessRun(
         seconds,
-        process.returncode,
+        done.returncode,
         stats.get("queries"),
-        usage.ru_maxrss / 1024,
+        peak_kib / 1024,
         stats.get("rows_fetched"),
     )
+
+
+# argv[1:] is the command; prints "<wall seconds> <peak KiB>" as the last line of stderr.
+_WRAPPER = (
+    "import resource, subprocess, sys, time\n"
+    "started = time.perf_counter()\n"
+    "code = subprocess.call(sys.argv[1:])\n"
+    "took = time.perf_counter() - started\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(took, peak, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
 
 
 def historical_args(sample: Sample, start: date, end: date) -> list[str]:
