@@ -43,12 +43,14 @@ class RecordingWarehouse(DuckDBWarehouse):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.params: list[dict[str, Any]] = []
+        self.rows_by_label: dict[str, int] = {}
 
     def query(
         self, sql: str, params: dict[str, Any] | None = None, label: str = "", check: str = ""
     ) -> Any:
         result = super().query(sql, params, label, check)
         self.params.append(dict(params or {}))
+        self.rows_by_label[label] = self.rows_by_label.get(label, 0) + len(result.rows)
         return result
 
 

@@ -69,6 +69,8 @@ def targets(document: dict[str, Any]) -> list[dict[str, Any]]:
     counts = document["query_counts"]
     vs_floor = pipeval / hist["floor"]["median"]
     rows = document["historical"]["rows_fetched"]["pipeval"]
+    split = document["historical"]["rows_by_statement"]
+    built_in = split["built_in"]
     cli = hist["pipeval_cli"]["median"]
     daily_cli = document["daily"]["timings"]["pipeval_cli"]["median"]
     rss = document["historical"]["cli_peak_rss_mib"]
@@ -79,9 +81,11 @@ def targets(document: dict[str, Any]) -> list[dict[str, Any]]:
             "met": vs_floor <= HISTORICAL_VS_FLOOR,
         },
         {
-            "target": f"rows fetched ≤ {ROWS_SHARE:.0%} of before ({ROWS_BEFORE:,} a season)",
-            "measured": f"{rows:,} ({rows / ROWS_BEFORE:.1%})",
-            "met": rows <= ROWS_SHARE * ROWS_BEFORE,
+            "target": f"rows fetched ≤ {ROWS_SHARE:.0%} of before ({ROWS_BEFORE:,} a season, "
+            "the built-in checks)",
+            "measured": f"built-in checks {built_in:,} ({built_in / ROWS_BEFORE:.1%}); all "
+            f"{rows:,}, of which {split['declarative']:,} for the profile's declarative checks",
+            "met": built_in <= ROWS_SHARE * ROWS_BEFORE,
         },
         {
             "target": f"CLI historical over the range ≤ {CLI_HISTORICAL_S:g} s wall",

@@ -216,7 +216,22 @@ def historical_scope(profile: Profile, config: Config, start: date, end: date) -
         "timings": {name: t.to_dict() for name, t in timings.items()},
         "queries": queries,
         "rows_fetched": rows,
+        "rows_by_statement": _rows_by_statement(profile, config, start, end),
         "cli_peak_rss_mib": max(run.peak_rss_mib for run in runs),
+    }
+
+
+def _rows_by_statement(profile: Profile, config: Config, start: date, end: date) -> dict:
+    """Rows fetched per statement label: the built-in checks' apart from the profile's
+    declarative ones (`checks:` statements, and the per-game list they read)."""
+    _, ctx = pipeval_runs.historical(profile, config.sample, start, end, True)
+    by_label = dict(ctx.warehouse.rows_by_label)  # type: ignore[union-attr]
+    declarative = sum(n for label, n in by_label.items() if label.startswith("checks:"))
+    declarative += by_label.get("games", 0)
+    return {
+        "labels": by_label,
+        "declarative": declarative,
+        "built_in": sum(by_label.values()) - declarative,
     }
 
 

@@ -129,11 +129,16 @@ def cached_sql(function: F) -> F:
     returns SQL text: in memory for this process, on disk for the next."""
     name = f"{function.__module__}.{function.__qualname__}"
     memory: dict[str, str] = {}
+    by_args: dict[tuple[Any, ...], str] = {}  # hashable arguments skip the JSON key
 
     def wrapper(*args: Any) -> str:
+        with contextlib.suppress(KeyError, TypeError):
+            return by_args[args]
         key = json.dumps([_arg(a) for a in args])
         if key not in memory:
             memory[key] = cached(name, key, lambda: function(*args))
+        with contextlib.suppress(TypeError):  # a model holding lists is not hashable
+            by_args[args] = memory[key]
         return memory[key]
 
     wrapper.__wrapped__ = function  # type: ignore[attr-defined]
@@ -145,8 +150,11 @@ def cached_json(function: Callable[..., Any]) -> Callable[..., Any]:
     tuples come back as lists. A result JSON cannot hold is computed again next run."""
     name = f"{function.__module__}.{function.__qualname__}"
     memory: dict[str, Any] = {}
+    by_args: dict[tuple[Any, ...], Any] = {}  # hashable arguments skip the JSON key
 
     def wrapper(*args: Any) -> Any:
+        with contextlib.suppress(KeyError, TypeError):
+            return by_args[args]
         key = json.dumps([_arg(a) for a in args])
         if key not in memory:
             full = f"{name}\x1f{key}"
@@ -158,6 +166,8 @@ def cached_json(function: Callable[..., Any]) -> Callable[..., Any]:
                 with contextlib.suppress(TypeError, ValueError):  # not JSON: memory only
                     _active.put(full, json.dumps(value))
                 memory[key] = value
+        with contextlib.suppress(TypeError):
+            by_args[args] = memory[key]
         return memory[key]
 
     wrapper.__wrapped__ = function  # type: ignore[attr-defined]
