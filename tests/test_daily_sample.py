@@ -156,3 +156,26 @@ def test_demo_as_of_still_wins(run_cli, demo_cache: Path) -> None:
     )
     document = json.loads(out)
     assert code == 2 and document["as_of"].startswith("2026-01-27T15:00:00")
+
+
+def test_demo_never_reuses_a_sample_built_by_other_generator_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cache built before the declarative checks' tables existed made `pipeval demo` ERROR on
+    # every check of those tables: the cache's name follows the generator's sources.
+    import shutil
+
+    import pipeval
+    from pipeval.cli import sample as cli_sample
+
+    package = tmp_path / "pipeval"
+    shutil.copytree(Path(pipeval.__file__).parent, package)
+    monkeypatch.setattr(cli_sample, "__file__", str(package / "cli" / "sample.py"))
+    before = cli_sample._generator_digest()
+    assert before == cli_sample.SAMPLE_VERSION.removeprefix(f"{cli_sample.SAMPLE_LAYOUT}-")
+    profile = package / "profile" / "nba-props.yaml"
+    profile.write_text(profile.read_text("utf-8") + "# another check\n", "utf-8")
+    after_profile = cli_sample._generator_digest()
+    incidents = package / "sample" / "incidents.py"
+    incidents.write_text(incidents.read_text("utf-8") + "# another incident\n", "utf-8")
+    assert len({before, after_profile, cli_sample._generator_digest()}) == 3

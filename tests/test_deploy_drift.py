@@ -342,7 +342,9 @@ def test_demo_shows_the_stale_worker(
         == "15 services: 1 stale (prediction-worker), 14 up to date"
     )
     # Fixed dates: the same commit ids on every build.
-    demo_repo = tmp_path / "cache" / "sample-v2" / "pipeline"
+    from pipeval.cli.sample import SAMPLE_VERSION
+
+    demo_repo = tmp_path / "cache" / f"sample-{SAMPLE_VERSION}" / "pipeline"
     assert git(demo_repo, "rev-parse", "HEAD") == git(sample_dir / "pipeline", "rev-parse", "HEAD")
 
 

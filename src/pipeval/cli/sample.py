@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +29,24 @@ DEMO_DATE = "2026-01-26"
 # overnight run is done): the quota window and the deploy lag then show that date's incidents,
 # not those of the sample's worst day.
 DEMO_MORNING_UTC = "15:00:00Z"
-SAMPLE_VERSION = "v2"  # v2: deploy/ and the pipeline repo's git history
+SAMPLE_LAYOUT = "v2"  # v2: deploy/ and the pipeline repo's git history
+
+
+def _generator_digest() -> str:
+    """A digest of what the sample is generated from: the sample package and the shipped profile.
+
+    A cached sample built by other code (new tables, new incidents) would make the demo ERROR on
+    tables it lacks; its cache name changes with the code instead, so it is rebuilt, never reused.
+    """
+    package = Path(__file__).resolve().parent.parent
+    sources = [*sorted((package / "sample").glob("*.py")), package / "profile" / "nba-props.yaml"]
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+SAMPLE_VERSION = f"{SAMPLE_LAYOUT}-{_generator_digest()}"
 
 
 def cache_dir() -> Path:
