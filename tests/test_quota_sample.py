@@ -154,3 +154,16 @@ def test_backfill_after_the_outage(run_cli, sample_urls, sample_dir) -> None:
     tight = backfill["metrics"]["tables"][0]
     assert tight["table"] == RUN_HISTORY and tight["used_now"] == incidents.OUTAGE_JOBS
     assert "does not fit now" in backfill["summary"] and "it fits from" in backfill["summary"]
+
+
+def test_quota_command_prices_the_re_run_of_the_last_game_day(run_cli, sample_urls) -> None:
+    # As of the morning of 2026-01-27 the failed writes are 2026-01-26's overnight run; pricing
+    # a re-run of 2026-01-27 (not played yet) would answer the wrong question.
+    code, out, err = run_cli(
+        "quota", *sample_urls, "--as-of", "2026-01-27T15:00:00Z", "--format", "json"
+    )
+    checks = {check["id"]: check for check in json.loads(out)["checks"]}
+    assert code == 2 and err == ""
+    steps = " ".join(checks["quota.table_operations"]["remediation"])
+    assert "`pipeval quota --backfill 2026-01-26 2026-01-26 " in steps
+    assert "2026-01-27 2026-01-27" not in steps

@@ -6,7 +6,7 @@ import click
 
 from pipeval.cli.dry_run import finish_dry_run
 from pipeval.cli.options import Options, common_options, finish, open_context, profile_and_time
-from pipeval.clock import check_not_future, check_range, local_date, parse_date
+from pipeval.clock import check_not_future, check_range, default_date, parse_date
 from pipeval.suites.quota import plan_quota, run_quota
 
 
@@ -27,7 +27,6 @@ def quota(opts: Options, backfill: tuple[str, str] | None, dry_run: bool) -> int
     """Quota headroom per table over the rolling window ending at --as-of; with --backfill,
     whether re-running START..END fits and how many dates per day do."""
     profile, as_of = profile_and_time(opts)
-    today = local_date(as_of, profile.timezone)
     span = None
     if backfill:
         start, end = (parse_date(value, "--backfill") for value in backfill)
@@ -36,7 +35,11 @@ def quota(opts: Options, backfill: tuple[str, str] | None, dry_run: bool) -> int
         # A date that has not been played cannot be re-run.
         check_not_future(end, as_of, profile.timezone, "--backfill END")
         span = (start, end)
-    first, last = span or (today, today)
+    # Without a range the run judges the last full game day, as `daily` does: the re-run its
+    # remediation prices (`quota --backfill D D`) is of the games whose writes failed overnight,
+    # not of today's, which have not been played.
+    yesterday = default_date(as_of, profile.timezone)
+    first, last = span or (yesterday, yesterday)
     ctx = open_context(opts, profile, as_of, first, last)
     if dry_run:
         return finish_dry_run(plan_quota(ctx, span), opts)
