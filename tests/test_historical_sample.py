@@ -74,6 +74,9 @@ def test_verify_backfill_fails_on_the_broken_day(run_cli, sample_urls: list[str]
     assert code == 2
     assert "verify-backfill — 2026-01-26 — FAIL" in out
     assert "FAIL: 2026-01-26 incomplete" in out
+    # Each coverage line names its check once.
+    assert "- coverage.predictions: 0 of " in out
+    assert "coverage.predictions: coverage.predictions" not in out
 
 
 def test_range_errors_are_one_line(run_cli, sample_urls: list[str]) -> None:
