@@ -179,3 +179,10 @@ def test_demo_never_reuses_a_sample_built_by_other_generator_code(
     incidents = package / "sample" / "incidents.py"
     incidents.write_text(incidents.read_text("utf-8") + "# another incident\n", "utf-8")
     assert len({before, after_profile, cli_sample._generator_digest()}) == 3
+
+
+def test_one_table_phase_summary_is_singular(run_cli, sample_urls: list[str]) -> None:
+    _, document = daily_json(run_cli, sample_urls, "2026-01-25", "2026-01-26T15:00:00Z")
+    checks = by_id(document)
+    assert checks["completeness.phase4"]["summary"] == "all 8 expected games present in 1 table"
+    assert checks["completeness.phase2"]["summary"].endswith("present in 2 tables")

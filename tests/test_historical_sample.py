@@ -87,3 +87,15 @@ def test_range_errors_are_one_line(run_cli, sample_urls: list[str]) -> None:
     ]:
         code, out, err = run_cli("historical", *sample_urls, "--as-of", AS_OF, *args)
         assert code == 3 and message in err and out == ""
+
+
+def test_verify_backfill_names_a_one_day_cascade_in_the_singular(
+    run_cli, sample_urls: list[str]
+) -> None:
+    # As of the next morning the cascade window of 2026-01-26 is one game day.
+    code, out, _ = run_cli(
+        "historical", *sample_urls, "--verify-backfill", "2026-01-26",
+        "--as-of", "2026-01-27T15:00:00Z",
+    )  # fmt: skip
+    assert code == 2 and "1 game day of the cascade window (2026-01-27..2026-01-27)" in out
+    assert "1 game days" not in out

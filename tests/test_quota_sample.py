@@ -167,3 +167,8 @@ def test_quota_command_prices_the_re_run_of_the_last_game_day(run_cli, sample_ur
     steps = " ".join(checks["quota.table_operations"]["remediation"])
     assert "`pipeval quota --backfill 2026-01-26 2026-01-26 " in steps
     assert "2026-01-27 2026-01-27" not in steps
+
+
+def test_quota_report_header_counts_one_query(run_cli, sample_urls) -> None:
+    code, out, _ = run_cli("quota", *sample_urls, "--as-of", "2026-01-27T15:00:00Z")
+    assert code == 2 and " · 1 query · " in out and "1 queries" not in out

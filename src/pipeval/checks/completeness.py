@@ -117,4 +117,5 @@ class Completeness(Check):
         expected = max(t.expected for t in tables)
         pending = max(len(t.pending) for t in tables)
         note = f", {pending} pending" if pending else ""
-        return f"all {expected} expected games present in {len(tables)} tables{note}"
+        tables_text = f"{len(tables)} table{'' if len(tables) == 1 else 's'}"
+        return f"all {expected} expected games present in {tables_text}{note}"

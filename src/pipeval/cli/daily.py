@@ -34,7 +34,8 @@ from pipeval.suites.daily import plan_daily, run_daily
 def daily(
     opts: Options, day: str | None, checks: str | None, dry_run: bool, repo: Path | None
 ) -> int:
-    """Validate one game date: quota, completeness, orchestration, coverage, schema, hygiene."""
+    """Validate one game date: quota, completeness, orchestration, coverage, schema, hygiene,
+    the profile's data checks, and deploy.drift when --deploy is given."""
     profile, as_of = profile_and_time(opts)
     target = parse_date(day) if day is not None else default_date(as_of, profile.timezone)
     check_not_future(target, as_of, profile.timezone)

@@ -62,7 +62,8 @@ def verify_cascade(
     span = f"{window[0]}..{window[-1]}" if window else "no later game days yet"
     broken = sorted({f.data["date"] for f in findings})
     summary = (
-        f"{len(window)} game days of the cascade window ({span}) complete"
+        f"{len(window)} game day{'' if len(window) == 1 else 's'} of the cascade window ({span}) "
+        "complete"
         if not findings
         else f"{len(broken)} of {len(window)} cascade days incomplete: "
         + ", ".join(str(d) for d in broken[:10])
