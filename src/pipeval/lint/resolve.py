@@ -124,6 +124,13 @@ def _callee(site: CallSite) -> Callee | None:
     return Callee(func.id)
 
 
+def call_name(func: ast.expr) -> str:
+    """The name a call's function goes by: `f` in `f(x)` and `obj.f(x)`; "" for anything else."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
 def argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
     for item in call.keywords:
         if item.arg == keyword:
@@ -201,7 +208,7 @@ def string_text(expr: ast.expr, at: At, depth: int = 0) -> str | None:
         return (left or UNKNOWN) + (right or UNKNOWN)
     if isinstance(expr, ast.Call) and expr.args:
         func = expr.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        name = call_name(func)
         if name in TABLE_WRAPPERS:
             return string_text(expr.args[0], at, depth + 1)
     return None

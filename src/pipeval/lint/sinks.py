@@ -15,7 +15,7 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from pipeval.lint.resolve import At, Callee, argument, callee, follow
+from pipeval.lint.resolve import At, Callee, argument, call_name, callee, follow
 from pipeval.lint.scopes import CallSite, Scope
 from pipeval.lint.source import SourceFile
 from pipeval.lint.writes import QUERY_CALLS
@@ -134,7 +134,7 @@ def _unwrap(expr: ast.expr) -> ast.expr:
     """`sql.strip()`, `textwrap.dedent(sql)`: the text they are called on."""
     while isinstance(expr, ast.Call):
         func = expr.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        name = call_name(func)
         if name not in TEXT_WRAPPERS:
             break
         if isinstance(func, ast.Attribute) and name != "dedent":
@@ -191,7 +191,7 @@ def _maybe_text(expr: ast.expr) -> bool:
         return isinstance(expr.op, ast.Add | ast.Mod)
     if isinstance(expr, ast.Call):
         func = expr.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        name = call_name(func)
         return name in TEXT_WRAPPERS
     return isinstance(expr, ast.JoinedStr | ast.Name | ast.Attribute)
 

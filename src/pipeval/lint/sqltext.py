@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeval.lint.origin import CHECKED, UNKNOWN, origin
-from pipeval.lint.resolve import MAX_DEPTH, At, class_attribute, follow, is_literal
+from pipeval.lint.resolve import MAX_DEPTH, At, call_name, class_attribute, follow, is_literal
 from pipeval.lint.scopes import Binding
 
 SENTINEL = re.compile(r"pvslot(\d+)x")
@@ -147,7 +147,7 @@ def _call_template(call: ast.Call, at: At, depth: int) -> Template | None:
     if isinstance(func, ast.Attribute) and func.attr == "format":
         base = template(func.value, at, depth + 1)
         return _format(base, call, at) if base is not None else None
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    name = call_name(func)
     if name not in TEXT_METHODS:
         return None
     if isinstance(func, ast.Attribute) and name != "dedent":
@@ -283,11 +283,7 @@ def elements(iterable: ast.expr, at: At, depth: int = 0) -> list[Template]:
     if isinstance(iterable, ast.List | ast.Tuple | ast.Set):
         found: list[Template] = []
         for element in iterable.elts:
-            if isinstance(element, ast.Starred):
-                found += elements(element.value, at, depth + 1)
-            else:
-                one = template(element, at, depth + 1)
-                found += [one] if one is not None else []
+            found += _element(element, at, depth)
         return found
     if isinstance(iterable, ast.ListComp | ast.GeneratorExp | ast.SetComp):
         one = template(iterable.elt, at, depth + 1)
@@ -296,13 +292,17 @@ def elements(iterable: ast.expr, at: At, depth: int = 0) -> list[Template]:
         value, value_at = follow(iterable, at)
         found = elements(value, value_at, depth + 1) if value is not iterable else []
         for added in at.scope.additions(iterable.id, at.before):
-            if isinstance(added, ast.Starred):
-                found += elements(added.value, at, depth + 1)
-            else:
-                one = template(added, at, depth + 1)
-                found += [one] if one is not None else []
+            found += _element(added, at, depth)
         return found
     return []
+
+
+def _element(node: ast.expr, at: At, depth: int) -> list[Template]:
+    """One element put in a list: a `*spread` list's texts, or the element's own text."""
+    if isinstance(node, ast.Starred):
+        return elements(node.value, at, depth + 1)
+    one = template(node, at, depth + 1)
+    return [one] if one is not None else []
 
 
 def templates(expr: ast.expr, at: At) -> list[Template]:

@@ -11,7 +11,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from pipeval.lint.resolve import MAX_DEPTH, At, Callee, follow
+from pipeval.lint.resolve import MAX_DEPTH, At, Callee, call_name, follow
 from pipeval.lint.scopes import CallSite
 
 
@@ -100,7 +100,7 @@ def _one_row_frame(expr: ast.expr, at: At, depth: int) -> bool:
     if not isinstance(expr, ast.Call):
         return False
     func = expr.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    name = call_name(func)
     if name not in FRAME_BUILDERS:
         return False
     data = (
