@@ -104,3 +104,12 @@ def test_two_new_checks_are_rows_of_the_heat_strip(run_cli, sample_urls, profile
     assert off["2025-12-24"] == "off-day"
     # a week and two months cost the same number of statements
     assert week["stats"]["queries"] == season["stats"]["queries"]
+
+
+def test_every_built_in_family_is_reserved_for_built_in_checks() -> None:
+    """profile/ cannot import checks/ (layers), so the reserved list is kept by hand: this ties
+    it to the catalogue, so a new family cannot be shadowed by a profile's `checks:` id."""
+    from pipeval.checks import FAMILIES
+    from pipeval.profile.declarative import RESERVED_FAMILIES
+
+    assert set(FAMILIES) <= RESERVED_FAMILIES

@@ -10,13 +10,12 @@ against the reserved built-in families. Checks of one table compile to one state
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from pipeval.errors import ConfigError
-from pipeval.identifiers import IDENTIFIER_RE, TableName
-from pipeval.sqlkit import vet_aggregate, vet_expression
+from pipeval.identifiers import IDENTIFIER_RE
+from pipeval.profile.fields import AggregateExpression, Expression, Identifier, Table
 
 # Built-in check families (DESIGN.md): a declarative check names a family of its own.
 RESERVED_FAMILIES = frozenset(
@@ -35,7 +34,7 @@ RESERVED_FAMILIES = frozenset(
         "declarative",
     }
 )
-KINDS = (
+Kind = Literal[
     "row_count",
     "freshness",
     "duplicates",
@@ -44,7 +43,8 @@ KINDS = (
     "drift",
     "reconcile",
     "metric",
-)
+]
+KINDS: tuple[str, ...] = get_args(Kind)
 CHECK_ID_RE = re.compile(r"([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\Z")
 
 
@@ -64,42 +64,8 @@ def _phase_name(value: str) -> str:
     return value
 
 
-def _identifier(value: str) -> str:
-    if not IDENTIFIER_RE.match(value):
-        raise ValueError(f"{value!r} is not a plain name (letters, digits, _ or -)")
-    return value
-
-
-def _table(value: str) -> str:
-    try:
-        TableName.parse(value)
-    except ConfigError as err:
-        raise ValueError(str(err)) from None
-    return value
-
-
-def _expression(value: str) -> str:
-    try:
-        vet_expression(value, "SQL expression")
-    except ConfigError as err:
-        raise ValueError(str(err)) from None
-    return value
-
-
-def _aggregate_expression(value: str) -> str:
-    try:
-        vet_aggregate(value, "aggregate expression")
-    except ConfigError as err:
-        raise ValueError(str(err)) from None
-    return value
-
-
 CheckId = Annotated[str, AfterValidator(_check_id)]
 PhaseName = Annotated[str, AfterValidator(_phase_name)]
-Identifier = Annotated[str, AfterValidator(_identifier)]
-Table = Annotated[str, AfterValidator(_table)]
-Expression = Annotated[str, AfterValidator(_expression)]
-AggregateExpression = Annotated[str, AfterValidator(_aggregate_expression)]
 Scalar = str | int | float
 
 
@@ -153,16 +119,7 @@ class DeclarativeCheck(_Strict):
 
     id: CheckId
     table: Table
-    kind: Literal[
-        "row_count",
-        "freshness",
-        "duplicates",
-        "missing_percent",
-        "invalid_percent",
-        "drift",
-        "reconcile",
-        "metric",
-    ]
+    kind: Kind
     description: str = ""
     # The pipeline phase whose output this table derives from: the diagnosis puts a failure of
     # this check under an incident of that phase (or one upstream of it).

@@ -13,39 +13,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from pipeval.errors import ConfigError
 from pipeval.identifiers import (
-    IDENTIFIER_RE,
     LABEL_KEY_RE,
     REGION_RE,
     REPO_PATH_RE,
     SERVICE_NAME_RE,
-    TableName,
 )
 from pipeval.profile.declarative import DeclarativeCheck, unique_ids
-from pipeval.sqlkit import vet_expression
-
-
-def _identifier(value: str) -> str:
-    if not IDENTIFIER_RE.match(value):
-        raise ValueError(f"{value!r} is not a plain name (letters, digits, _ or -)")
-    return value
-
-
-def _table(value: str) -> str:
-    try:
-        TableName.parse(value)
-    except ConfigError as err:
-        raise ValueError(str(err)) from None
-    return value
-
-
-def _expression(value: str) -> str:
-    try:
-        vet_expression(value, "SQL expression")
-    except ConfigError as err:
-        raise ValueError(str(err)) from None
-    return value
+from pipeval.profile.fields import Expression, Identifier, Table
 
 
 def _hhmm(value: str) -> str:
@@ -72,15 +47,12 @@ def _repo_path(value: str) -> str:
     return value
 
 
-Identifier = Annotated[str, AfterValidator(_identifier)]
 ServiceName = Annotated[
     str, _pattern(SERVICE_NAME_RE, "a Cloud Run service name (lower-case letters, digits, -)")
 ]
 Region = Annotated[str, _pattern(REGION_RE, "a Google Cloud region such as us-west2")]
 LabelKey = Annotated[str, _pattern(LABEL_KEY_RE, "a label key (lower-case letters, digits, _, -)")]
 RepoPath = Annotated[str, AfterValidator(_repo_path)]
-Table = Annotated[str, AfterValidator(_table)]
-Expression = Annotated[str, AfterValidator(_expression)]
 TimeOfDay = Annotated[str, AfterValidator(_hhmm)]
 Percent = Annotated[float, Field(ge=0, le=100)]
 # Sane bounds for the profile's numbers, checked at load: a typo of a few zeros must be one

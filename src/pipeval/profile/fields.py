@@ -1,0 +1,51 @@
+"""Field types shared by the profile's models (profile/model.py, profile/declarative.py).
+
+Each validator is one function: doctor reads a field's kind from the validator's name
+(`_table`, `_identifier`, `_expression`, `_aggregate_expression`; schema/references.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from pipeval.errors import ConfigError
+from pipeval.identifiers import IDENTIFIER_RE, TableName
+from pipeval.sqlkit import vet_aggregate, vet_expression
+
+
+def _identifier(value: str) -> str:
+    if not IDENTIFIER_RE.match(value):
+        raise ValueError(f"{value!r} is not a plain name (letters, digits, _ or -)")
+    return value
+
+
+def _table(value: str) -> str:
+    try:
+        TableName.parse(value)
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
+    return value
+
+
+def _expression(value: str) -> str:
+    try:
+        vet_expression(value, "SQL expression")
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
+    return value
+
+
+def _aggregate_expression(value: str) -> str:
+    try:
+        vet_aggregate(value, "aggregate expression")
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_identifier)]
+Table = Annotated[str, AfterValidator(_table)]
+Expression = Annotated[str, AfterValidator(_expression)]
+AggregateExpression = Annotated[str, AfterValidator(_aggregate_expression)]
