@@ -17,12 +17,24 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeval.errors import ConfigError
+from pipeval.lint.resolve import call_name
 from pipeval.lint.writes import is_write
 from pipeval.schema.ddl import read_text
+from pipeval.schema.writer_syntax import (
+    Keys,
+    Scope,
+    bind,
+    calls_of,
+    dataclass_fields,
+    names_dataclass,
+    statements_of,
+    status_flag,
+    union,
+)
 
 # Calls that write (or queue for writing) the rows given as arguments.
 WRITE_METHODS = frozenset(
@@ -45,31 +57,6 @@ WRITE_METHODS = frozenset(
 )
 
 MAX_HELPER_DEPTH = 5
-
-Scope = ast.FunctionDef | ast.AsyncFunctionDef
-
-
-@dataclass
-class Keys:
-    """Keys known to be in a dict, plus descriptions of what could not be resolved."""
-
-    known: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-
-    def add(self, key: str) -> None:
-        if key not in self.known:
-            self.known.append(key)
-
-    def merge(self, other: Keys) -> None:
-        for key in other.known:
-            self.add(key)
-        for note in other.unknown:
-            if note not in self.unknown:
-                self.unknown.append(note)
-
-    def remove(self, key: str) -> None:
-        if key in self.known:
-            self.known.remove(key)
 
 
 @dataclass(frozen=True)
@@ -107,8 +94,8 @@ class _Module:
                 self.classes[node.name] = {
                     item.name: item for item in node.body if isinstance(item, Scope)
                 }
-                if any(_names_dataclass(d) for d in node.decorator_list):
-                    self.dataclass_fields[node.name] = _dataclass_fields(node)
+                if any(names_dataclass(d) for d in node.decorator_list):
+                    self.dataclass_fields[node.name] = dataclass_fields(node)
 
     def find(self, name: str) -> tuple[Scope, str | None]:
         owner, _, method = name.rpartition(".")
@@ -123,61 +110,6 @@ class _Module:
         ]
         listed = ", ".join(defined[:12]) or "none"
         raise ConfigError(f"{self.filename}: no function {name!r} (defined: {listed})")
-
-
-def _names_dataclass(decorator: ast.expr) -> bool:
-    """`@dataclass`, `@dataclasses.dataclass`, `@dataclass(frozen=True)`."""
-    target = decorator.func if isinstance(decorator, ast.Call) else decorator
-    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-    return name == "dataclass"
-
-
-def _dataclass_fields(node: ast.ClassDef) -> list[str]:
-    """The fields `asdict` would give: annotated class attributes other than ClassVar."""
-    found = []
-    for item in node.body:
-        if (
-            isinstance(item, ast.AnnAssign)
-            and isinstance(item.target, ast.Name)
-            and "ClassVar" not in ast.unparse(item.annotation)
-        ):
-            found.append(item.target.id)
-    return found
-
-
-def _call_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else ""
-
-
-def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement of a function in source order, through all branches and loops, without
-    entering nested functions or classes (their own scopes)."""
-    for statement in body:
-        yield statement
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            continue
-        for name in ("body", "orelse", "finalbody"):
-            yield from _statements(getattr(statement, name, []) or [])
-        for handler in getattr(statement, "handlers", []) or []:
-            yield from _statements(handler.body)
-        for case in getattr(statement, "cases", []) or []:
-            yield from _statements(case.body)
-
-
-def _calls(statement: ast.stmt) -> Iterator[ast.Call]:
-    """Calls made by one statement itself (not by statements nested in its body)."""
-    parts: list[ast.AST] = []
-    for name, value in ast.iter_fields(statement):
-        if name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            continue
-        parts.extend(value if isinstance(value, list) else [value])
-    for part in parts:
-        if isinstance(part, ast.AST):
-            for node in ast.walk(part):
-                if isinstance(node, ast.Call):
-                    yield node
 
 
 class _Function:
@@ -210,19 +142,17 @@ class _Function:
             sides = [self.keys_of(node.body), self.keys_of(node.orelse)]
             if all(side is None for side in sides):
                 return None
-            union = Keys()
-            for side in sides:
-                if side is not None:
-                    union.merge(side)
-            return union
+            return union([side for side in sides if side is not None])
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             left, right = self.keys_of(node.left), self.keys_of(node.right)
             if left is None and right is None:
                 return None
-            union = Keys()
-            for side, part in ((left, node.left), (right, node.right)):
-                union.merge(side if side is not None else self._unknown(part, "| operand"))
-            return union
+            return union(
+                [
+                    side if side is not None else self._unknown(part, "| operand")
+                    for side, part in ((left, node.left), (right, node.right))
+                ]
+            )
         if isinstance(node, ast.DictComp):
             return self._filtered(node) or self._unknown(
                 node, "keys computed by a dict comprehension"
@@ -283,7 +213,7 @@ class _Function:
         if isinstance(func, ast.Attribute) and func.attr == "copy" and not node.args:
             return self.keys_of(func.value)
         if (
-            _call_name(func) == "asdict"
+            call_name(func) == "asdict"
             and node.args
             and isinstance(node.args[0], ast.Name)
             and node.args[0].id == "self"
@@ -387,7 +317,7 @@ class _Function:
             self.lists.setdefault(name, []).append(call.args[-1])
 
     def follow(self) -> None:
-        for statement in _statements(self.scope.body):
+        for statement in statements_of(self.scope.body):
             if isinstance(statement, ast.Assign):
                 for target in statement.targets:
                     self._assign(target, statement.value, statement)
@@ -409,7 +339,7 @@ class _Function:
                         and isinstance(target.slice, ast.Constant)
                     ):
                         self.dicts[target.value.id].remove(str(target.slice.value))
-            for call in _calls(statement):
+            for call in calls_of(statement):
                 self._method_call(call)
 
     # --- what leaves the function ----------------------------------------------------------
@@ -418,8 +348,8 @@ class _Function:
         keys = self.keys_of(node)
         if keys is not None:
             yield keys
-        elif isinstance(node, ast.Tuple) and _status_flag(node) is not None:
-            if _status_flag(node):  # (True, record): the record; (False, {...}): an error
+        elif isinstance(node, ast.Tuple) and status_flag(node) is not None:
+            if status_flag(node):  # (True, record): the record; (False, {...}): an error
                 for element in node.elts[1:]:
                     yield from self._rows(element, seen)
         elif isinstance(node, ast.List | ast.Tuple | ast.Set):
@@ -447,7 +377,7 @@ class _Function:
         returned: list[Keys] = []
         written: list[Keys] = []
         opaque: list[Keys] = []
-        for statement in _statements(self.scope.body):
+        for statement in statements_of(self.scope.body):
             if isinstance(statement, ast.Return) and statement.value is not None:
                 rows = list(self._rows(statement.value))
                 returned.extend(rows)
@@ -455,14 +385,14 @@ class _Function:
                 if unreadable is not None:
                     opaque.append(unreadable)
             if include_writes:
-                written.extend(rows for call in _calls(statement) for rows in self._written(call))
+                written.extend(rows for call in calls_of(statement) for rows in self._written(call))
         # What reaches a write is the record; a returned value is one only if nothing writes.
         found = written or returned
         if not found and len(self.dicts) == 1:
             found = list(self.dicts.values())
         if not found:
             found = opaque
-        return _union(found) if found else None
+        return union(found) if found else None
 
     def _written(self, call: ast.Call) -> Iterator[Keys]:
         for arg in self._write_arguments(call):
@@ -471,7 +401,7 @@ class _Function:
     def _write_arguments(self, call: ast.Call) -> list[ast.expr]:
         """The arguments of `call` that carry rows to a write, or [] when it does not write."""
         func = call.func
-        name = _call_name(func)
+        name = call_name(func)
         everything = [*call.args, *(keyword.value for keyword in call.keywords)]
         if isinstance(func, ast.Attribute) and name in WRITE_METHODS:
             if name in ("append", "extend") and isinstance(func.value, ast.Name):
@@ -488,15 +418,15 @@ class _Function:
             self.module.written_parameters[id(scope)] = set()  # a recursive call adds nothing
             writes = _Function(self.module, scope, owner, self.depth + 1).written_parameters()
             self.module.written_parameters[id(scope)] = writes
-        return [arg for param, arg in _bind(scope, owner, call) if param in writes]
+        return [arg for param, arg in bind(scope, owner, call) if param in writes]
 
     def written_parameters(self) -> set[str]:
         """Parameters of this function that reach a write call (directly or through a helper)."""
         params = {a.arg for a in [*self.scope.args.posonlyargs, *self.scope.args.args]}
         params |= {a.arg for a in self.scope.args.kwonlyargs}
         found: set[str] = set()
-        for statement in _statements(self.scope.body):
-            for call in _calls(statement):
+        for statement in statements_of(self.scope.body):
+            for call in calls_of(statement):
                 for arg in self._write_arguments(call):
                     found |= {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)} & params
         return found
@@ -506,32 +436,6 @@ class _Function:
 
     def written(self) -> Keys | None:
         return self._handed_over(include_writes=True)
-
-
-def _status_flag(node: ast.Tuple) -> bool | None:
-    """The leading `True`/`False` of a `(ok, payload)` result tuple, else None."""
-    if len(node.elts) >= 2:
-        first = node.elts[0]
-        if isinstance(first, ast.Constant) and isinstance(first.value, bool):
-            return first.value
-    return None
-
-
-def _bind(scope: Scope, owner: str | None, call: ast.Call) -> list[tuple[str, ast.expr]]:
-    """(parameter, argument) pairs of a call to a same-module function or `self.method`."""
-    params = [a.arg for a in [*scope.args.posonlyargs, *scope.args.args]]
-    if owner is not None and params and params[0] in ("self", "cls"):
-        params = params[1:]
-    pairs = [(param, arg) for param, arg in zip(params, call.args, strict=False)]
-    pairs += [(k.arg, k.value) for k in call.keywords if k.arg is not None]
-    return pairs
-
-
-def _union(parts: list[Keys]) -> Keys:
-    union = Keys()
-    for part in parts:
-        union.merge(part)
-    return union
 
 
 def fields_in_source(source: str, function: str, filename: str = "<writer>") -> WrittenFields:
