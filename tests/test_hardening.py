@@ -261,7 +261,7 @@ def test_state_documents_inside_the_root_may_be_symlinks(tmp_path: Path) -> None
     ],
 )
 def test_pure_scalar_functions_are_allowed(text: str) -> None:
-    parse_expression(text, "schedule.game_key")
+    assert parse_expression(text, "schedule.game_key").sql()  # vetted, not refused
 
 
 @pytest.mark.parametrize(
