@@ -362,7 +362,7 @@ class DeclarativeDataCheck(Check):
                 message = f"{label} = {_fmt(value)} on {day}{context}, {bounds.describe()}"
                 if subjects:
                     total = max(subject_count, len(subjects))
-                    message += f": {_named(subjects, total)}"
+                    message += f": {listed(subjects, total=total)}"
                 findings.append(
                     Finding(
                         severity,
@@ -392,10 +392,3 @@ class DeclarativeDataCheck(Check):
             [step.replace("{date}", str(day)) for step in self.spec.remediation] if bad else []
         )
         return CheckResult.from_findings(self.id, summary, findings, metrics, remediation)
-
-
-def _named(subjects: list[str], total: int) -> str:
-    """A few subjects listed, the rest counted: the statement returns at most a few per date."""
-    shown = ", ".join(subjects)
-    rest = total - len(subjects)
-    return f"{shown} (+{rest} more)" if rest > 0 else shown

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 MAX_LISTED = 12
 
 
-def listed(names: Sequence[str], cap: int = MAX_LISTED) -> str:
+def listed(names: Sequence[str], cap: int = MAX_LISTED, total: int | None = None) -> str:
+    """The first `cap` names, then how many more: of `names`, or of `total` when the names are
+    already a sample (a statement that returns a few subjects per date and counts the rest)."""
     shown = ", ".join(names[:cap])
-    rest = len(names) - cap
+    rest = (len(names) if total is None else total) - min(len(names), cap)
     return f"{shown} (+{rest} more)" if rest > 0 else shown
 
 
