@@ -40,7 +40,9 @@ SLOT = "_e_"
 TABLE = "_t_"
 
 
-def _tree(template: str, tables: dict[str, str] | None = None, **slots: exp.Expression):
+def _tree(
+    template: str, tables: dict[str, str] | None = None, **slots: exp.Expression
+) -> exp.Expression:
     """Parse a constant template; put each `_e_<slot>` column's expression and each `_t_<slot>`
     table's name (a CTE or a validated `dataset.table`) in its place."""
     parsed = sqlglot.parse_one(template, read=DIALECT)
@@ -175,7 +177,9 @@ def _and(*terms: exp.Expression) -> exp.Expression:
     return exp.and_(*[exp.Paren(this=t.copy()) for t in terms])
 
 
-def _listing(check: DeclarativeCheck, source: str, day: exp.Expression, subj: exp.Expression):
+def _listing(
+    check: DeclarativeCheck, source: str, day: exp.Expression, subj: exp.Expression
+) -> exp.Expression:
     """At most @subjects distinct subjects per date from `source` (rows already filtered)."""
     return _tree(
         "SELECT _e_check AS check_id, _d AS day, CAST(NULL AS STRING) AS grp, "
@@ -293,7 +297,9 @@ def _compile(check: DeclarativeCheck, index: int, table_date: str, build: _Build
         _reconcile(check, n, day, where, build)
 
 
-def _where_select(day: exp.Expression, subject: exp.Expression, where: exp.Expression):
+def _where_select(
+    day: exp.Expression, subject: exp.Expression, where: exp.Expression
+) -> exp.Expression:
     return _tree(
         "SELECT _e_day AS _d, CAST(_e_subject AS STRING) AS _s FROM base WHERE _e_where",
         day=day,
