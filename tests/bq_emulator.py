@@ -38,8 +38,22 @@ PARTITION_COLUMN = "game_date"
 
 
 def emulator_binary() -> Path:
+    """$PIPEVAL_BQEMU, else this checkout's .venv-bqemu, else the one of the main checkout this
+    git worktree belongs to (worktrees share one emulator venv)."""
     configured = os.environ.get("PIPEVAL_BQEMU")
-    return Path(configured) if configured else REPO / ".venv-bqemu" / "bin" / "bqemulator"
+    if configured:
+        return Path(configured)
+    local = REPO / ".venv-bqemu" / "bin" / "bqemulator"
+    if local.exists():
+        return local
+    common = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    shared = Path(common).parent / ".venv-bqemu" / "bin" / "bqemulator" if common else local
+    return shared if shared.exists() else local
 
 
 @dataclass
