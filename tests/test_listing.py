@@ -1,8 +1,8 @@
-"""The one way findings list names and count things (checks/listing.py)."""
+"""The one way findings list names and count things (listing.py)."""
 
 from __future__ import annotations
 
-from pipeval.checks.listing import count, listed
+from pipeval.listing import count, listed
 
 
 def test_listed_caps_and_counts_the_rest() -> None:

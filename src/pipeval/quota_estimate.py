@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from pipeval.listing import count
 from pipeval.metrics.jobs import JobsWindow, project, quota_usage
 from pipeval.profile.model import QuotaThresholds
 from pipeval.results import Severity, jsonable
@@ -118,7 +119,7 @@ class BackfillEstimate:
             f"median of table operations (load + copy + query-append jobs, failed ones included, "
             f"DML excluded) per 24 h over the last {self.lookback_days} days with any, ending "
             f"{self.as_of:%Y-%m-%d %H:%MZ}. The jobs view has no data-date column, so days of "
-            f"jobs stand in for processed dates. {plural(self.dates, 'date')} to re-run (game "
+            f"jobs stand in for processed dates. {count(self.dates, 'date')} to re-run (game "
             f"days in {self.start}..{self.end}). Fits = every table stays below "
             f"{self.fail_pct:g} % of its limit, the FAIL threshold of quota.table_operations."
         )
@@ -136,7 +137,7 @@ class BackfillEstimate:
         where = f"{tight.table} {tight.projected:,} of {tight.limit:,} ({tight.percent:.0f} %)"
         if self.fits:
             return (
-                f"fits: {plural(self.dates, 'date')} add ~{tight.adds:,} table operations to the "
+                f"fits: {count(self.dates, 'date')} add ~{tight.adds:,} table operations to the "
                 f"tightest table, {where} after the backfill"
             )
         per_day = self.dates_per_day or 0
@@ -154,7 +155,7 @@ class BackfillEstimate:
         days = math.ceil(self.dates / per_day)
         return (
             f"does not fit at once: {where} after the backfill; run at most "
-            f"{plural(per_day, 'date')} per day (~{plural(days, 'day')})"
+            f"{count(per_day, 'date')} per day (~{count(days, 'day')})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -173,10 +174,6 @@ class BackfillEstimate:
         )
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
 def fail_budget(limit: int, fail_pct: float) -> int:
     """The largest count that stays below `fail_pct` of `limit`."""
     return max(0, math.ceil(limit * fail_pct / 100) - 1)
@@ -190,7 +187,7 @@ def estimate_backfill(
     budget = fail_budget(limit, quota.fail_pct)
     tables = []
     for load in quota_usage(window, lambda group: group.jobs).values():
-        active = [count for count in load.daily[-quota.backfill_lookback_days :] if count]
+        active = [n for n in load.daily[-quota.backfill_lookback_days :] if n]
         if not active:
             continue
         per_date = statistics.median_low(active)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from pipeval.checks.base import Check
-from pipeval.checks.listing import listed
+from pipeval.listing import listed
 from pipeval.metrics.games import TableDay, assess, load_presence, presence_query
 from pipeval.profile.model import Phase, Profile
 from pipeval.query import Context, Query

@@ -13,8 +13,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from pipeval.checks.base import Check
-from pipeval.checks.listing import MAX_LISTED, listed
 from pipeval.errors import PipevalError
+from pipeval.listing import MAX_LISTED, listed
 from pipeval.metrics.coverage import (
     GAME_NOT_FINAL,
     NO_LINE,

@@ -16,8 +16,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from pipeval.checks.base import Check
-from pipeval.checks.listing import listed
 from pipeval.clock import zone
+from pipeval.listing import listed
 from pipeval.metrics.declarative import (
     Aggregate,
     CheckRows,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeval.checks.base import Check
-from pipeval.checks.listing import count
+from pipeval.listing import count
 from pipeval.metrics.commits import COMMIT_ID_RE, CommitInfo, Repository
 from pipeval.ports import DeployedService, Deployments
 from pipeval.profile import Profile

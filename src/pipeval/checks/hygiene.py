@@ -14,8 +14,8 @@ import shlex
 from datetime import timedelta
 
 from pipeval.checks.base import Check
-from pipeval.checks.listing import MAX_LISTED, count, listed
 from pipeval.errors import ConfigError
+from pipeval.listing import MAX_LISTED, count, listed
 from pipeval.metrics.coverage import in_use_query, load_in_use
 from pipeval.metrics.identity import duplicate_groups, load_registry, registry_query
 from pipeval.metrics.staging import staging_query

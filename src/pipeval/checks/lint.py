@@ -10,11 +10,11 @@ values; WARN for every other finding. `lint.parse-error` comes from the engine.
 from __future__ import annotations
 
 from pipeval.checks.base import Check
-from pipeval.checks.listing import count
 from pipeval.errors import InputError, PipevalError
 from pipeval.lint.engine import PARSE_ERROR, LintTarget, ScanReport, scan
 from pipeval.lint.rule import About, Hit, Rule, Settings
 from pipeval.lint.rules import RULES
+from pipeval.listing import count
 from pipeval.profile.model import Profile
 from pipeval.query import Context
 from pipeval.results import CheckResult, Finding, Severity

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pipeval.checks.base import Check
-from pipeval.checks.listing import count
 from pipeval.clock import local_time, zone
+from pipeval.listing import count
 from pipeval.metrics.completion import CompletionDoc, MalformedDocument, parse_completion
 from pipeval.metrics.games import (
     Presence,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeval.checks.base import Check
-from pipeval.checks.listing import listed
+from pipeval.listing import listed
 from pipeval.ports import Column
 from pipeval.profile.model import Profile, SchemaTable
 from pipeval.query import Context
