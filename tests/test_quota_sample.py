@@ -172,3 +172,14 @@ def test_quota_command_prices_the_re_run_of_the_last_game_day(run_cli, sample_ur
 def test_quota_report_header_counts_one_query(run_cli, sample_urls) -> None:
     code, out, _ = run_cli("quota", *sample_urls, "--as-of", "2026-01-27T15:00:00Z")
     assert code == 2 and " · 1 query · " in out and "1 queries" not in out
+
+
+def test_quota_backfill_run_prices_the_range_it_was_given(run_cli, sample_urls) -> None:
+    code, out, _ = run_cli(
+        "quota", *sample_urls, "--backfill", "2026-01-26", "2026-01-27",
+        "--as-of", "2026-01-27T15:00:00Z", "--format", "json",
+    )  # fmt: skip
+    checks = {check["id"]: check for check in json.loads(out)["checks"]}
+    steps = " ".join(checks["quota.table_operations"]["remediation"])
+    assert code == 2 and "`pipeval quota --backfill 2026-01-26 2026-01-27 " in steps
+    assert "--backfill 2026-01-27 2026-01-27" not in steps

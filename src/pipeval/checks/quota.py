@@ -161,7 +161,8 @@ class TableOperations(QuotaCheck):
         tables = {
             u.load.table: u.metrics() | {"dml_not_counted": _used(dml, u.load.table)} for u in found
         }
-        cost = ctx.command("quota", "--backfill", ctx.judged, ctx.judged)
+        # The run's own dates: D..D for `daily` and `quota`, START..END for `quota --backfill`.
+        cost = ctx.command("quota", "--backfill", ctx.start, ctx.end)
         remediation = [step for u in found if u.flagged for step in _batching(u, quota, cost)]
         return CheckResult.from_findings(
             self.id,
