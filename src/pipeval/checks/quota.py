@@ -24,6 +24,7 @@ from datetime import datetime
 from pipeval.checks.base import Check
 from pipeval.checks.quota_base import QuotaCheck, stamp
 from pipeval.checks.quota_regions import JobRegions
+from pipeval.listing import count
 from pipeval.metrics.jobs import (
     DML,
     QUEUED_STATES,
@@ -57,8 +58,8 @@ def grade(projection: Projection, quota: QuotaThresholds) -> Severity:
 def kinds_text(kinds: Counter[str], shares: bool = True) -> str:
     total = sum(kinds.values()) or 1
     return ", ".join(
-        f"{kind} {count:,}" + (f" ({100 * count / total:.0f} %)" if shares else "")
-        for kind, count in kinds.most_common()
+        f"{kind} {n:,}" + (f" ({100 * n / total:.0f} %)" if shares else "")
+        for kind, n in kinds.most_common()
     )
 
 
@@ -137,7 +138,7 @@ def usage_summary(found: list[Usage], what: str, period: str) -> str:
         f"({u.projection.percent:.0f} %)"
         for u in shown
     )
-    tables = f"{len(found)} table{'s' if len(found) != 1 else ''}"
+    tables = count(len(found), "table")
     return text if flagged else f"busiest table {text}; {tables} written"
 
 
@@ -190,8 +191,8 @@ def _metrics(window: JobsWindow, limit: int | dict[str, int], tables: dict) -> d
 def _batching(usage: Usage, quota: QuotaThresholds, cost: str) -> list[str]:
     """What to change, with the number it would come down to."""
     load, p = usage.load, usage.projection
-    kind, count = load.kinds.most_common(1)[0]
-    share = 100 * count / p.used
+    kind, jobs = load.kinds.most_common(1)[0]
+    share = 100 * jobs / p.used
     head = f"{load.table}: {p.used:,} of {p.limit:,} ({p.percent:.0f} %), {share:.0f} % {kind} jobs"
     size = quota.remediation_batch_size
     if kind == "LOAD":
@@ -200,7 +201,7 @@ def _batching(usage: Usage, quota: QuotaThresholds, cost: str) -> list[str]:
             if (load.load_bytes and load.load_jobs)
             else ""
         )
-        after = math.ceil(count / size) + (p.used - count)
+        after = math.ceil(jobs / size) + (p.used - jobs)
         step = (
             f"{head}{average}; batching {size} rows per load job would use ~{after:,}: buffer "
             f"rows and flush every {size} rows or at the end of a run instead of one "

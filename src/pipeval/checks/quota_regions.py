@@ -18,6 +18,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from pipeval.checks.quota_base import QuotaCheck
+from pipeval.listing import count
 from pipeval.metrics.games import presence_query, read_presence
 from pipeval.metrics.jobs import VIEW, JobsWindow
 from pipeval.query import Context
@@ -113,7 +114,7 @@ class JobRegions(QuotaCheck):
         shown = ", ".join(f"region-{region}: {jobs:,} jobs" for region, jobs in window.regions)
         problems = [f for f in findings if f.severity is Severity.WARN]
         summary = (
-            f"{len(problems)} region problem{'s' if len(problems) != 1 else ''} ({shown})"
+            f"{count(len(problems), 'region problem')} ({shown})"
             if problems
             else f"jobs read per region over {window.days} days: {shown}"
         )

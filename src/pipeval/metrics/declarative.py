@@ -32,12 +32,11 @@ from pipeval.profile.declarative import DeclarativeCheck
 from pipeval.profile.model import Profile
 from pipeval.query import Context, Query
 from pipeval.sqlcache import cached_json
-from pipeval.sqlkit import DIALECT, parse_aggregate, parse_expression
+from pipeval.sqlkit import DIALECT, EXPR_SLOT, TABLE_SLOT, parse_aggregate, parse_expression
+from pipeval.sqlkit import column as _col
 
 # Exception subjects returned per check and date; the rest are counted, not listed.
 SUBJECTS_LISTED = 5
-SLOT = "_e_"
-TABLE = "_t_"
 
 
 def _tree(
@@ -49,13 +48,13 @@ def _tree(
     names = tables or {}
 
     def fill(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Column) and not node.table and node.name.startswith(SLOT):
-            value = slots[node.name[len(SLOT) :]].copy()
+        if isinstance(node, exp.Column) and not node.table and node.name.startswith(EXPR_SLOT):
+            value = slots[node.name[len(EXPR_SLOT) :]].copy()
             atomic = isinstance(value, exp.Column | exp.Literal | exp.Paren | exp.Null)
             return value if atomic else exp.Paren(this=value)
-        if isinstance(node, exp.Table) and not node.db and node.name.startswith(TABLE):
+        if isinstance(node, exp.Table) and not node.db and node.name.startswith(TABLE_SLOT):
             alias = node.args.get("alias")
-            table = _table_node(names[node.name[len(TABLE) :]])
+            table = _table_node(names[node.name[len(TABLE_SLOT) :]])
             if alias is not None:
                 table.set("alias", alias.copy())
             return table
@@ -69,10 +68,6 @@ def _table_node(name: str) -> exp.Table:
         parsed = TableName.parse(name)
         return exp.table_(parsed.table, db=parsed.dataset)
     return exp.table_(check_identifier(name, "CTE"))
-
-
-def _col(name: str) -> exp.Expression:
-    return exp.column(check_identifier(name, "column"))
 
 
 def _param(name: str) -> exp.Expression:
