@@ -106,7 +106,11 @@ def test_demo_through_the_console_script(tmp_path: Path) -> None:
     )
     assert first.returncode == 2, first.stderr
     assert first.stdout.startswith("# pipeval daily — 2026-01-26 — ❌ FAIL")
-    assert "7 of 7 games missing" in first.stdout and "completeness.phase3" in first.stdout
+    assert (
+        "## Diagnosis" in first.stdout
+        and "7 of 7 games missing" in first.stdout
+        and "completeness.phase3" in first.stdout
+    )
     assert "building" in first.stderr
     again = subprocess.run(
         [str(script), "demo", "--date", "2026-01-25", "--format", "json"],

@@ -43,21 +43,30 @@ def checks_for(profile: Profile, family: str) -> list[Check]:
 def select_checks(profile: Profile, wanted: str | None, default: tuple[str, ...]) -> list[Check]:
     """Checks named by `--checks` (families or full ids, comma-separated), else the defaults."""
     families = [family for family in default if family in FAMILIES]
-    available = [check for family in families for check in checks_for(profile, family)]
+    pairs = [(family, check) for family in families for check in checks_for(profile, family)]
+    available = [check for _, check in pairs]
     if not wanted:
         return available
+    tokens = [part.strip() for part in wanted.split(",")]
+    # What this command runs, by family: named when a token is not one of them.
+    runs = ", ".join(dict.fromkeys(check.category for check in available)) or "no checks"
+    if not any(tokens):
+        raise InputError(f"--checks {wanted!r} names no check; this command runs: {runs}")
     by_family = [(family, check) for family in FAMILIES for check in checks_for(profile, family)]
     everything = [check for _, check in by_family]
     chosen: list[Check] = []
-    for token in (part.strip() for part in wanted.split(",")):
+    for token in tokens:
         if not token:
             continue
         # an id, a check's category (a declarative check's own family), or a module family
         # (`declarative`: every check of the profile's `checks:`)
-        matches = [c for family, c in by_family if token in (c.id, c.category, family)]
-        if not matches and token not in FAMILIES:
+        known_here = [c for family, c in by_family if token in (c.id, c.category, family)]
+        if not known_here and token not in FAMILIES:
             known = sorted(set(FAMILIES) | {c.id for c in everything})
             raise InputError(f"--checks: unknown check {token!r}; known: {', '.join(known)}")
+        matches = [c for family, c in pairs if token in (c.id, c.category, family)]
+        if not matches and token not in families:
+            raise InputError(f"--checks {token!r}: not run by this command, which runs: {runs}")
         chosen.extend(match for match in matches if match not in chosen)
     return chosen
 

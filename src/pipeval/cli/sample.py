@@ -69,18 +69,27 @@ def _build(path: Path, season: bool) -> None:
         # Disk full or a read-only mount; the build is staged, so the old sample is intact.
         raise InputError(f"cannot build the sample in {path}: {error.strerror or error}") from None
     err.print(
-        f"sample: {info.games:,} games {info.start}..{info.end}, "
-        f"{sum(info.rows.values()):,} rows\n"
-        f"  --warehouse duckdb://{info.warehouse.resolve()}\n"
-        f"  --state dir://{info.state.resolve()}\n"
-        f"  --profile {(path / 'pipeline' / 'profile.yaml').resolve()}"
-        "  (the shipped profile plus seed 003's schema drift)"
+        f"sample: {info.games:,} games {info.start}..{info.end}, {sum(info.rows.values()):,} rows"
+    )
+    print_paths(path, err)
+
+
+def print_paths(path: Path, err: Console | None = None) -> None:
+    """The options that point pipeval at the sample in `path` (on stderr)."""
+    err = err or Console(stderr=True, soft_wrap=True, highlight=False)
+    deploy, repo = path / "deploy", path / "pipeline"
+    err.print(
+        f"  --warehouse duckdb://{(path / 'warehouse.duckdb').resolve()}\n"
+        f"  --state dir://{(path / 'state').resolve()}\n"
+        f"  --profile {(repo / 'profile.yaml').resolve()}"
+        "  (the shipped profile plus the worker's 8-field schema drift)"
         + (
-            f"\n  --deploy dir://{info.deploy.resolve()} --repo {info.repo.resolve()}"
-            "  (seed 003's stale prediction worker)"
-            if info.deploy is not None and info.repo is not None
+            f"\n  --deploy dir://{deploy.resolve()} --repo {repo.resolve()}"
+            "  (the stale prediction worker)"
+            if deploy.is_dir() and (repo / ".git").exists()
             else "\n  (git is not installed: no deployments in this sample)"
-        )
+        ),
+        markup=False,
     )
 
 
@@ -115,11 +124,23 @@ def sample(path_text: str, season: bool, force: bool) -> int:
 
 
 @click.command()
-@click.option("--date", "day", default=DEMO_DATE, show_default=True, help="Date to validate.")
+@click.option(
+    "--date",
+    "day",
+    default=DEMO_DATE,
+    show_default=True,
+    help="Game date of the sample (2025-12-01..2026-01-31) to validate.",
+)
 @common_options
 def demo(opts: Options, day: str) -> int:
-    """Build the sample in a cache dir when absent, then run `daily` on its incident date
-    (with deployment drift: the sample's deploy/ and its pipeline repository)."""
+    """Validate one day of the embedded sample season, with its real incidents injected.
+
+    The first run builds the sample (a DuckDB warehouse, Firestore-like state documents,
+    deployments and the pipeline's git repository) in a cache directory; every run prints the
+    paths it uses, then runs `pipeval daily` on --date, judged the morning after (the next day
+    15:00 UTC; --as-of overrides). The default date, 2026-01-26, is the run-history quota
+    outage: the report's Diagnosis explains it and exits 2.
+    """
     from pipeval.sample.schedule import SLICE_END, SLICE_START
 
     # Bad input is refused before the (seconds-long) build writes anything.
@@ -132,6 +153,9 @@ def demo(opts: Options, day: str) -> int:
     path = cache_dir()
     if not (path / "warehouse.duckdb").is_file():
         _build(path, season=False)
+    else:
+        Console(stderr=True, soft_wrap=True, highlight=False).print(f"sample in {path}:")
+        print_paths(path)
     opts.warehouse = f"duckdb://{(path / 'warehouse.duckdb').resolve()}"
     opts.state = f"dir://{(path / 'state').resolve()}"
     if opts.deploy is None and (path / "deploy").is_dir():

@@ -37,9 +37,19 @@ def environment() -> jinja2.Environment:
     env.filters["md"] = escape
     env.filters["code"] = code
     env.filters["prose"] = prose
+    # `n | plural("query")` -> "1 query", "14 queries": counts in reports agree with their noun.
+    env.filters["plural"] = plural
     env.filters["icon"] = lambda status: ICONS.get(str(status), "")
     env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int | float) else escape(n)
     return env
+
+
+def plural(count: object, noun: str) -> str:
+    n = count if isinstance(count, int) else len(count) if isinstance(count, list | dict) else 0
+    if n == 1:
+        return f"1 {noun}"
+    many = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+    return f"{n:,} {many}"
 
 
 def render(template: str, document: dict[str, Any]) -> str:

@@ -293,7 +293,7 @@ def diagnose(ctx: Context, checks: Sequence[Asking]) -> list[CheckResult]:
     return [
         CheckResult.from_findings(
             "doctor.tables",
-            _summary(tables, f"{table_count} tables, {column_count} columns"),
+            _summary(tables, f"{_count(table_count, 'table')}, {_count(column_count, 'column')}"),
             tables,
             {"tables": table_count, "columns": column_count, "checks": [c.id for c in checks]},
         ),
@@ -314,6 +314,10 @@ def _sql_for(warehouse: Warehouse) -> SqlFor:
 
         return lambda sql: (to_duckdb(sql)[0], "duckdb")
     return lambda sql: (sql, "bigquery")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun if number == 1 else noun + 's'}"
 
 
 def _summary(findings: list[Finding], checked: str) -> str:
