@@ -114,6 +114,14 @@ def test_collect_sees_uncommitted_changes(repo: Path) -> None:
     assert sorted(facts.uncommitted) == [("??", "new file.txt"), ("M", "README.md")]
 
 
+def test_earlier_handoffs_are_not_uncommitted_work(repo: Path) -> None:
+    (repo / "docs" / "handoffs").mkdir(parents=True)
+    (repo / "docs" / "handoffs" / "2026-01-26-session.md").write_text("# h\n", encoding="utf-8")
+    (repo / "notes.txt").write_text("n\n", encoding="utf-8")
+    facts = collect(repo, "HEAD", AS_OF)
+    assert facts.uncommitted == [("??", "notes.txt")]
+
+
 def test_default_base_is_the_previous_handoff(repo: Path) -> None:
     commit(repo, "before", {"a.txt": "1\n"})
     handoff = commit(repo, "handoff", {"docs/handoffs/2026-01-25-session.md": "# h\n"})
@@ -127,7 +135,7 @@ def test_default_base_without_handoffs_is_the_last_24_hours(repo: Path) -> None:
     # every commit is newer than as-of minus 24 h, so all of them are listed
     facts = collect(repo, None, datetime(2000, 1, 2, tzinfo=UTC))
     assert facts.base is None and [c.subject for c in facts.commits] == ["initial import"]
-    assert facts.base_label == "the last 24 h"
+    assert facts.base_label == "24 h ago"  # "commits since 24 h ago"
     old = collect(repo, None, datetime.now(UTC).replace(year=datetime.now(UTC).year + 1))
     assert old.commits == [] and old.base == git(repo, "rev-parse", "HEAD")
 

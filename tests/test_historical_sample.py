@@ -49,7 +49,10 @@ def test_dec_jan_run_shows_incidents_cascades_and_plan(
     document = json.loads(out)
     history = document["historical"]
     gaps = {gap["date"]: gap for gap in history["gaps"]}
-    assert set(gaps) == {"2026-01-25", "2026-01-26"}
+    # 2025-12-29 holds every game but coverage FAILs (68 of 158): a gap of phase5, in the plan
+    assert set(gaps) == {"2025-12-29", "2026-01-25", "2026-01-26"}
+    assert gaps["2025-12-29"]["phases"] == ["phase5"]
+    assert gaps["2025-12-29"]["reason"].startswith("coverage.predictions 68 of 158")
     assert gaps["2026-01-25"]["phases"] == ["phase3"] and gaps["2026-01-25"]["missing_games"] == 2
     assert gaps["2026-01-26"]["cascade_days"][0] == "2026-01-27"
     assert gaps["2026-01-26"]["severity"] == "high"
@@ -64,6 +67,8 @@ def test_dec_jan_run_shows_incidents_cascades_and_plan(
     ]
     assert plan[0]["ranges"] == ["2026-01-25..2026-01-26"]
     assert plan[1]["ranges"] == ["2026-01-25..2026-01-31"]
+    assert plan[2]["ranges"] == ["2025-12-29", "2026-01-25..2026-01-31"]
+    assert "2025-12-29" in plan[3]["ranges"]  # verified too
     assert history["quota"]["fits"] is True and "fits" in history["quota"]["verdict"]
 
 
@@ -77,6 +82,29 @@ def test_verify_backfill_fails_on_the_broken_day(run_cli, sample_urls: list[str]
     # Each coverage line names its check once.
     assert "- coverage.predictions: 0 of " in out
     assert "coverage.predictions: coverage.predictions" not in out
+
+
+def test_verify_backfill_lists_other_gaps_in_its_window_as_warnings(
+    run_cli, sample_urls: list[str]
+) -> None:
+    # 2026-01-26 is in 2026-01-25's cascade window, but its own outage (post-game data missing)
+    code, out, _ = run_cli(
+        "historical",
+        *sample_urls,
+        "--verify-backfill",
+        "2026-01-25",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+    )
+    items = {item["id"]: item for item in json.loads(out)["checks"]}
+    cascade = items["backfill.cascade"]
+    assert cascade["status"] == "WARN"
+    assert "other gaps in the window: 2026-01-26" in cascade["summary"]
+    assert {f["severity"] for f in cascade["findings"]} == {"WARN"}
+    assert all("a gap of its own, not from 2026-01-25" in f["message"] for f in cascade["findings"])
+    assert items["backfill.day"]["status"] == "FAIL" and code == 2  # D itself is still broken
 
 
 def test_range_errors_are_one_line(run_cli, sample_urls: list[str]) -> None:

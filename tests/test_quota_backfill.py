@@ -89,8 +89,8 @@ def test_too_many_dates_are_spread_over_days(profile, make_warehouse) -> None:
     assert result.status is Status.WARN
     assert "run at most 22 dates per day (~3 days)" in result.summary
     assert result.remediation == [
-        "Re-run 2025-12-01..2026-01-19 in slices of at most 22 dates per day and run "
-        "pipeval quota between slices"
+        "Re-run 2025-12-01..2026-01-19 in slices of at most 22 dates per day, checking the "
+        "quota again between slices"
     ]
 
 
@@ -103,6 +103,11 @@ def test_a_full_window_says_when_the_backfill_fits(profile, make_warehouse) -> N
     assert result.status is Status.WARN
     assert "does not fit now" in result.summary
     assert "it fits from ~2026-01-27 16:00Z" in result.summary  # once the 80 have left
+    # two dates that fit in a day: when, not "slices of at most N dates per day"
+    assert result.remediation == [
+        "Wait until ~2026-01-27 16:00Z, when the whole backfill fits, then re-run "
+        "2026-01-20..2026-01-24"
+    ]
 
 
 def test_a_table_over_budget_every_day_cannot_be_backfilled(profile, make_warehouse) -> None:

@@ -58,7 +58,16 @@ def _remediation(estimate: BackfillEstimate) -> list[str]:
         return []
     if estimate.dates_per_day == 0:
         return ["Batch the writes of the tables named above first (see quota.table_operations)"]
+    span = f"{estimate.start}..{estimate.end}"
+    if estimate.fits_from is not None:
+        # The whole range fits once the window has refilled: say when, not how to slice it.
+        return [
+            f"Wait until ~{estimate.fits_from:%Y-%m-%d %H:%MZ}, when the whole backfill fits, "
+            f"then re-run {span}"
+        ]
+    if estimate.dates <= estimate.dates_per_day:
+        return [f"Re-run {span} once the tables above are back under their limit"]
     return [
-        f"Re-run {estimate.start}..{estimate.end} in slices of at most "
-        f"{estimate.dates_per_day} dates per day and run pipeval quota between slices"
+        f"Re-run {span} in slices of at most {estimate.dates_per_day} dates per day, "
+        "checking the quota again between slices"
     ]

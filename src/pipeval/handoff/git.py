@@ -119,7 +119,7 @@ def default_base(root: Path, head: str, as_of: datetime) -> tuple[str | None, st
         return previous, f"the previous handoff (commit {previous[:8]})"
     since = (as_of - DEFAULT_WINDOW).isoformat()
     before = _out(root, "rev-list", "-1", f"--before={since}", head).strip()
-    return (before or None), "the last 24 h"
+    return (before or None), "24 h ago"
 
 
 def _numstat(entries: list[str]) -> list[FileChange]:
@@ -168,7 +168,10 @@ def _files(root: Path, base: str | None, head: str) -> list[FileChange]:
 
 
 def _uncommitted(root: Path) -> list[tuple[str, str]]:
-    entries = _out(root, "status", "--porcelain=v1", "-z", "--untracked-files=normal").split("\0")
+    # Earlier handoffs are this command's own output, not the session's work.
+    own = f":(top,exclude){HANDOFF_DIR.as_posix()}"
+    status = ("status", "--porcelain=v1", "-z", "--untracked-files=normal")
+    entries = _out(root, *status, "--", ":(top)", own).split("\0")
     changes: list[tuple[str, str]] = []
     skip_next = False
     for entry in entries:

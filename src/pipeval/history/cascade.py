@@ -22,6 +22,8 @@ class Gap:
     windows: dict[str, tuple[date, ...]]  # window kind -> affected game days
     predictions_affected: int
     severity: str
+    # Why a date with every phase complete is a gap (e.g. "coverage.predictions 68 of 158").
+    reason: str = ""
 
     @property
     def cascade_days(self) -> tuple[date, ...]:
@@ -51,22 +53,39 @@ def find_gaps(
     for cell in cells:
         if cell.is_gap:
             by_day.setdefault(cell.day, []).append(cell)
-    gaps = []
-    for day in sorted(by_day):
-        windows = {
-            kind: window_days(day, length, game_days)
-            for kind, length in spec.cascade_windows.items()
-        }
-        longest = max(windows.values(), key=len, default=())
-        affected = sum(predictions_per_day.get(d, 0) for d in longest)
-        gaps.append(
-            Gap(
-                day=day,
-                phases=tuple(cell.phase for cell in by_day[day]),
-                missing_games=max(len(cell.missing) for cell in by_day[day]),
-                windows=windows,
-                predictions_affected=affected,
-                severity=severity(affected, spec),
-            )
+    return [
+        make_gap(
+            day,
+            tuple(cell.phase for cell in by_day[day]),
+            max(len(cell.missing) for cell in by_day[day]),
+            game_days,
+            predictions_per_day,
+            spec,
         )
-    return gaps
+        for day in sorted(by_day)
+    ]
+
+
+def make_gap(
+    day: date,
+    phases: tuple[str, ...],
+    missing_games: int,
+    game_days: set[date],
+    predictions_per_day: dict[date, int],
+    spec: HistoricalSpec,
+    reason: str = "",
+) -> Gap:
+    windows = {
+        kind: window_days(day, length, game_days) for kind, length in spec.cascade_windows.items()
+    }
+    longest = max(windows.values(), key=len, default=())
+    affected = sum(predictions_per_day.get(d, 0) for d in longest)
+    return Gap(
+        day=day,
+        phases=phases,
+        missing_games=missing_games,
+        windows=windows,
+        predictions_affected=affected,
+        severity=severity(affected, spec),
+        reason=reason,
+    )

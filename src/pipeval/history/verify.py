@@ -21,10 +21,21 @@ def _incomplete(tables: list[TableDay]) -> list[str]:
     return [f"{t.table} ({len(t.missing)} of {t.expected} missing)" for t in tables if t.missing]
 
 
-def _item(check_id: str, passed: bool, summary: str, findings: list[Finding]) -> CheckResult:
+def _item(
+    check_id: str, passed: bool, summary: str, findings: list[Finding], warned: bool = False
+) -> CheckResult:
     status = Status.OK if passed else Status.FAIL
-    label = "PASS" if passed else "FAIL"
+    if passed and warned:
+        status = Status.WARN
+    label = {Status.OK: "PASS", Status.WARN: "PASS with warnings", Status.FAIL: "FAIL"}[status]
     return CheckResult(check_id, "backfill", status, f"{label}: {summary}", findings=findings)
+
+
+def _own_gap(tables: list[TableDay]) -> bool:
+    """A day missing post-game data has a gap of its own: its games' results never arrived,
+    whatever happened before. D's cascade shows only in pre-game tables (features and
+    predictions read D's rows), so only those can be D's to fix."""
+    return any(t.missing and t.expects == "final" for t in tables)
 
 
 def _could_not_run(check_id: str, err: PipevalError) -> CheckResult:
@@ -50,25 +61,35 @@ def verify_cascade(
 ) -> CheckResult:
     longest = max(ctx.profile.historical.cascade_windows.values(), default=0)
     window = [d for d in window_days(day, longest, game_days) if d <= ctx.end]
+    findings: list[Finding] = []
     try:
-        findings = [
-            Finding(Severity.FAIL, f"{d}: {problem}", check.phase.name, {"date": d})
-            for d in window
-            for check in completeness
-            for problem in _incomplete(check.assess_range(ctx)[d])
-        ]
+        for d in window:
+            tables = {check.phase.name: check.assess_range(ctx)[d] for check in completeness}
+            own = _own_gap([t for day_tables in tables.values() for t in day_tables])
+            for phase, day_tables in tables.items():
+                for problem in _incomplete(day_tables):
+                    if own:  # another gap inside the window: listed, not D's failure
+                        message = f"{d}: {problem} (a gap of its own, not from {day})"
+                        findings.append(Finding(Severity.WARN, message, phase, {"date": d}))
+                    else:
+                        message = f"{d}: {problem}"
+                        findings.append(Finding(Severity.FAIL, message, phase, {"date": d}))
     except PipevalError as err:
         return _could_not_run("backfill.cascade", err)
     span = f"{window[0]}..{window[-1]}" if window else "no later game days yet"
-    broken = sorted({f.data["date"] for f in findings})
+    broken = sorted({f.data["date"] for f in findings if f.severity is Severity.FAIL})
+    others = sorted({f.data["date"] for f in findings if f.severity is Severity.WARN})
     summary = (
-        f"{len(window)} game day{'' if len(window) == 1 else 's'} of the cascade window ({span}) "
-        "complete"
-        if not findings
-        else f"{len(broken)} of {len(window)} cascade days incomplete: "
+        f"{len(broken)} of {len(window)} cascade days incomplete: "
         + ", ".join(str(d) for d in broken[:10])
+        if broken
+        else f"{len(window)} game day{'' if len(window) == 1 else 's'} of the cascade window "
+        f"({span}) complete"
+        if not others
+        else f"{day}'s cascade ({span}) complete; other gaps in the window: "
+        + ", ".join(str(d) for d in others[:10])
     )
-    return _item("backfill.cascade", not findings, summary, findings)
+    return _item("backfill.cascade", not broken, summary, findings, warned=bool(others))
 
 
 def verify_coverage(ctx: Context, day: date, coverage: list[Check]) -> CheckResult:

@@ -18,10 +18,11 @@ from pipeval.checks.base import Check
 from pipeval.checks.completeness import Completeness
 from pipeval.clock import date_range, local_date
 from pipeval.errors import PipevalError
-from pipeval.history.cascade import Gap, find_gaps
+from pipeval.history.cascade import Gap, find_gaps, make_gap
 from pipeval.history.matrix import PhaseDay, classify
 from pipeval.history.plan import Step, build_plan
 from pipeval.metrics.jobs import jobs_queries
+from pipeval.profile.lineage import Lineage
 from pipeval.query import Context
 from pipeval.results import CheckResult, Finding, Severity, Status, SuiteResult, worst
 from pipeval.suites.runner import prefetch, run_check, suite_result
@@ -79,15 +80,17 @@ def _game_days_and_predictions(ctx: Context, checks: list[Check]) -> tuple[set[d
     return game_days, predictions
 
 
-def _dated(day: date, message: str) -> str:
-    return message if str(day) in message else f"{day}: {message}"
+def _dated(day: date, message: str, subject: str = "") -> str:
+    """The message with its date, unless the message or its subject (a document path such as
+    `phase3_completion/2026-01-26`) already says it."""
+    return message if str(day) in message or str(day) in subject else f"{day}: {message}"
 
 
 def _over_range(check_id: str, per_day: dict[date, CheckResult]) -> CheckResult:
     """One result per check over the range: the worst date decides, findings carry their date."""
     bad = {day: r for day, r in per_day.items() if r.status is not Status.OK}
     findings = [
-        Finding(f.severity, _dated(day, f.message), f.subject, {**f.data, "date": day})
+        Finding(f.severity, _dated(day, f.message, f.subject), f.subject, {**f.data, "date": day})
         for day, result in sorted(bad.items())
         for f in result.findings
         if f.severity is not Severity.INFO
@@ -133,13 +136,38 @@ def run_historical(
     results = [_over_range(check_id, per_day) for check_id, per_day in per_check.items()]
     cells = _matrix(ctx, checks, days)
     game_days, predictions = _game_days_and_predictions(ctx, checks)
-    gaps = [g for g in find_gaps(cells, game_days, predictions, ctx.profile.historical)]
+    gaps = find_gaps(cells, game_days, predictions, ctx.profile.historical)
+    gaps = _with_coverage_gaps(ctx, gaps, per_check, game_days, predictions)
     latest = local_date(ctx.as_of, ctx.profile.timezone)
     plan = build_plan(ctx.profile, gaps, game_days, latest, ctx.invocation)
     quota = _plan_quota(ctx, plan, game_days)
     target = {"start": start.isoformat(), "end": end.isoformat()}
     document = {**_document(days, cells, gaps, plan, results, game_days), "quota": quota}
     return suite_result("historical", ctx, target, results, started, {"historical": document})
+
+
+def _with_coverage_gaps(
+    ctx: Context,
+    gaps: list[Gap],
+    per_check: dict[str, dict[date, CheckResult]],
+    game_days: set[date],
+    predictions: dict[date, int],
+) -> list[Gap]:
+    """A date whose coverage FAILs is a gap of the target's phase even when every phase holds
+    its games (players lost to unresolved names or lost writes): re-run it, then verify."""
+    lineage = Lineage.of(ctx.profile)
+    known = {gap.day for gap in gaps}
+    added: dict[date, Gap] = {}
+    for spec in ctx.profile.coverage:
+        phase = lineage.owner(spec.target.table)
+        for day, result in per_check.get(f"coverage.{spec.name}", {}).items():
+            if phase is None or result.status is not Status.FAIL or day in known | set(added):
+                continue
+            reason = f"coverage.{spec.name} {result.summary}"
+            added[day] = make_gap(
+                day, (phase,), 0, game_days, predictions, ctx.profile.historical, reason
+            )
+    return sorted([*gaps, *added.values()], key=lambda gap: gap.day)
 
 
 def _plan_quota(ctx: Context, plan: list[Step], game_days: set[date]) -> dict[str, Any] | None:
@@ -216,6 +244,7 @@ def _document(
                 "cascade_days": list(g.cascade_days),
                 "predictions_affected": g.predictions_affected,
                 "severity": g.severity,
+                "reason": g.reason,
             }
             for g in gaps
         ],

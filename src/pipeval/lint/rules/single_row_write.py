@@ -37,8 +37,8 @@ class SingleRowWrite(Rule):
     )
     why = (
         "Every load job is a table operation and BigQuery allows 1,500 per table per rolling "
-        "24 h: one job per row exhausted it at 2,466 jobs/day and stopped phases 3-5 (seed 000); "
-        "one write per event burned the partition-modification quota (seed 001)."
+        "24 h: one job per row exhausted it at 2,466 jobs/day and stopped phases 3-5 "
+        "(2026-01-26); one write per event burned the partition-modification quota."
     )
     fix = (
         "Buffer rows and write them in batches (e.g. 100 rows per load job, flushed on size or "

@@ -44,7 +44,7 @@ class SqlStringBuilding(Rule):
     why = (
         "A value spliced into SQL breaks on its own quotes and is an injection hole: the retry "
         "queue failed on error messages like \"Can't connect\" ('concatenated string literals "
-        "must be separated', seed 001)."
+        "must be separated')."
     )
     fix = (
         "Bind values as query parameters: @name in the SQL, and "

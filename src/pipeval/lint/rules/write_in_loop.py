@@ -29,8 +29,8 @@ class WriteInLoop(Rule):
     why = (
         "Each iteration is its own table operation or DML statement: per-table quotas (1,500 "
         "table operations per 24 h; 2 running + 20 queued DML) run out, and MERGEs past the "
-        "queue fail with 'Too many DML statements outstanding' (seed 002 lost 57 % of "
-        "predictions that way)."
+        "queue fail with 'Too many DML statements outstanding' (57 % of one day's "
+        "predictions were lost that way)."
     )
     fix = (
         "Collect the rows in the loop and write once after it (one load job, or one MERGE from "
