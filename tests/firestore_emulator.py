@@ -1,4 +1,5 @@
-"""The Google Cloud Firestore emulator (google-cloud-cli) for tests through the official client.
+"""The Google Cloud Firestore emulator (google-cloud-cli-firestore-emulator) for tests through
+the official client.
 
 Started once per test session on a free loopback port and never skipped: when the emulator or
 Java is missing, the tests fail and say what to install. Data is cleared between tests with
@@ -25,8 +26,9 @@ BINARY = "cloud_firestore_emulator"
 DEBIAN_SDK = Path("/usr/lib/google-cloud-sdk")
 STARTUP_LIMIT_S = 60
 INSTALL_HINT = (
-    "install the google-cloud-cli Debian package (it ships platform/cloud-firestore-emulator) "
-    "and a Java runtime, or set PIPEVAL_FIRESTORE_EMULATOR to the cloud_firestore_emulator script"
+    "install the google-cloud-cli-firestore-emulator Debian package (it ships "
+    "platform/cloud-firestore-emulator) and a Java runtime, or set PIPEVAL_FIRESTORE_EMULATOR "
+    "to the cloud_firestore_emulator script"
 )
 
 

@@ -446,7 +446,6 @@ CASES = [
     c("lint-profile-malformed", "lint", "lintsrc", "--profile", "profiles/syntax.yaml", *OUT,
       expect="malformed YAML"),
     # doctor
-    c("doctor-no-warehouse", "doctor", *OUT, expect="no warehouse"),
     c("doctor-empty-warehouse", "doctor", "--warehouse", "duckdb://{empty}", "--as-of", AS_OF,
       *OUT, code=2, report=True, expect="nba_raw.nbac_schedule: table not found"),
     c("doctor-missing-column", "doctor", "--warehouse", "duckdb://{nocol}", "--as-of", AS_OF,
@@ -474,8 +473,8 @@ CASES = [
     # skills install
     c("skills-target-is-file", "skills", "install", "--target", "afile",
       expect="--target afile is not a directory"),
-    c("skills-target-missing", "skills", "install", "--target", "nowhere",
-      expect="--target nowhere is not a directory"),
+    c("skills-target-missing", "skills", "install", "--target", "nowhere/deeper",
+      expect="--target nowhere/deeper is not a directory"),
     # guard: what it reads (stdin, the edited file, the profile) never fails it (exit 0 and
     # one "nothing checked" line, tests/test_guard.py); its command line can
     c("guard-files-without-flag", "guard", "afile",

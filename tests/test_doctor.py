@@ -143,10 +143,10 @@ def test_missing_ddl_and_writer_paths_are_named(tmp_path: Path, run_cli, sample_
     assert any("no function 'build' (defined: other)" in m for m in messages)
 
 
-def test_doctor_without_a_warehouse_cannot_run(run_cli, monkeypatch) -> None:
+def test_doctor_without_a_warehouse_checks_the_shipped_profile(run_cli, monkeypatch) -> None:
     monkeypatch.delenv("PIPEVAL_WAREHOUSE", raising=False)
     code, out, err = run_cli("doctor")
-    assert code == 3 and out == "" and "no warehouse" in err
+    assert code == 0 and err == "" and "skipped: no --warehouse" in out
 
 
 @pytest.mark.parametrize(
@@ -252,3 +252,22 @@ def test_declarative_checks_tables_and_columns_are_checked(tmp_path: Path, run_c
         line.startswith("nba_grading.nowhere: table not found") and "mine.graded" in line
         for line in found
     ), found
+
+
+def test_without_a_warehouse_doctor_checks_what_it_can_and_says_what_it_skipped(
+    run_cli, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.delenv("PIPEVAL_WAREHOUSE", raising=False)
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "extends: nba-props\nschema:\n  - table: nba_predictions.player_prop_predictions\n"
+        "    ddl: missing.sql\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli("doctor", "--profile", str(profile), "--format", "json")
+    document = json.loads(out)
+    results = {check["id"]: check for check in document["checks"]}
+    assert results["doctor.tables"]["metrics"]["skipped"] is True
+    assert "skipped: no --warehouse" in results["doctor.tables"]["summary"]
+    assert results["doctor.paths"]["status"] == "FAIL"  # the DDL path is still checked
+    assert code == 2 and err == ""

@@ -79,9 +79,14 @@ def test_a_local_edit_is_never_clobbered_without_force(run_cli, tmp_path: Path) 
     assert after["my-own-skill/SKILL.md"] == before["my-own-skill/SKILL.md"]
 
 
-@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_new_target_is_created_when_its_parent_exists(run_cli, tmp_path: Path) -> None:
+    code, _, _ = run_cli("skills", "install", "--target", str(tmp_path / "project"))
+    assert code == 0 and tree(installed(tmp_path / "project")) == shipped()
+
+
+@pytest.mark.parametrize("kind", ["missing parent", "file"])
 def test_target_must_be_a_directory(run_cli, tmp_path: Path, kind: str) -> None:
-    target = tmp_path / "nope"
+    target = tmp_path / "nope" / "deeper" if kind == "missing parent" else tmp_path / "nope"
     if kind == "file":
         target.write_text("x", encoding="utf-8")
     code, out, err = run_cli("skills", "install", "--target", str(target))

@@ -68,6 +68,12 @@ def plan_install(source: Path, destination: Path) -> InstallPlan:
 
 def install(source: Path, project: Path, force: bool = False) -> InstallPlan:
     """Copy every skill into `project/.claude/skills/`; refuse to replace local edits."""
+    if not project.exists() and project.parent.is_dir():
+        # A new project folder: created, as `mkdir DIR` would (never a chain of parents).
+        try:
+            project.mkdir()
+        except OSError as err:
+            raise InputError(f"--target {project}: cannot create it ({err.strerror})") from None
     if not project.is_dir():
         raise InputError(f"--target {project} is not a directory")
     plan = plan_install(source, project / SKILLS_SUBDIR)

@@ -22,7 +22,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
-from pipeval.errors import InputError, PipevalError
+from pipeval.errors import PipevalError
 from pipeval.ports import Column, Warehouse
 from pipeval.profile.model import Profile
 from pipeval.query import Context, Query
@@ -82,14 +82,16 @@ def _expression_type(text: str, table: str, columns: list[Column]) -> str | None
 
 
 class Doctor:
-    def __init__(self, profile: Profile, warehouse: Warehouse) -> None:
+    def __init__(self, profile: Profile, warehouse: Warehouse | None) -> None:
         self.profile = profile
         self.warehouse = warehouse
         self.schemas: dict[str, list[Column] | None] = {}
 
     def schema(self, table: str) -> list[Column] | None:
         if table not in self.schemas:
-            self.schemas[table] = self.warehouse.table_schema(table)
+            self.schemas[table] = (
+                self.warehouse.table_schema(table) if self.warehouse is not None else None
+            )
         return self.schemas[table]
 
     # --- gathering references -----------------------------------------------------------------
@@ -193,7 +195,7 @@ class Doctor:
                 subject=dataset,
             )
             for dataset in self.profile.thresholds.hygiene.datasets
-            if not self.warehouse.list_tables(dataset)
+            if self.warehouse is not None and not self.warehouse.list_tables(dataset)
         ]
 
     def path_findings(self) -> tuple[list[Finding], int]:
@@ -272,9 +274,12 @@ def check_references(check: Asking, ctx: Context, sql_for: SqlFor) -> list[Refer
 
 
 def diagnose(ctx: Context, checks: Sequence[Asking]) -> list[CheckResult]:
-    """`doctor.tables` (tables, columns, types) and `doctor.paths` (DDL and writer files)."""
+    """`doctor.tables` (tables, columns, types) and `doctor.paths` (DDL and writer files).
+
+    Without a warehouse the profile (it loaded: valid) and the paths are still checked;
+    `doctor.tables` says what it skipped."""
     if ctx.warehouse is None:
-        raise InputError("doctor needs a warehouse: pass --warehouse URL")
+        return [_skipped_tables(ctx.profile, checks), _paths(Doctor(ctx.profile, None))]
     doctor = Doctor(ctx.profile, ctx.warehouse)
     references = profile_references(ctx.profile)
     query_problems: list[Finding] = []
@@ -289,7 +294,6 @@ def diagnose(ctx: Context, checks: Sequence[Asking]) -> list[CheckResult]:
     tables = doctor.table_findings(references) + doctor.dataset_findings() + query_problems
     table_count = len({ref.table for ref in references})
     column_count = len({(ref.table, ref.column) for ref in references if ref.column})
-    paths, path_count = doctor.path_findings()
     return [
         CheckResult.from_findings(
             "doctor.tables",
@@ -297,13 +301,32 @@ def diagnose(ctx: Context, checks: Sequence[Asking]) -> list[CheckResult]:
             tables,
             {"tables": table_count, "columns": column_count, "checks": [c.id for c in checks]},
         ),
-        CheckResult.from_findings(
-            "doctor.paths",
-            _summary(paths, f"{path_count} DDL/writer paths"),
-            paths,
-            {"paths": path_count},
-        ),
+        _paths(doctor),
     ]
+
+
+def _paths(doctor: Doctor) -> CheckResult:
+    paths, path_count = doctor.path_findings()
+    return CheckResult.from_findings(
+        "doctor.paths",
+        _summary(paths, _count(path_count, "DDL/writer path")),
+        paths,
+        {"paths": path_count},
+    )
+
+
+def _skipped_tables(profile: Profile, checks: Sequence[Asking]) -> CheckResult:
+    tables = len({ref.table for ref in profile_references(profile)})
+    message = (
+        f"skipped: no --warehouse, so the {_count(tables, 'table')} of profile {profile.source} "
+        "and their columns were not checked (the profile itself is valid)"
+    )
+    return CheckResult.from_findings(
+        "doctor.tables",
+        message,
+        [Finding(Severity.INFO, message)],
+        {"skipped": True, "tables": tables, "checks": [c.id for c in checks]},
+    )
 
 
 def _sql_for(warehouse: Warehouse) -> SqlFor:
