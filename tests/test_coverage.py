@@ -292,6 +292,16 @@ def test_off_day_is_ok(profile, make_warehouse) -> None:
     assert result.status is Status.OK and "off-day" in result.summary
 
 
+def test_a_warehouse_without_any_game_is_not_an_off_day(profile, make_warehouse) -> None:
+    result = judge(profile, make_warehouse({}))
+    assert result.status is Status.WARN
+    assert result.summary.startswith(f"no games found in nba_raw.nbac_schedule for {DAY} and")
+    assert result.summary.endswith("is this the right warehouse?")
+    # the day after a game day is an off-day again: the days before hold predictions
+    data = world(names(5), names(5))
+    assert judge(profile, make_warehouse(data), day=DAY + timedelta(days=1)).status is Status.OK
+
+
 def test_games_without_expected_entities_cannot_be_measured(profile, make_warehouse) -> None:
     data = world(names(5), names(5))
     data["nba_analytics.upcoming_player_game_context"] = []

@@ -33,7 +33,7 @@ from pipeval.metrics.games import assess, load_presence, presence_query
 from pipeval.profile.lineage import Lineage
 from pipeval.profile.model import CoverageSpec, CoverageThresholds, Phase, PhaseTable, Profile
 from pipeval.query import Context, Query
-from pipeval.remediation import rerun_step
+from pipeval.remediation import rerun_step, span
 from pipeval.results import CheckResult, Finding, Severity
 
 REASON_LABELS = {
@@ -118,7 +118,7 @@ class Coverage(Check):
         label = self.spec.label
         expected = inputs.days.expected.get(day, 0)
         if not expected:
-            return self._nothing_expected(inputs, day)
+            return self._nothing_expected(inputs, day, ctx)
         covered = inputs.days.covered.get(day, 0)
         uncovered = inputs.days.uncovered.get(day, [])
         gaps = self._phase_gaps(ctx, day) if uncovered else {}
@@ -185,8 +185,20 @@ class Coverage(Check):
             return Severity.WARN
         return Severity.INFO
 
-    def _nothing_expected(self, inputs: CoverageInputs, day: date) -> CheckResult:
+    def _nothing_expected(self, inputs: CoverageInputs, day: date, ctx: Context) -> CheckResult:
         games = inputs.schedule.games_on(day)
+        if not games and not _any_rows(inputs):
+            # No game in the whole range and no target row in the days before it either: an
+            # empty or wrong warehouse looks exactly like an off-day, so say so.
+            lookback = ctx.profile.thresholds.coverage.system_lookback_days
+            dates = span(ctx.start, ctx.end)
+            message = (
+                f"no games found in {ctx.profile.schedule.table} for {dates} and "
+                f"no {self.spec.target.table} rows in the {lookback} days before: is this the "
+                "right warehouse?"
+            )
+            finding = Finding(Severity.WARN, message, ctx.profile.schedule.table, {"date": day})
+            return CheckResult.from_findings(self.id, message, [finding], {"date": day})
         if not games:
             return CheckResult.from_findings(
                 self.id, f"no games scheduled on {day} (off-day)", [], {"date": day}
@@ -337,3 +349,13 @@ def _group(missing: list[Missing]) -> dict[str, list[Missing]]:
 
 def _phase_of(profile: Profile, table: str) -> Phase | None:
     return next((p for p in profile.phases if any(t.table == table for t in p.tables)), None)
+
+
+def _any_rows(inputs: CoverageInputs) -> bool:
+    """Any scheduled game in the range, or any target row in it (or its look-back days, when
+    the target is grouped per system)."""
+    return (
+        any(inputs.schedule.games.values())
+        or any(inputs.days.covered.values())
+        or any(inputs.groups.groups.values())
+    )
