@@ -27,5 +27,5 @@ def finish_dry_run(query_plan: QueryPlan, opts: Options) -> int:
         for query in document["queries"]:
             query["sql"] = _readable(query["sql"])
         text = render("dry_run.md.j2", document)
-    emit(text, opts.output, protect=opts.inputs)
+    emit(text, opts.output, protect=opts.inputs, markdown=opts.format == "markdown")
     return query_plan.exit_code

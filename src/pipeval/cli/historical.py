@@ -69,7 +69,7 @@ def _emit(result: SuiteResult, opts: Options) -> None:
         return
     document = result.to_dict()
     if opts.output is None or "historical" not in document:
-        emit(_markdown(document, None), opts.output, protect=opts.inputs)
+        emit(_markdown(document, None), opts.output, protect=opts.inputs, markdown=True)
         return
     svg = heatmap_path(opts.output)
     target = result.target

@@ -231,7 +231,12 @@ def render_result(result: SuiteResult, fmt: str, template: str) -> str:
 
 
 def finish(result: SuiteResult, opts: Options, template: str) -> int:
-    emit(render_result(result, opts.format, template), opts.output, protect=opts.inputs)
+    emit(
+        render_result(result, opts.format, template),
+        opts.output,
+        protect=opts.inputs,
+        markdown=opts.format == "markdown",
+    )
     return result.exit_code
 
 

@@ -141,8 +141,16 @@ def write_atomic(
         raise
 
 
-def emit(text: str, output: Path | None, protect: Iterable[Path] = ()) -> None:
+def emit(
+    text: str, output: Path | None, protect: Iterable[Path] = (), markdown: bool = False
+) -> None:
+    """To `output`, or stdout: Markdown is rendered for a terminal, kept as is when piped."""
     if output is None:
+        if markdown and sys.stdout.isatty():
+            from pipeval.report.terminal import show_markdown  # rich: only for a person
+
+            show_markdown(redact_text(text))
+            return
         sys.stdout.write(redact_text(text))
         sys.stdout.flush()
     else:
