@@ -20,16 +20,15 @@ def cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Cli) -> Pat
     return tmp_path / "cache" / "sample-v2"
 
 
-def test_a_date_is_judged_the_next_day_at_15_local(cached: Path, run_cli: Cli) -> None:
+def test_a_date_is_judged_the_morning_after(cached: Path, run_cli: Cli) -> None:
     _, out, _ = run_cli("demo", "--date", "2026-01-10", "--format", "json")
     document = json.loads(out)
-    # 15:00 in America/New_York on January 11 is 20:00 UTC
-    assert document["as_of"] == "2026-01-11T20:00:00Z"
+    assert document["as_of"] == "2026-01-11T15:00:00Z"
     quota = {c["id"]: c for c in document["checks"]}["quota.table_operations"]
     assert "processor_run_history 2,466" not in quota["summary"]  # January 26's outage is later
     # the last date of the sample is no longer refused: judged on February 1
     code, out, _ = run_cli("demo", "--date", "2026-01-30", "--format", "json")
-    assert code in (0, 1, 2) and json.loads(out)["as_of"] == "2026-01-31T20:00:00Z"
+    assert code in (0, 1, 2) and json.loads(out)["as_of"] == "2026-01-31T15:00:00Z"
     # --as-of still wins
     _, out, _ = run_cli("demo", "--as-of", "2026-01-27T15:00:00Z", "--format", "json")
     assert json.loads(out)["as_of"] == "2026-01-27T15:00:00Z"
@@ -46,5 +45,5 @@ def test_demo_help_says_what_it_does(run_cli: Cli) -> None:
     code, out, _ = run_cli("demo", "--help")
     assert code == 0
     text = " ".join(out.split())
-    assert "embedded sample season" in text and "next day 15:00" in text
+    assert "embedded sample season" in text and "next day 15:00 UTC" in text
     assert "2025-12-01..2026-01-31" in text
