@@ -54,6 +54,8 @@ def select_checks(profile: Profile, wanted: str | None, default: tuple[str, ...]
         raise InputError(f"--checks {wanted!r} names no check; this command runs: {runs}")
     by_family = [(family, check) for family in FAMILIES for check in checks_for(profile, family)]
     everything = [check for _, check in by_family]
+    if not families:  # no default families: any check may be named
+        pairs, families = by_family, list(FAMILIES)
     chosen: list[Check] = []
     for token in tokens:
         if not token:
