@@ -17,7 +17,9 @@ def cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Cli) -> Pat
     monkeypatch.setenv("PIPEVAL_CACHE_DIR", str(tmp_path / "cache"))
     code, _, err = run_cli("demo", "--date", "2026-01-10", "--format", "json")
     assert code in (0, 1, 2) and "building" in err
-    return tmp_path / "cache" / "sample-v2"
+    from pipeval.cli.sample import cache_dir
+
+    return cache_dir()
 
 
 def test_a_date_is_judged_the_morning_after(cached: Path, run_cli: Cli) -> None:
