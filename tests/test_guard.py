@@ -388,51 +388,42 @@ def test_the_console_script_answers_the_done_when_case(project) -> None:
     assert err.count("\n") == 1 and "lint.single-row-write — Buffer rows and write them" in err
 
 
-def test_guard_loads_no_warehouse_sample_or_cloud_code(project) -> None:
-    code = (
-        "import io, sys\n"
-        "sys.stdin = io.TextIOWrapper(io.BytesIO(sys.argv[1].encode()))\n"
-        "from pipeval.cli.main import main\n"
-        "try:\n"
-        "    main(['guard'])\n"
-        "except SystemExit as done:\n"
-        "    heavy = sorted({m.split('.')[0] if not m.startswith(('google.', 'pipeval.')) else"
-        " '.'.join(m.split('.')[:2]) for m in sys.modules})\n"
-        "    print(done.code, [m for m in heavy if m in {'duckdb', 'google.cloud', 'jinja2',"
-        " 'pipeval.sample', 'pipeval.adapters', 'pipeval.suites', 'rich', 'pandas'}])\n"
-    )
-    raw = payload("edit_one_row_write.json", project).decode()
+FRESH_GUARD = (
+    "import io, sys\n"
+    "watched = sys.argv[2].split(',')\n"
+    "sys.stdin = io.TextIOWrapper(io.BytesIO(sys.argv[1].encode()))\n"
+    "from pipeval.cli.main import main\n"
+    "try:\n"
+    "    main(['guard'])\n"
+    "except SystemExit as done:\n"
+    "    print(done.code, [w for w in watched"
+    " if any(m == w or m.startswith(w + '.') for m in sys.modules)])\n"
+)
+
+
+def _guard_in_a_fresh_process(project: Path, raw: bytes, watched: tuple[str, ...]) -> str:
+    """`exit-code [watched modules it imported]` of one guard run in a new interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", code, raw],
+        [sys.executable, "-c", FRESH_GUARD, raw.decode(), ",".join(watched)],
         capture_output=True,
         text=True,
         cwd=project,
         env=_env(project, PYTHONPATH=os.pathsep.join(sys.path)),
         check=True,
     )
-    assert done.stdout.split("\n")[0] == "2 []"
+    return done.stdout.split("\n")[0]
+
+
+def test_guard_loads_no_warehouse_sample_or_cloud_code(project) -> None:
+    heavy = ("duckdb", "google.cloud", "jinja2", "pipeval.sample", "pipeval.adapters")
+    heavy += ("pipeval.suites", "rich", "pandas")
+    raw = payload("edit_one_row_write.json", project)
+    assert _guard_in_a_fresh_process(project, raw, heavy) == "2 []"
 
 
 def test_a_markdown_edit_does_not_even_load_the_profile(project) -> None:
-    code = (
-        "import io, sys\n"
-        "sys.stdin = io.TextIOWrapper(io.BytesIO(sys.argv[1].encode()))\n"
-        "from pipeval.cli.main import main\n"
-        "try:\n"
-        "    main(['guard'])\n"
-        "except SystemExit as done:\n"
-        "    print(done.code, [m for m in ('pydantic', 'sqlglot', 'yaml') if m in sys.modules])\n"
-    )
-    raw = payload("write_markdown.json", project).decode()
-    done = subprocess.run(
-        [sys.executable, "-c", code, raw],
-        capture_output=True,
-        text=True,
-        cwd=project,
-        env=_env(project, PYTHONPATH=os.pathsep.join(sys.path)),
-        check=True,
-    )
-    assert done.stdout.strip() == "0 []"
+    raw = payload("write_markdown.json", project)
+    assert _guard_in_a_fresh_process(project, raw, ("pydantic", "sqlglot", "yaml")) == "0 []"
 
 
 # --- the profile's facts are cached, and follow the profile ----------------------------------
@@ -456,30 +447,9 @@ def test_a_profile_change_is_seen_by_the_next_edit(project, run_cli) -> None:
     ]
 
 
-LIGHT = (
-    "import io, sys\n"
-    "sys.stdin = io.TextIOWrapper(io.BytesIO(sys.argv[1].encode()))\n"
-    "from pipeval.cli.main import main\n"
-    "try:\n"
-    "    main(['guard'])\n"
-    "except SystemExit as done:\n"
-    "    print(done.code, [m for m in ('pydantic', 'sqlglot') if m in sys.modules])\n"
-)
-
-
 def test_once_the_profile_is_known_a_lint_edit_loads_neither_pydantic_nor_sqlglot(project) -> None:
-    raw = payload("edit_one_row_write.json", project, session_id="").decode()
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", LIGHT, raw],
-            capture_output=True,
-            text=True,
-            cwd=project,
-            env=_env(project, PYTHONPATH=os.pathsep.join(sys.path)),
-            check=True,
-        ).stdout.strip()
-        for _ in range(2)
-    ]
+    raw = payload("edit_one_row_write.json", project, session_id="")
+    runs = [_guard_in_a_fresh_process(project, raw, ("pydantic", "sqlglot")) for _ in range(2)]
     assert runs == ["2 ['pydantic', 'sqlglot']", "2 []"]  # the first one validated the profile
 
 
