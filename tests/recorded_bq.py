@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,6 +27,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 from pipeval.adapters.bigquery_warehouse import BigQueryWarehouse
+from tests.local_servers import JsonLoopbackServer
 
 DATA = Path(__file__).parent / "data" / "bigquery"
 PROJECT = "nba-props-platform"
@@ -142,24 +143,16 @@ def job_resource(sent: dict[str, Any], state: str, error: dict[str, Any] | None 
     return job
 
 
-class RecordedBigQuery:
+class RecordedBigQuery(JsonLoopbackServer):
     """Serve recorded answers on 127.0.0.1 and keep every request the client sent."""
+
+    methods = ("GET", "POST", "DELETE")
 
     def __init__(self, responder: Responder | None = None) -> None:
         self.responder = responder or (lambda request: None)
         self.requests: list[Request] = []
         self._jobs: dict[str, tuple[dict[str, Any], Answer]] = {}
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    @property
-    def endpoint(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__()
 
     def sent(self, kind: str) -> list[Request]:
         with self._lock:
@@ -195,40 +188,12 @@ class RecordedBigQuery:
             self._jobs[request.job_id] = (request.body or {}, outcome)
         return 200, job_resource(request.body or {}, "RUNNING")
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _reply(self) -> None:
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw else None
-                request = Request(self.command, parts.path, parse_qs(parts.query), body)
-                status, answer = server._answer(request)
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_DELETE = _reply
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        return Handler
-
-    def __enter__(self) -> RecordedBigQuery:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def respond(self, request: BaseHTTPRequestHandler) -> tuple[int, dict[str, Any]]:
+        parts = urlsplit(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        body = json.loads(raw) if raw else None
+        return self._answer(Request(request.command, parts.path, parse_qs(parts.query), body))
 
     def client(self) -> bigquery.Client:
         return bigquery.Client(

@@ -9,15 +9,14 @@ every request path, so tests can assert what the client asked and how often it r
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from pipeval.adapters.cloud_run_deployments import CloudRunDeployments
+from tests.local_servers import JsonLoopbackServer
 
 PROJECT = "nba-props-platform"
 _GET = re.compile(
@@ -51,24 +50,14 @@ def denied(name: str) -> dict[str, Any]:
 UNAVAILABLE = (503, api_error(503, "UNAVAILABLE", "The service is currently unavailable."))
 
 
-class CloudRunServer:
+class CloudRunServer(JsonLoopbackServer):
     def __init__(self, resources: dict[str, dict[str, Any]] | None = None) -> None:
         # Full resource name -> Service resource JSON.
         self.resources: dict[str, dict[str, Any]] = dict(resources or {})
         self.forbidden: set[str] = set()
         self.queued: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.paths: list[str] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    @property
-    def endpoint(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__()
 
     def add(self, resource: dict[str, Any]) -> None:
         self.resources[resource["name"]] = resource
@@ -94,33 +83,8 @@ class CloudRunServer:
             return 404, not_found(name)
         return 200, self.resources[name]
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                status, body = server.answer("GET", self.path.split("?", 1)[0])
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        return Handler
-
-    def __enter__(self) -> CloudRunServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def respond(self, request: BaseHTTPRequestHandler) -> tuple[int, dict[str, Any]]:
+        return self.answer(request.command, request.path.split("?", 1)[0])
 
     def deployments(self, **options: Any) -> CloudRunDeployments:
         """The production adapter with its real client, pointed here; millisecond backoff."""
