@@ -22,7 +22,7 @@ from pipeval.metrics.declarative import (
     Aggregate,
     CheckRows,
     load_table,
-    table_query,
+    run_query,
 )
 from pipeval.metrics.games import (
     Game,
@@ -41,6 +41,24 @@ from pipeval.results import CheckResult, Finding, Severity
 MIN_BASELINE_POINTS = 3
 
 
+def _levels(spec: DeclarativeCheck) -> list[tuple[Severity, Bounds]]:
+    levels = []
+    for severity, which in ((Severity.FAIL, "fail"), (Severity.WARN, "warn")):
+        bounds = spec.bounds(which)  # type: ignore[arg-type]
+        if bounds is not None:
+            levels.append((severity, bounds))
+    return levels
+
+
+def _thresholds(spec: DeclarativeCheck) -> dict[str, dict[str, float]]:
+    found: dict[str, dict[str, float]] = {}
+    for which in ("warn", "fail"):
+        bounds = spec.bounds(which)  # type: ignore[arg-type]
+        if bounds is not None:
+            found[which] = bounds.model_dump(exclude_none=True)
+    return found
+
+
 def checks_for(profile: Profile) -> list[Check]:
     return [DeclarativeDataCheck(spec) for spec in profile.checks]
 
@@ -56,6 +74,9 @@ class DeclarativeDataCheck(Check):
         super().__init__(spec.id)
         self.spec = spec
         self.category = spec.family  # `--checks grading` selects the family
+        # The spec is frozen: its thresholds are read once, not per date.
+        self.levels = _levels(spec)
+        self.thresholds = _thresholds(spec)
 
     def queries(self, ctx: Context) -> list[Query]:
         # The phase's presence statements are the completeness checks' own: no extra statement.
@@ -64,7 +85,7 @@ class DeclarativeDataCheck(Check):
         ]
         return [
             games_query(ctx.profile, ctx.start, ctx.end),
-            table_query(ctx.profile, self.spec.table, ctx.start, ctx.end),
+            run_query(ctx, self.spec.table),
             *upstream,
         ]
 
@@ -73,17 +94,25 @@ class DeclarativeDataCheck(Check):
             return []
         return [t for t in ctx.profile.phase(self.spec.phase).tables if t.critical]
 
-    def _blocked(self, ctx: Context, day: date, games: list[Game]) -> set[str]:
+    def _blocked(self, ctx: Context, day: date) -> frozenset[str]:
         """Games the check's phase is missing (its critical tables lack them): a table derived
-        from that phase cannot hold them yet, and completeness.<phase> reports them."""
-        blocked: set[str] = set()
-        for table in self._phase_tables(ctx):
-            blocked.update(assess(table, load_presence(ctx, table), day).missing)
-        return blocked
+        from that phase cannot hold them yet, and completeness.<phase> reports them. Once per
+        phase and date: every check of the phase asks."""
+
+        def compute() -> frozenset[str]:
+            blocked: set[str] = set()
+            for table in self._phase_tables(ctx):
+                blocked.update(assess(table, load_presence(ctx, table), day).missing)
+            return frozenset(blocked)
+
+        if self.spec.phase is None:
+            return frozenset()
+        return ctx.memo_get(("declarative-blocked", self.spec.phase, day), compute)
 
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
-        games = load_games(ctx).get(day, [])
+        games = ctx.memo_get(("declarative-games", ctx.start, ctx.end), lambda: load_games(ctx))
+        games = games.get(day, [])
         base: dict[str, Any] = {"date": day, "table": self.spec.table, "kind": self.spec.kind}
         if self.spec.phase is not None:
             base["phase"] = self.spec.phase  # the diagnosis groups it with that phase
@@ -91,7 +120,7 @@ class DeclarativeDataCheck(Check):
             return self._result(f"no games scheduled on {day} (off-day)", [], base)
         rows = load_table(ctx, self.spec.table).get(self.id, CheckRows())
         not_final = [g.key for g in games if not g.final]
-        blocked = self._blocked(ctx, day, games)
+        blocked = self._blocked(ctx, day)
         if self.spec.per == "game":
             return self._per_game(day, games, rows, base, blocked)
         if blocked and len(blocked) == len(games):
@@ -235,7 +264,7 @@ class DeclarativeDataCheck(Check):
         games: list[Game],
         rows: CheckRows,
         base: dict[str, Any],
-        blocked: set[str],
+        blocked: frozenset[str],
     ) -> CheckResult:
         spec = self.spec
         due = [g for g in games if g.final] if spec.expects == "final" else list(games)
@@ -253,7 +282,7 @@ class DeclarativeDataCheck(Check):
             else:
                 values[game.key] = agg.value if agg else None
         findings: list[Finding] = []
-        for severity, bounds in self._levels():
+        for severity, bounds in self.levels:
             out = [
                 key
                 for key, value in values.items()
@@ -315,21 +344,8 @@ class DeclarativeDataCheck(Check):
 
     # -- judging -----------------------------------------------------------------------------
 
-    def _levels(self) -> list[tuple[Severity, Bounds]]:
-        levels = []
-        for severity, which in ((Severity.FAIL, "fail"), (Severity.WARN, "warn")):
-            bounds = self.spec.bounds(which)  # type: ignore[arg-type]
-            if bounds is not None:
-                levels.append((severity, bounds))
-        return levels
-
     def _thresholds(self) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for which in ("warn", "fail"):
-            bounds = self.spec.bounds(which)  # type: ignore[arg-type]
-            if bounds is not None:
-                found[which] = bounds.model_dump(exclude_none=True)
-        return found
+        return {which: dict(bounds) for which, bounds in self.thresholds.items()}
 
     def _judge(
         self,
@@ -352,12 +368,12 @@ class DeclarativeDataCheck(Check):
         context = f" ({detail})" if detail else ""
         context += f"; {note}" if note else ""
         if value is None:
-            severity = Severity.FAIL if self.spec.bounds("fail") is not None else Severity.WARN
+            severity = Severity.FAIL if self.thresholds.get("fail") else Severity.WARN
             message = f"{label}: no value on {day} (no rows, or every value NULL)"
             finding = Finding(severity, message, self.spec.table, {"date": day})
             return self._result(message, [finding], metrics)
         findings = []
-        for severity, bounds in self._levels():
+        for severity, bounds in self.levels:
             if bounds.tripped(value):
                 message = f"{label} = {_fmt(value)} on {day}{context}, {bounds.describe()}"
                 if subjects:

@@ -93,7 +93,20 @@ def lookback_days(checks: list[DeclarativeCheck]) -> int:
 
 def table_query(profile: Profile, table: str, start: date, end: date) -> Query:
     """The one statement for `table`'s declarative checks over start..end."""
-    checks = tuple(checks_by_table(profile).get(table, ()))
+    return _table_query(tuple(checks_by_table(profile).get(table, ())), start, end)
+
+
+def run_query(ctx: Context, table: str) -> Query:
+    """`table_query` over the context range, built once per run (checks ask per date)."""
+
+    def build() -> Query:
+        grouped = ctx.memo_get(("declarative-tables",), lambda: checks_by_table(ctx.profile))
+        return _table_query(tuple(grouped.get(table, ())), ctx.start, ctx.end)
+
+    return ctx.memo_get(("declarative-query", table, ctx.start, ctx.end), build)
+
+
+def _table_query(checks: tuple[DeclarativeCheck, ...], start: date, end: date) -> Query:
     sql, params = _statement(checks)
     first = start - timedelta(days=lookback_days(list(checks)))
     if checks and checks[0].partition_column:
@@ -102,7 +115,7 @@ def table_query(profile: Profile, table: str, start: date, end: date) -> Query:
         params["partition_end"] = datetime.combine(end + slack + timedelta(days=1), time(), UTC)
     return Query.of(
         sql,
-        label=f"checks:{table}",
+        label=f"checks:{checks[0].table}",
         range_start=first,
         range_end=end,
         subjects=SUBJECTS_LISTED,
@@ -495,5 +508,5 @@ def _number(value: object) -> float | None:
 
 def load_table(ctx: Context, table: str) -> dict[str, CheckRows]:
     """The table's check rows over the context range, parsed once per run."""
-    query = table_query(ctx.profile, table, ctx.start, ctx.end)
-    return ctx.memo_get(("declarative", query.key()), lambda: read_rows(ctx.fetch(query)))
+    key = ("declarative-rows", table, ctx.start, ctx.end)
+    return ctx.memo_get(key, lambda: read_rows(ctx.fetch(run_query(ctx, table))))
