@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,8 +39,10 @@ def cache_root() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "pipeval"
 
 
-def _code_fingerprint() -> str:
-    """Size and mtime of every module of the package: edited code never reads stale SQL."""
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Size and mtime of every module of the package: edited code never reads stale SQL (or a
+    stale validated profile, `pipeval.profile.stored`)."""
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(PACKAGE.rglob("*.py")):
         stat = path.stat()
@@ -67,18 +70,23 @@ class SqlCache:
         if not self.dirty or self.path is None:
             return
         self.dirty = False
+        write_json(self.path, {"format": FORMAT, "entries": self.entries})
+
+
+def write_json(path: Path, document: Any) -> None:
+    """Write one cache file atomically (temp + rename); a failure is silent."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=".sql-", suffix=".tmp", dir=path.parent)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(prefix=".sql-", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump({"format": FORMAT, "entries": self.entries}, stream)
-                os.replace(temp, self.path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
-        except OSError:
-            pass  # a read-only or full disk costs the next run its speed, nothing else
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(document, stream)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except (OSError, TypeError, ValueError):
+        pass  # a read-only or full disk costs the next run its speed, nothing else
 
 
 def _read(path: Path) -> dict[str, str]:
@@ -94,14 +102,25 @@ def _read(path: Path) -> dict[str, str]:
 
 # The cache of the profile being used; a process without a loaded profile caches in memory only.
 _active = SqlCache(None)
+# Other cache files this run produced (path -> JSON document), written by `save` with the SQL.
+_pending: dict[Path, Any] = {}
+
+
+def profile_hash(profile_data: Any) -> str:
+    """The hash that names a profile's cache file: of its merged YAML data."""
+    text = json.dumps(profile_data, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def activate(profile_data: Any) -> None:
     """Use the cache file of this profile (its merged YAML data) from now on."""
+    activate_hash(profile_hash(profile_data))
+
+
+def activate_hash(hashed: str) -> None:
+    """`activate` for a profile whose `profile_hash` is known (a validated profile read back)."""
     global _active
-    text = json.dumps(profile_data, sort_keys=True, default=str)
-    profile_hash = hashlib.sha256(text.encode()).hexdigest()[:16]
-    name = f"sql-{__version__}-{_code_fingerprint()}-{profile_hash}.json"
+    name = f"sql-{__version__}-{code_fingerprint()}-{hashed}.json"
     _active = SqlCache(cache_root() / "sql" / name)
 
 
@@ -109,10 +128,18 @@ def active() -> SqlCache:
     return _active
 
 
+def keep(path: Path, document: Any) -> None:
+    """Write `document` to `path` when the run completes (`save`), never before."""
+    _pending[path] = document
+
+
 def save() -> None:
     """Write what this run added. The CLI calls it once a command has completed (exit 0, 1 or
     2): a run stopped by bad input writes nothing anywhere, the cache included."""
     _active.save()
+    while _pending:
+        path, document = _pending.popitem()
+        write_json(path, document)
 
 
 def cached(kind: str, key: str, compute: Callable[[], str]) -> str:
@@ -175,5 +202,14 @@ def cached_json(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _arg(value: Any) -> Any:
-    dump = getattr(value, "model_dump", None)
-    return dump(mode="json") if dump is not None else value
+    """A key part: a profile model as its fields' values (what `model_dump(mode="json")` gives,
+    without asking pydantic for a serializer: a model read back from the cache has none built),
+    lists and dicts item by item."""
+    fields = getattr(type(value), "model_fields", None)
+    if fields is not None:
+        return {name: _arg(getattr(value, name)) for name in fields}
+    if isinstance(value, list | tuple):
+        return [_arg(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _arg(item) for key, item in value.items()}
+    return value

@@ -1,19 +1,24 @@
-"""Find, parse and validate a profile; every problem becomes one ConfigError line."""
+"""Find, parse and validate a profile; every problem becomes one ConfigError line.
+
+A profile validated by an earlier completed run is read back from pipeval's cache
+(`profile/stored.py`): a warm run neither imports YAML nor builds pydantic's validators.
+"""
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import yaml
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from pipeval import sqlcache
 from pipeval.clock import zone
-from pipeval.errors import ConfigError, PipevalError, first_line
+from pipeval.errors import ConfigError, PipevalError
 from pipeval.files import LIMITS, read_text
+from pipeval.profile import stored
 from pipeval.profile.model import Profile
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 SHIPPED = ("nba-props",)
 
@@ -22,58 +27,10 @@ def _shipped_text(name: str) -> str:
     return resources.files("pipeval.profile").joinpath(f"{name}.yaml").read_text("utf-8")
 
 
-MAX_YAML_DEPTH = 64
-
-
-class _ProfileLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (YAML keeps the last one
-    silently) and nesting deeper than MAX_YAML_DEPTH (the composer recurses per level)."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self._depth += 1
-        try:
-            if self._depth > MAX_YAML_DEPTH:
-                raise yaml.composer.ComposerError(
-                    None,
-                    None,
-                    f"nested deeper than {MAX_YAML_DEPTH} levels",
-                    self.peek_event().start_mark,
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str | int | float | bool):
-                continue  # an unhashable key is refused by the mapping itself
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def _read_yaml(text: str, source: str) -> dict[str, Any]:
-    try:
-        data = yaml.load(text, Loader=_ProfileLoader)  # a SafeLoader subclass
-    except RecursionError:
-        raise ConfigError(f"profile {source}: malformed YAML: nested too deeply") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or first_line(str(err))
-        raise ConfigError(f"profile {source}:{where} malformed YAML: {problem}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"profile {source}: expected a mapping of keys at the top level")
-    return data
+    from pipeval.profile.yaml_read import read_yaml  # PyYAML: only when nothing is cached
+
+    return read_yaml(text, source)
 
 
 def _read_file(path: Path) -> str:
@@ -91,21 +48,29 @@ def _describe(err: ValidationError, source: str) -> str:
     return f"profile {source}: {key}: {message}"
 
 
-def _resolve(name_or_path: str) -> tuple[dict[str, Any], str, Path | None]:
+def _text(name_or_path: str) -> tuple[str, str, Path | None]:
+    """The profile's text, the name messages give it, and the folder its paths start from."""
     if name_or_path in SHIPPED:
-        return _read_yaml(_shipped_text(name_or_path), name_or_path), name_or_path, None
+        return _shipped_text(name_or_path), name_or_path, None
     path = Path(name_or_path)
     if path.suffix not in {".yaml", ".yml"} and not path.exists():
         raise ConfigError(
             f"unknown profile {name_or_path!r}: use one of {', '.join(SHIPPED)} or a YAML file path"
         )
-    data = _read_yaml(_read_file(path), str(path))
+    return _read_file(path), str(path), path.resolve().parent
+
+
+def _data(text: str, source: str, shipped: bool) -> dict[str, Any]:
+    """The profile's data: a file's keys on top of the shipped profile it extends."""
+    data = _read_yaml(text, source)
+    if shipped:
+        return data
     base = data.pop("extends", None)
     if base is not None:
         if base not in SHIPPED:
-            raise ConfigError(f"profile {path}: extends: unknown shipped profile {base!r}")
+            raise ConfigError(f"profile {source}: extends: unknown shipped profile {base!r}")
         data = _extend(_read_yaml(_shipped_text(base), base), data)
-    return data, str(path), path.resolve().parent
+    return data
 
 
 # Lists of named items that merge by their key on `extends` (the rest replace whole sections).
@@ -128,20 +93,41 @@ def _extend(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_profile(name_or_path: str = "nba-props") -> Profile:
-    data, source, base_dir = _resolve(name_or_path)
-    sqlcache.activate(data)  # this profile's rendered SQL and vetted expressions, if cached
-    try:
-        profile = Profile.model_validate(data)
-    except ValidationError as err:
-        raise ConfigError(_describe(err, source)) from None
-    except PipevalError as err:
-        raise ConfigError(f"profile {source}: {err}") from None
+    text, source, base_dir = _text(name_or_path)
+    # A file may extend a shipped profile: their texts are part of what it means.
+    texts = [text] if base_dir is None else [text, *map(_shipped_text, SHIPPED)]
+    kept = stored.cache_path(texts)
+    found = stored.read(kept)
+    if found is not None:
+        profile, hashed = found
+    else:
+        profile, hashed = _validate(text, source, base_dir is None)
+    # this profile's rendered SQL and vetted expressions, if cached
+    sqlcache.activate_hash(hashed)
     try:
         zone(profile.timezone)  # checked now, not at the first date computation
     except ConfigError:
         raise ConfigError(
             f"profile {source}: timezone: {profile.timezone!r} is not an IANA timezone name"
         ) from None
+    if found is None:
+        stored.keep(kept, profile, hashed)
     profile._base_dir = base_dir
     profile._source = source
     return profile
+
+
+def _validate(text: str, source: str, shipped: bool) -> tuple[Profile, str]:
+    """The profile validated from its YAML, and the hash of its data (`sqlcache.profile_hash`)."""
+    from pydantic import ValidationError
+
+    data = _data(text, source, shipped)
+    hashed = sqlcache.profile_hash(data)
+    # Vetting expressions reads and fills this profile's SQL cache.
+    sqlcache.activate_hash(hashed)
+    try:
+        return Profile.model_validate(data), hashed
+    except ValidationError as err:
+        raise ConfigError(_describe(err, source)) from None
+    except PipevalError as err:
+        raise ConfigError(f"profile {source}: {err}") from None

@@ -65,7 +65,9 @@ MAX_TIMEOUT_S = 86_400.0  # one day
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # defer_build: a profile read back from the cache (profile/stored.py) is constructed, not
+    # validated, so building the validators at import would be paid for nothing.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 class ScheduleSpec(Strict):
@@ -157,7 +159,7 @@ class CoverageSpec(Strict):
     expects: Literal["final", "scheduled"] = "scheduled"
     warn_below: Percent | None = None
     fail_below: Percent | None = None
-    diagnostics: CoverageDiagnostics = CoverageDiagnostics()
+    diagnostics: CoverageDiagnostics = Field(default_factory=CoverageDiagnostics)
 
     @model_validator(mode="after")
     def _ordered_thresholds(self) -> CoverageSpec:
@@ -241,10 +243,10 @@ class DeployThresholds(Strict):
 
 
 class Thresholds(Strict):
-    quota: QuotaThresholds = QuotaThresholds()
-    deploy: DeployThresholds = DeployThresholds()
-    coverage: CoverageThresholds = CoverageThresholds()
-    hygiene: HygieneThresholds = HygieneThresholds()
+    quota: QuotaThresholds = Field(default_factory=QuotaThresholds)
+    deploy: DeployThresholds = Field(default_factory=DeployThresholds)
+    coverage: CoverageThresholds = Field(default_factory=CoverageThresholds)
+    hygiene: HygieneThresholds = Field(default_factory=HygieneThresholds)
 
 
 class HistoricalSpec(Strict):
@@ -325,14 +327,14 @@ class Profile(Strict):
     description: str = ""
     timezone: str = "America/New_York"
     project: Identifier | None = None
-    warehouse: WarehouseSettings = WarehouseSettings()
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     schedule: ScheduleSpec
     phases: list[Phase] = Field(min_length=1)
     reference: dict[Identifier, ReferenceTable] = Field(default_factory=dict)
     coverage: list[CoverageSpec] = Field(default_factory=list)
     orchestration: list[OrchestrationSpec] = Field(default_factory=list)
-    thresholds: Thresholds = Thresholds()
-    historical: HistoricalSpec = HistoricalSpec()
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    historical: HistoricalSpec = Field(default_factory=HistoricalSpec)
     schema_tables: list[SchemaTable] = Field(default_factory=list, alias="schema")
     lint_hot_tables: list[Table] = Field(default_factory=list)
     # Declarative data checks (profile/declarative.py), one statement per table per run.
@@ -341,7 +343,9 @@ class Profile(Strict):
     # phase -> what it reads and writes. Without it each failing check is its own incident.
     lineage: dict[Identifier, LineagePhase] = Field(default_factory=dict)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, populate_by_name=True, defer_build=True
+    )
     # Where the profile file lives: relative paths in it (DDL files, writers) start there.
     _base_dir: Path | None = PrivateAttr(default=None)
     _source: str = PrivateAttr(default="")
