@@ -108,11 +108,24 @@ def redact_text(text: str) -> str:
     for pattern, needle in _GUARDED:
         if needle is None or needle in text:
             text = pattern.sub(MASK, text)
-    if _URL_MARK not in text:
+    # Only the lines that hold a URL go through the URL pattern (a URL never spans lines), found
+    # by a substring search rather than a loop over every line of a large report.
+    found = text.find(_URL_MARK)
+    if found < 0:
         return text
-    # Only the lines that hold a URL go through the URL pattern.
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        if _URL_MARK in line:
-            lines[index] = _URL.sub(lambda found: redact_url(found.group(0)), line)
-    return "\n".join(lines)
+    parts: list[str] = []
+    done = 0
+    while found >= 0:
+        start = text.rfind("\n", 0, found) + 1
+        end = text.find("\n", found)
+        end = len(text) if end < 0 else end
+        parts.append(text[done:start])
+        parts.append(_URL.sub(_redact_found, text[start:end]))
+        done = end
+        found = text.find(_URL_MARK, end)
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _redact_found(found: re.Match[str]) -> str:
+    return redact_url(found.group(0))

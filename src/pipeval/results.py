@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any
@@ -128,14 +128,21 @@ class SuiteResult:
             "duration_s": round(self.duration_s, 3),
             "stats": self.stats,
             **({"diagnosis": self.diagnosis} if self.diagnosis is not None else {}),
-            "checks": [asdict(check) for check in self.checks],
+            "checks": self.checks,  # dataclasses: jsonable reads their fields
         }
         document.update(self.extra)
         return jsonable(document)
 
 
+# Types that are already JSON values (exact types: a StrEnum is a str but goes by its value).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
-    """Plain JSON types: enums by value, dates and instants as ISO-8601."""
+    """Plain JSON types: enums by value, dates and instants as ISO-8601, dataclasses as the dict
+    of their fields (what `dataclasses.asdict` gives, without its deep copy of every value)."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -147,4 +154,6 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         items = [jsonable(item) for item in value]
         return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if is_dataclass(value) and not isinstance(value, type):
+        return {spec.name: jsonable(getattr(value, spec.name)) for spec in fields(value)}
     return value

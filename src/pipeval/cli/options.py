@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -18,6 +17,7 @@ from pipeval.errors import InputError
 from pipeval.invocation import Invocation
 from pipeval.profile import Profile, load_profile
 from pipeval.query import Context
+from pipeval.report import json_text
 from pipeval.report.output import check_writable, emit
 from pipeval.results import SuiteResult
 
@@ -224,7 +224,7 @@ def warehouse_options(opts: Options, profile: Profile) -> dict[str, Any]:
 def render_result(result: SuiteResult, fmt: str, template: str) -> str:
     document = result.to_dict()
     if fmt == "json":
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return json_text.dumps(document) + "\n"  # json.dumps(indent=2)'s text, faster
     from pipeval.report.render import render  # Jinja2: only for Markdown
 
     return render(template, document)
