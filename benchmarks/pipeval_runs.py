@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock_time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from pipeval import clock
 from pipeval.adapters.dir_store import DirStore
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
-from pipeval.profile import Profile
+from pipeval.profile import Profile, load_profile
 from pipeval.query import Context
 from pipeval.results import SuiteResult
 from pipeval.suites.daily import run_daily
@@ -55,8 +56,14 @@ class RecordingWarehouse(DuckDBWarehouse):
 
 
 def morning_after(day: date) -> datetime:
-    """The as-of of a validation run: 15:00 UTC the next day (the demo's convention)."""
-    return datetime.combine(day + timedelta(days=1), clock_time(15), tzinfo=UTC)
+    """The as-of of a validation run: the demo's, 15:00 the next day in the profile's timezone."""
+    return clock.morning_after(day, _timezone())
+
+
+@functools.cache
+def _timezone() -> str:
+    # The benchmark runs the shipped profile, as the demo does.
+    return load_profile("nba-props").timezone
 
 
 def context(
@@ -158,7 +165,7 @@ def historical_args(sample: Sample, start: date, end: date) -> list[str]:
         "--end",
         end.isoformat(),
         "--as-of",
-        morning_after(end).isoformat(),
+        clock.iso_instant(morning_after(end)),
         *sample.urls,
     ]
 
@@ -169,6 +176,6 @@ def daily_args(sample: Sample, day: date) -> list[str]:
         "--date",
         day.isoformat(),
         "--as-of",
-        morning_after(day).isoformat(),
+        clock.iso_instant(morning_after(day)),
         *sample.urls,
     ]

@@ -35,9 +35,10 @@ class Run:
 
 
 RUNS = (
-    # The demo: the morning after the seeds' worst day.
+    # The demo: the seeds' worst day, the morning after (15:00 the next day in the profile's
+    # timezone, pipeval.clock.morning_after: 20:00Z in winter, 19:00Z in summer time).
     Run(
-        "daily-demo", "slice", ("daily", "--date", "2026-01-26", "--as-of", "2026-01-27T15:00:00Z")
+        "daily-demo", "slice", ("daily", "--date", "2026-01-26", "--as-of", "2026-01-27T20:00:00Z")
     ),
     Run(
         "historical-slice",
@@ -49,7 +50,7 @@ RUNS = (
             "--end",
             "2026-01-31",
             "--as-of",
-            "2026-02-01T15:00:00Z",
+            "2026-02-01T20:00:00Z",
         ),
     ),
     # The benchmark's range: the season's first to last game date, the morning after.
@@ -63,7 +64,7 @@ RUNS = (
             "--end",
             "2026-04-12",
             "--as-of",
-            "2026-04-13T15:00:00Z",
+            "2026-04-13T19:00:00Z",
         ),
     ),
 )

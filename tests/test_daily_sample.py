@@ -25,9 +25,12 @@ def by_id(document: dict) -> dict[str, dict]:
 
 
 def _next_morning(day: str) -> str:
-    from datetime import date, timedelta
+    """The demo's as-of for `day`: 15:00 the next day in the shipped profile's timezone."""
+    from datetime import date
 
-    return f"{date.fromisoformat(day) + timedelta(days=1)}T15:00:00Z"
+    from pipeval.clock import iso_instant, morning_after
+
+    return iso_instant(morning_after(date.fromisoformat(day), "America/New_York"))
 
 
 @pytest.mark.parametrize("day", CLEAN_DAYS)

@@ -308,7 +308,7 @@ def test_git_never_runs_the_repository_fsmonitor_hook(tmp_path: Path, run_cli: R
 
 # --- the sample and the demo ---------------------------------------------------------------------
 
-DEMO_AS_OF = "2026-01-27T15:00:00Z"
+DEMO_AS_OF = "2026-01-27T20:00:00Z"  # what `pipeval demo` judges 2026-01-26 as of
 
 
 def test_sample_ships_a_stale_worker_and_up_to_date_services(

@@ -19,7 +19,7 @@ from pipeval.profile import Profile
 
 REPO = Path(__file__).resolve().parents[1]
 SKILL = REPO / "skills" / "validate-daily"
-DEMO = ("--date", "2026-01-26", "--as-of", "2026-01-27T15:00:00Z")
+DEMO = ("--date", "2026-01-26", "--as-of", "2026-01-27T20:00:00Z")  # what `pipeval demo` runs
 REPORT_TOKENS = 1500
 CHARS_PER_TOKEN = 4
 READING_BUDGET = 12_000

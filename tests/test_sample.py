@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -304,16 +304,17 @@ def test_summary_gap_on_01_25(con, sample_dir: Path) -> None:
 
 
 def test_load_burst_on_01_25(con) -> None:
+    # 14:00-21:00 Eastern (19:00Z-02:00Z), then nothing on the table until the outage.
     count, failed = con.execute(
         f"SELECT count(*), count(error_result) FROM bq_meta.jobs_by_project WHERE {RUN_HISTORY} "
-        "AND creation_time >= '2026-01-25 14:00' AND creation_time < '2026-01-25 21:00'"
+        "AND creation_time >= '2026-01-25 19:00' AND creation_time < '2026-01-26 02:00'"
     ).fetchone()
     assert (count, failed) == (1400, 0)
     assert (
         one(
             con,
             f"SELECT count(*) FROM bq_meta.jobs_by_project WHERE {RUN_HISTORY} "
-            "AND creation_time >= '2026-01-25 21:00' AND creation_time < '2026-01-26 15:00'",
+            "AND creation_time >= '2026-01-26 02:00' AND creation_time < '2026-01-26 20:00'",
         )
         == 0
     )
@@ -340,8 +341,8 @@ def test_phase3_never_ran_on_01_26(con, sample_dir: Path) -> None:
 
 def test_load_quota_outage_jobs(con) -> None:
     window = (
-        f"{RUN_HISTORY} AND creation_time >= '2026-01-26 15:00' "
-        "AND creation_time < '2026-01-27 15:00'"
+        f"{RUN_HISTORY} AND creation_time >= '2026-01-26 20:00' "
+        "AND creation_time < '2026-01-27 20:00'"
     )
     count, loads, partitions, latest = con.execute(
         "SELECT count(*), count(*) FILTER (job_type = 'LOAD'), sum(total_modified_partitions), "
@@ -364,11 +365,18 @@ def test_load_quota_outage_jobs(con) -> None:
         f"WHERE {window} ORDER BY creation_time",
     )
     assert outcomes == [True] * 1500 + [False] * (2466 - 1500)
+    # The seed's handoff, written at 21:10 Eastern (02:10Z), still saw the 403s.
+    first_refused = one(
+        con,
+        f"SELECT min(creation_time) FROM bq_meta.jobs_by_project WHERE {window} "
+        "AND error_result IS NOT NULL",
+    )
+    assert first_refused < datetime(2026, 1, 27, 2, 10)
     assert (
         one(
             con,
             f"SELECT count(*) FROM bq_meta.jobs_by_project WHERE {RUN_HISTORY} "
-            "AND creation_time >= '2026-01-27 03:00' AND creation_time < '2026-01-27 15:00'",
+            "AND creation_time >= '2026-01-27 06:00' AND creation_time < '2026-01-27 20:00'",
         )
         == 0
     )
@@ -513,7 +521,8 @@ def test_clean_days_no_quota_pressure(con) -> None:
         "SELECT DISTINCT creation_time::DATE FROM bq_meta.jobs_by_project "
         "WHERE error_result IS NOT NULL ORDER BY 1",
     )
-    assert errors == [DML, OUTAGE, date(2026, 1, 27)]
+    # The outage's loads are refused from ~21:05 Eastern on 2026-01-26: after midnight UTC.
+    assert errors == [DML, date(2026, 1, 27)]
 
 
 def test_jobs_metadata_shape(con) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-DEMO = ("--date", "2026-01-26", "--as-of", "2026-01-27T15:00:00Z")
+DEMO = ("--date", "2026-01-26", "--as-of", "2026-01-27T20:00:00Z")
 
 
 class Terminal(io.StringIO):

@@ -70,6 +70,21 @@ def local_time(day: date, hhmm: str, tz: str) -> datetime:
     return local.astimezone(UTC)
 
 
+# A day is judged the morning after at this local time: the overnight run (05:00-08:00 in the
+# pipeline's zone) is done and the pre-game run has started.
+MORNING_AFTER = "15:00"
+
+
+def morning_after(day: date, tz: str) -> datetime:
+    """When `day` is judged by default (the demo, the benchmark): the next day, 15:00 in `tz`."""
+    return local_time(day + timedelta(days=1), MORNING_AFTER, tz)
+
+
+def iso_instant(instant: datetime) -> str:
+    """An aware instant as an --as-of value: UTC with a Z."""
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def check_range(first: date, last: date, max_days: int, start_option: str, end_option: str) -> int:
     """Bad input unless first <= last and the range fits the profile's limit; its length."""
     if last < first:

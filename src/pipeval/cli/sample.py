@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -17,7 +16,7 @@ from pipeval.cli.options import (
     profile_and_time,
     use_repo,
 )
-from pipeval.clock import check_not_future, parse_date
+from pipeval.clock import check_not_future, iso_instant, morning_after, parse_date
 from pipeval.errors import InputError
 from pipeval.sqlcache import cache_root
 from pipeval.suites.daily import run_daily
@@ -25,10 +24,6 @@ from pipeval.suites.daily import run_daily
 # The demo validates the morning after the seeds' worst day: phase 3 never ran on 2026-01-26
 # and the run-history table had used 164 % of its load-job quota.
 DEMO_DATE = "2026-01-26"
-# Without --as-of the demo judges the morning after the date it validates (15:00 UTC, once the
-# overnight run is done): the quota window and the deploy lag then show that date's incidents,
-# not those of the sample's worst day.
-DEMO_MORNING_UTC = "15:00:00Z"
 SAMPLE_LAYOUT = "v2"  # v2: deploy/ and the pipeline repo's git history
 
 
@@ -137,9 +132,10 @@ def demo(opts: Options, day: str) -> int:
 
     The first run builds the sample (a DuckDB warehouse, Firestore-like state documents,
     deployments and the pipeline's git repository) in a cache directory; every run prints the
-    paths it uses, then runs `pipeval daily` on --date, judged the morning after (the next day
-    15:00 UTC; --as-of overrides). The default date, 2026-01-26, is the run-history quota
-    outage: the report's Diagnosis explains it and exits 2.
+    paths it uses, then runs `pipeval daily` on --date, judged the morning after: the next day
+    15:00 in the profile's timezone (20:00Z in winter for nba-props, 19:00Z in summer time);
+    --as-of overrides. The default date, 2026-01-26, is the run-history quota outage: the
+    report's Diagnosis explains it and exits 2.
     """
     from pipeval.sample.schedule import SLICE_END, SLICE_START
 
@@ -147,8 +143,13 @@ def demo(opts: Options, day: str) -> int:
     target = parse_date(day)
     if not SLICE_START <= target <= SLICE_END:
         raise InputError(f"--date {target}: the demo's sample has games {SLICE_START}..{SLICE_END}")
-    opts.as_of = opts.as_of or f"{target + timedelta(days=1)}T{DEMO_MORNING_UTC}"
+    given = opts.as_of
     profile, as_of = profile_and_time(opts)
+    if given is None:
+        # Without --as-of the date is judged the morning after, so the quota window and the
+        # deploy lag show that date's incidents; the printed commands repeat this as-of.
+        as_of = morning_after(target, profile.timezone)
+        opts.as_of = iso_instant(as_of)
     check_not_future(target, as_of, profile.timezone)
     path = cache_dir()
     if not (path / "warehouse.duckdb").is_file():

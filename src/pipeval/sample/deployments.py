@@ -33,7 +33,9 @@ HANDOFF_FILE = "docs/handoffs/2026-01-26-quota-outage.md"
 SEASON_START = ("2025-10-15T16:00:00Z", "Pipeline services for the 2025-26 season")
 MIGRATION = ("2025-11-04T17:00:00Z", "predictions: flag superseded rows with is_active")
 ANALYTICS = ("2026-01-20T16:00:00Z", "analytics: count overtime in minutes_played")
-WORKER_FIX = ("2026-01-22T19:30:00Z", "prediction-worker: keep players without a points line")
+# Committed 19:30 US/Eastern on 2026-01-22: after the morning-after as-of of 2026-01-21 (15:00
+# Eastern), under the 24 h lag limit at the next one.
+WORKER_FIX = ("2026-01-23T00:30:00Z", "prediction-worker: keep players without a points line")
 HANDOFF = ("2026-01-26T14:00:00Z", "docs: handoff for the 2026-01-26 quota outage")
 
 # Before the fix the worker read the line of every player, so one without a line crashed it.
