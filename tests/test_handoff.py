@@ -437,6 +437,42 @@ def test_notes_output_and_json(run_cli, sample_repo, tmp_path: Path) -> None:
     assert document["git"]["branch"] == "main"
 
 
+DEMO_ARGS = ("--date", "2026-01-26", "--as-of", "2026-01-27T20:00:00Z")  # `pipeval demo`'s
+
+
+def test_next_steps_on_the_demo_day_are_the_diagnosis_plans(
+    run_cli, sample_urls: list[str], sample_repo, tmp_path: Path
+) -> None:
+    target = tmp_path / "handoff.json"
+    args = ("handoff", *DEMO_ARGS, *sample_urls, "--format", "json", "--output", str(target))
+    code, _, _ = run_cli(*args)
+    document = json.loads(target.read_text("utf-8"))
+    incidents = document["validation"]["diagnosis"]["incidents"]
+    assert code == 2 and incidents[0]["root"]["check"] == "quota.table_operations"
+    planned = [(s["action"], s["command"]) for i in incidents for s in i["plan"]]
+    steps = [(s["action"], s["command"]) for s in document["next_steps"]]
+    # each plan's steps, in its order, each once; no check's own "re-run now"
+    assert steps == list(dict.fromkeys(planned)) and len(set(steps)) == len(steps)
+    actions = [action for action, _ in steps]
+    assert actions[0].startswith("Wait until ~2026-01-28 00:00Z")
+    rerun = [a for a in actions if a.startswith("Re-run")]
+    assert rerun[:3] == [
+        "Re-run phase3 for 2026-01-26",
+        "Re-run phase4 for 2026-01-26..2026-01-27",
+        "Re-run phase5 for 2026-01-26..2026-01-27",
+    ]
+    assert not any("re-run what failed" in a or a.startswith("Then verify") for a in actions)
+    assert {s["check"] for s in document["next_steps"]} == {i["root"]["check"] for i in incidents}
+    # the Markdown says the same, the first step before any re-run
+    text_path = tmp_path / "handoff.md"
+    run_cli("handoff", *DEMO_ARGS, *sample_urls, "--output", str(text_path))
+    next_steps = sections(text_path.read_text("utf-8"))["Next Steps"]
+    assert next_steps.lstrip().startswith("1. Wait until \\~2026-01-28 00:00Z")
+    assert next_steps.index("Wait until") < next_steps.index("Re-run phase3")
+    assert "`pipeval quota --backfill 2026-01-26 2026-01-27 " in next_steps
+    assert next_steps.count("Re-run phase3") == 1
+
+
 @pytest.mark.parametrize(
     "args",
     [

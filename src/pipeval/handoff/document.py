@@ -17,6 +17,7 @@ from typing import Any
 from pipeval import __version__
 from pipeval.handoff.git import HANDOFF_DIR, GitFacts
 from pipeval.invocation import Invocation
+from pipeval.report.markdown import code
 from pipeval.results import Status, SuiteResult, jsonable
 
 DEFAULT_TITLE = "Session handoff"
@@ -64,8 +65,44 @@ def _issues(result: SuiteResult) -> list[dict[str, Any]]:
     return issues
 
 
-def _next_steps(result: SuiteResult) -> list[dict[str, str]]:
-    steps: dict[str, dict[str, str]] = {}
+def _next_steps(result: SuiteResult) -> list[dict[str, str | None]]:
+    incidents = (result.diagnosis or {}).get("incidents")
+    if incidents:
+        return _planned_steps(incidents, result)
+    return _remediation_steps(result)
+
+
+def _planned_steps(
+    incidents: list[dict[str, Any]], result: SuiteResult
+) -> list[dict[str, str | None]]:
+    """The diagnosis' plans, incident by incident (worst first), each step once and in its
+    plan's order: the handoff then says what the report says (wait for quota headroom before
+    re-running, later phases over the cascade window), never each check's own steps."""
+    summaries = {check.id: check.summary for check in result.checks}
+    steps: dict[tuple[str, str | None], dict[str, str | None]] = {}
+    for incident in incidents:
+        root, status = incident["root"]["check"], incident["status"]
+        plan = [(s["action"], s["command"]) for s in incident["plan"]]
+        if not plan and status == Status.ERROR.value:
+            plan = [(f"Make {root} runnable: {summaries.get(root, '')}", None)]
+        for action, command in plan:
+            text = f"{action}: {code(command)}" if command else action
+            steps.setdefault(
+                (action, command),
+                {
+                    "step": text,
+                    "action": action,
+                    "command": command,
+                    "check": root,
+                    "status": status,
+                },
+            )
+    return list(steps.values())
+
+
+def _remediation_steps(result: SuiteResult) -> list[dict[str, str | None]]:
+    """Without a diagnosis: every check's remediation, failures first."""
+    steps: dict[str, dict[str, str | None]] = {}
     for status in PRIORITY:
         for check in result.checks:
             if check.status is not status:
