@@ -1,6 +1,7 @@
 """The base of every quota.* check: it reads the shared jobs window, and a missing permission
-becomes ERROR naming the grant. Its own module so quota.py, quota_regions.py and
-quota_backfill.py build on it without importing each other."""
+becomes ERROR naming the grant. Its own module so each quota check's module (quota_operations,
+quota_partitions, quota_dml, quota_errors, quota_regions, quota_backfill) builds on it without
+importing the others."""
 
 from __future__ import annotations
 
