@@ -182,3 +182,25 @@ def test_sql_cache_keys_of_models_are_their_json_dump(profile: Profile) -> None:
 
     walk(profile)
     assert seen > 50
+
+
+def test_the_code_fingerprint_follows_every_module(tmp_path: Path) -> None:
+    """An edited, added or removed module anywhere in the package changes the fingerprint that
+    names the cache files; other files do not."""
+    root = tmp_path / "package"
+    (root / "sub" / "deeper").mkdir(parents=True)
+    (root / "a.py").write_text("A = 1\n", "utf-8")
+    (root / "sub" / "deeper" / "b.py").write_text("B = 1\n", "utf-8")
+    (root / "notes.txt").write_text("not code\n", "utf-8")
+    first = sqlcache.fingerprint(root)
+    assert sqlcache.fingerprint(root) == first
+    (root / "notes.txt").write_text("still not code, longer\n", "utf-8")
+    assert sqlcache.fingerprint(root) == first
+    seen = {first}
+    (root / "sub" / "deeper" / "b.py").write_text("B = 22\n", "utf-8")  # edited, deep down
+    seen.add(sqlcache.fingerprint(root))
+    (root / "sub" / "c.py").write_text("", "utf-8")  # added
+    seen.add(sqlcache.fingerprint(root))
+    (root / "a.py").unlink()  # removed
+    seen.add(sqlcache.fingerprint(root))
+    assert len(seen) == 4

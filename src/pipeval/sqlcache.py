@@ -43,10 +43,22 @@ def cache_root() -> Path:
 def code_fingerprint() -> str:
     """Size and mtime of every module of the package: edited code never reads stale SQL (or a
     stale validated profile, `pipeval.profile.stored`)."""
+    return fingerprint(PACKAGE)
+
+
+def fingerprint(root: Path) -> str:
+    """Of the `.py` files under `root`. os.walk + os.stat, not Path.rglob: this runs at every
+    start, and rglob took ~8 ms for pipeval's ~160 modules."""
+    found: list[tuple[str, int, int]] = []
+    for folder, _, names in os.walk(root):
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
+        for name in names:
+            if name.endswith(".py"):
+                stat = os.stat(os.path.join(folder, name))
+                found.append((f"{relative}/{name}", stat.st_size, stat.st_mtime_ns))
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(PACKAGE.rglob("*.py")):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(PACKAGE)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for path, size, mtime in sorted(found):
+        digest.update(f"{path}:{size}:{mtime}".encode())
     return digest.hexdigest()[:16]
 
 
