@@ -117,16 +117,46 @@ def test_same_id_under_two_spellings_is_not_a_duplicate(profile, make_warehouse)
     assert result.status is Status.OK and result.findings == []
 
 
-def test_registry_duplicates_share_the_registry_statement_with_coverage(profile) -> None:
+def test_registry_duplicates_send_one_statement_of_their_own(profile) -> None:
     from pipeval.checks.coverage import checks_for as coverage_checks
 
     ctx = Context(profile=profile, as_of=AS_OF, start=DAY, end=DAY)
     (coverage,) = coverage_checks(profile)
     duplicates = next(c for c in checks_for(profile) if c.id == "hygiene.registry_duplicates")
-    registry, in_use = duplicates.queries(ctx)
-    assert registry in coverage.queries(ctx)
-    # its own statement returns only the possible duplicates' lookups in use, per date
+    (in_use,) = duplicates.queries(ctx)
+    # the registry is never read whole: coverage joins it, this statement returns only the
+    # possible duplicates' registry rows and their lookups in use, per date
     assert in_use.label == "in-use:predictions" and in_use not in coverage.queries(ctx)
+    assert not any(q.label.startswith("registry:") for q in coverage.queries(ctx))
+
+
+def test_duplicates_from_the_candidate_rows_are_those_of_the_whole_registry(
+    profile, make_warehouse
+) -> None:
+    from pipeval.metrics.coverage import in_use_query
+    from pipeval.metrics.identity import read_registry
+
+    registry = {f"q{chr(97 + n) * 2}name": f"p{n:02d}" for n in range(26)}
+    registry |= {
+        "garytrent": "g1",
+        "garytrentjr": "g2",  # a split: two ids
+        "kevinporter": "k1",
+        "kevinporterjr": "k1",  # two spellings, one id: not a duplicate
+        "treymurphyiii": "t1",
+        "treymurphy": "t2",
+        "jr": "j1",
+        "jrsmith": "j2",  # shares a prefix, not a suffix split
+    }
+    warehouse = make_warehouse(identity(registry, context=["garytrentjr", "qbbname"]))
+    query = in_use_query(profile.coverage[0], DAY, DAY)
+    rows = warehouse.query(query.sql, query.bound()).rows
+    candidates = [row for row in rows if row["day"] is None]
+    whole = Registry({lookup: frozenset({uid}) for lookup, uid in registry.items()})
+    assert duplicate_groups(read_registry(candidates), SUFFIXES) == duplicate_groups(
+        whole, SUFFIXES
+    )
+    assert len(candidates) < len(registry) / 2
+    assert {row["entity"] for row in rows if row["day"] == DAY} == {"garytrentjr"}
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from pipeval.checks.base import Check
 from pipeval.errors import ConfigError
 from pipeval.listing import MAX_LISTED, count, listed
 from pipeval.metrics.coverage import in_use_query, load_in_use
-from pipeval.metrics.identity import duplicate_groups, load_registry, registry_query
+from pipeval.metrics.identity import duplicate_groups
 from pipeval.metrics.staging import staging_query
 from pipeval.profile.model import CoverageSpec, Profile
 from pipeval.query import Context, Query
@@ -125,22 +125,17 @@ class RegistryDuplicates(Check):
         self.spec = spec
 
     def queries(self, ctx: Context) -> list[Query]:
-        # The registry (the statement coverage sends too) and the possible duplicates in use.
-        return [self._registry_query(), in_use_query(self.spec, ctx.start, ctx.end)]
-
-    def _registry_query(self) -> Query:
-        registry = self.spec.diagnostics.registry
-        if registry is None:
-            raise ConfigError(f"coverage.{self.spec.name}: diagnostics name no registry")
-        return registry_query(registry)
+        # One statement: the registry rows of possible duplicates, and their lookups in use.
+        return [in_use_query(self.spec, ctx.start, ctx.end)]
 
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
         registry = self.spec.diagnostics.registry
         if registry is None:
             raise ConfigError(f"coverage.{self.spec.name}: diagnostics name no registry")
-        groups = duplicate_groups(load_registry(ctx, registry), self.spec.diagnostics.suffixes)
-        seen = load_in_use(ctx, self.spec).get(day, set())
+        in_use = load_in_use(ctx, self.spec)
+        groups = duplicate_groups(in_use.registry, self.spec.diagnostics.suffixes)
+        seen = in_use.used.get(day, set())
         live = [g for g in groups if _split_in_use(g, seen)]
         dormant = [g for g in groups if g not in live]
         findings = []

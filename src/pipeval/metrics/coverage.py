@@ -1,10 +1,10 @@
 """The inputs of one coverage pair, and why each missing entity is missing.
 
-Aggregated in the warehouse: per date, how many entities were expected and how many the target
-covered, plus the exception rows only (the uncovered entities, and for them the lookups of the
-same person that the date's lines or target use). Each is one statement for the whole date
-range, whatever the number of dates; the reference tables (registry, aliases) are small and
-read whole. Several checks asking for the same statement share it.
+Aggregated in the warehouse, in one statement per coverage pair for the whole date range: per
+date, how many entities were expected, how many the target covered and how many each group
+(system) covered, plus the exception rows only (the uncovered entities, each with the lookups of
+the same person that the date's lines or target use or the registry holds). The reference
+tables are joined in the statement, never fetched. Several checks asking for it share it.
 """
 
 from __future__ import annotations
@@ -16,16 +16,9 @@ from functools import lru_cache
 
 from pipeval.identifiers import TableName
 from pipeval.lazy import exp, sqlglot
-from pipeval.metrics.entities import GroupDays, groups_query, read_groups, source_exprs
+from pipeval.metrics.entities import GroupDays, source_exprs
 from pipeval.metrics.games import Schedule, load_schedule, schedule_query
-from pipeval.metrics.identity import (
-    Registry,
-    aliases_query,
-    load_registry,
-    read_aliases,
-    registry_query,
-    variants,
-)
+from pipeval.metrics.identity import Registry, read_registry, variants
 from pipeval.ports import Row
 from pipeval.profile.model import CoverageSpec, Profile
 from pipeval.query import Context, Query
@@ -42,7 +35,14 @@ UNKNOWN = "unknown"
 PHASE_MISSING = "phase_missing"
 REASONS = (GAME_NOT_FINAL, PHASE_MISSING, UNRESOLVED_NAME, NOT_IN_REGISTRY, NO_LINE, UNKNOWN)
 
-# Per date: expected entities and how many the target covers; then one row per uncovered one.
+# One statement per coverage pair. Per date: expected entities, how many the target covers and
+# (when the target is grouped, e.g. per system) how many each group covers, packed into the row;
+# the group counts reach back to @groups_start for the look-back days. Then one row per uncovered
+# entity with its related lookups packed: the lookups that may be the same person (itself, an
+# alias-table partner, or a spelling that shares its stem, the lookup minus the longest suffix,
+# and is at most one suffix longer) and that are in use on its date (lines or target) or in the
+# registry. The stem test is a superset of `identity.variants`; the exact test is made on these
+# few lookups in Python. Registry membership is decided here: the registry is never fetched.
 COVERAGE_SQL = """
 WITH expected AS (
   SELECT _e_xdate AS day, _e_xentity AS entity, MIN(_e_xkey) AS game_key
@@ -55,40 +55,35 @@ target AS (
   FROM _t_target
   WHERE _e_tdate BETWEEN @range_start AND @range_end AND _e_tentity IS NOT NULL AND _e_tfilter
 ),
+groups AS (
+  SELECT day, ARRAY_AGG(STRUCT(grp AS grp, entities AS entities)) AS groups
+  FROM (
+    SELECT _e_tdate AS day, _e_tgroup AS grp, COUNT(DISTINCT _e_tentity) AS entities
+    FROM _t_target
+    WHERE _e_tdate BETWEEN @groups_start AND @range_end AND _e_tentity IS NOT NULL AND _e_tfilter
+    GROUP BY day, grp
+  ) AS per_group
+  GROUP BY day
+),
 judged AS (
   SELECT e.day, e.entity, e.game_key, t.entity IS NOT NULL AS covered
   FROM expected AS e
   LEFT JOIN target AS t ON e.day = t.day AND e.entity = t.entity
-)
-SELECT day, CAST(NULL AS STRING) AS entity, CAST(NULL AS STRING) AS game_key,
-  COUNT(*) AS expected, COUNTIF(covered) AS covered
-FROM judged
-GROUP BY day
-UNION ALL
-SELECT day, entity, game_key, NULL AS expected, NULL AS covered
-FROM judged
-WHERE NOT covered
-"""
-
-# For each uncovered entity: the lookups in use on its date (in the lines or the target) that
-# may be the same person: itself, an alias-table partner, or a spelling that shares its stem
-# (the lookup minus the longest suffix) and is at most one suffix longer. The stem test is a
-# superset of `identity.variants`; the exact test is made on these few rows in Python.
-RELATED_SQL = """
-WITH expected AS (
-  SELECT DISTINCT _e_xdate AS day, _e_xentity AS entity
-  FROM _t_expected
-  WHERE _e_xdate BETWEEN @range_start AND @range_end AND _e_xentity IS NOT NULL AND _e_xfilter
 ),
-target AS (
-  SELECT DISTINCT _e_tdate AS day, _e_tentity AS entity
-  FROM _t_target
-  WHERE _e_tdate BETWEEN @range_start AND @range_end AND _e_tentity IS NOT NULL AND _e_tfilter
+totals AS (
+  SELECT day, COUNT(*) AS expected, COUNTIF(covered) AS covered
+  FROM judged
+  GROUP BY day
 ),
 lines AS (
   SELECT DISTINCT _e_ldate AS day, _e_lentity AS entity
   FROM _t_lines
   WHERE _e_ldate BETWEEN @range_start AND @range_end AND _e_lentity IS NOT NULL AND _e_lfilter
+),
+registry AS (
+  SELECT DISTINCT _e_rentity AS entity
+  FROM _t_registry
+  WHERE _e_rentity IS NOT NULL
 ),
 aliases AS (
   SELECT _e_alias AS alias_name, _e_canonical AS canonical_name
@@ -101,36 +96,65 @@ links AS (
   SELECT canonical_name AS one, alias_name AS other FROM aliases
 ),
 missing AS (
-  SELECT e.day, e.entity,
-    SUBSTR(e.entity, 1, GREATEST(1, LENGTH(e.entity) - @suffix_length)) AS stem
-  FROM expected AS e
-  LEFT JOIN target AS t ON e.day = t.day AND e.entity = t.entity
-  WHERE t.entity IS NULL
+  SELECT day, entity, game_key,
+    SUBSTR(entity, 1, GREATEST(1, LENGTH(entity) - @suffix_length)) AS stem
+  FROM judged
+  WHERE NOT covered
 ),
 in_use AS (
-  SELECT day, entity, MAX(in_lines) AS in_lines, MAX(in_target) AS in_target
+  SELECT day, entity FROM lines
+  UNION DISTINCT
+  SELECT day, entity FROM target
+),
+candidates AS (
+  SELECT m.day, m.entity, u.entity AS lookup, TRUE AS in_use, FALSE AS registered,
+    l.one IS NOT NULL AS aliased
+  FROM missing AS m
+  JOIN in_use AS u ON u.day = m.day
+  LEFT JOIN links AS l ON l.one = m.entity AND l.other = u.entity
+  WHERE u.entity = m.entity
+    OR l.one IS NOT NULL
+    OR (STARTS_WITH(u.entity, m.stem) AND LENGTH(u.entity) <= LENGTH(m.entity) + @suffix_length)
+  UNION ALL
+  SELECT m.day, m.entity, r.entity AS lookup, FALSE AS in_use, TRUE AS registered,
+    l.one IS NOT NULL AS aliased
+  FROM missing AS m
+  CROSS JOIN registry AS r
+  LEFT JOIN links AS l ON l.one = m.entity AND l.other = r.entity
+  WHERE r.entity = m.entity
+    OR l.one IS NOT NULL
+    OR (STARTS_WITH(r.entity, m.stem) AND LENGTH(r.entity) <= LENGTH(m.entity) + @suffix_length)
+),
+related AS (
+  SELECT day, entity,
+    ARRAY_AGG(STRUCT(lookup AS lookup, in_use AS in_use, registered AS registered,
+      aliased AS aliased)) AS related
   FROM (
-    SELECT day, entity, 1 AS in_lines, 0 AS in_target FROM lines
-    UNION ALL
-    SELECT day, entity, 0 AS in_lines, 1 AS in_target FROM target
-  ) AS used
+    SELECT day, entity, lookup, LOGICAL_OR(in_use) AS in_use,
+      LOGICAL_OR(registered) AS registered, LOGICAL_OR(aliased) AS aliased
+    FROM candidates
+    GROUP BY day, entity, lookup
+  ) AS found
   GROUP BY day, entity
 )
-SELECT DISTINCT m.day, m.entity, u.entity AS lookup, u.in_lines, u.in_target
+SELECT COALESCE(t.day, g.day) AS day, CAST(NULL AS STRING) AS entity,
+  CAST(NULL AS STRING) AS game_key, t.expected, t.covered, g.groups, NULL AS related
+FROM totals AS t
+FULL OUTER JOIN groups AS g ON g.day = t.day
+UNION ALL
+SELECT m.day, m.entity, m.game_key, NULL AS expected, NULL AS covered, NULL AS groups,
+  r.related
 FROM missing AS m
-JOIN in_use AS u ON u.day = m.day
-LEFT JOIN links AS l ON l.one = m.entity AND l.other = u.entity
-WHERE u.entity = m.entity
-  OR l.one IS NOT NULL
-  OR (STARTS_WITH(u.entity, m.stem) AND LENGTH(u.entity) <= LENGTH(m.entity) + @suffix_length)
+LEFT JOIN related AS r ON r.day = m.day AND r.entity = m.entity
 """
 
-# hygiene.registry_duplicates: the lookups used on each date (expected, target or lines) that
-# may belong to a person with several universal ids. Candidates are registry lookups sharing a
-# stem with a lookup of another id (a superset of `identity.duplicate_groups`' members).
+# hygiene.registry_duplicates: the registry rows of the candidates (registry lookups sharing a
+# stem with a lookup of another id: a superset of `identity.duplicate_groups`' members, so the
+# groups found in these rows are those of the whole registry), with a NULL day; then the
+# candidates' lookups used on each date (expected, target or lines).
 IN_USE_SQL = """
 WITH registry AS (
-  SELECT DISTINCT _e_rentity AS entity, CAST(_e_uid AS STRING) AS uid
+  SELECT DISTINCT _e_rentity AS entity, CAST(_e_uid AS STRING) AS uid, _e_uid AS universal_id
   FROM _t_registry
   WHERE _e_rentity IS NOT NULL
 ),
@@ -165,7 +189,11 @@ used AS (
   UNION DISTINCT
   SELECT day, entity FROM lines
 )
-SELECT DISTINCT u.day, u.entity
+SELECT CAST(NULL AS DATE) AS day, r.entity, r.universal_id
+FROM registry AS r
+JOIN candidates AS c ON r.entity = c.entity
+UNION ALL
+SELECT DISTINCT u.day, u.entity, NULL AS universal_id
 FROM used AS u
 JOIN candidates AS c ON u.entity = c.entity
 """
@@ -175,6 +203,11 @@ _EMPTY = {
     "lines": "SELECT CAST(NULL AS DATE) AS day, CAST(NULL AS STRING) AS entity LIMIT 0",
     "aliases": (
         "SELECT CAST(NULL AS STRING) AS alias_name, CAST(NULL AS STRING) AS canonical_name LIMIT 0"
+    ),
+    "registry": "SELECT CAST(NULL AS STRING) AS entity LIMIT 0",
+    "groups": (
+        "SELECT CAST(NULL AS DATE) AS day, "
+        "CAST(NULL AS ARRAY<STRUCT<grp STRING, entities INT64>>) AS groups LIMIT 0"
     ),
 }
 
@@ -224,14 +257,21 @@ def _pair_slots(spec: CoverageSpec) -> tuple[dict[str, TableName], dict[str, exp
 
 @cached_sql
 def _coverage_sql(spec: CoverageSpec) -> str:
-    return render(COVERAGE_SQL, *_pair_slots(spec))
-
-
-@cached_sql
-def _related_sql(spec: CoverageSpec) -> str:
     tables, exprs = _pair_slots(spec)
     more_tables, more_exprs, empty = _diagnostic_slots(spec)
-    return render(_without(RELATED_SQL, empty), tables | more_tables, exprs | more_exprs)
+    tables |= more_tables
+    exprs |= more_exprs
+    registry = spec.diagnostics.registry
+    if registry is not None:
+        tables["registry"] = TableName.parse(registry.table)
+        exprs["rentity"] = column(registry.entity)
+    else:
+        empty |= {"registry"}
+    if spec.target.group_by is not None:
+        exprs["tgroup"] = column(spec.target.group_by)
+    else:
+        empty |= {"groups"}
+    return render(_without(COVERAGE_SQL, empty), tables, exprs)
 
 
 @cached_sql
@@ -251,7 +291,8 @@ def _in_use_sql(spec: CoverageSpec) -> str:
 
 
 def in_use_query(spec: CoverageSpec, start: date, end: date) -> Query:
-    """Lookups of possible registry duplicates used per date (hygiene.registry_duplicates)."""
+    """The registry's possible duplicates and their lookups used per date
+    (hygiene.registry_duplicates)."""
     return Query.of(
         _in_use_sql(spec),
         label=f"in-use:{spec.name}",
@@ -265,52 +306,44 @@ def in_use_query(spec: CoverageSpec, start: date, end: date) -> Query:
 class CoverageQueries:
     schedule: Query
     coverage: Query
-    related: Query
-    groups: Query | None
-    registry: Query | None
-    aliases: Query | None
 
     def all(self) -> list[Query]:
-        queries = [self.schedule, self.coverage, self.related]
-        queries += [q for q in (self.groups, self.registry, self.aliases) if q is not None]
-        return queries
+        return [self.schedule, self.coverage]
 
 
 def coverage_queries(
     profile: Profile, spec: CoverageSpec, start: date, end: date
 ) -> CoverageQueries:
-    lookback = profile.thresholds.coverage.system_lookback_days
-    diag = spec.diagnostics
-    target = spec.target
+    # Group counts reach back the look-back days: a group that stopped is seen on the first date.
+    lookback = profile.thresholds.coverage.system_lookback_days if spec.target.group_by else 0
     return CoverageQueries(
         schedule=schedule_query(profile, start, end),
         coverage=Query.of(
-            _coverage_sql(spec), label=f"coverage:{spec.name}", range_start=start, range_end=end
-        ),
-        related=Query.of(
-            _related_sql(spec),
-            label=f"related:{spec.name}",
+            _coverage_sql(spec),
+            label=f"coverage:{spec.name}",
             range_start=start,
             range_end=end,
+            groups_start=start - timedelta(days=lookback),
             suffix_length=_suffix_length(spec),
         ),
-        groups=(
-            groups_query(target, start - timedelta(days=lookback), end) if target.group_by else None
-        ),
-        registry=registry_query(diag.registry) if diag.registry else None,
-        aliases=aliases_query(diag.aliases) if diag.aliases else None,
     )
 
 
 @dataclass(frozen=True)
 class Uncovered:
-    """An expected entity without a target row, and the same person's lookups in use that day."""
+    """An expected entity without a target row, and what the date's data and the registry hold
+    of the same person."""
 
     entity: str
     game_key: str | None
     in_lines: bool = False
     # Related lookups (not the entity itself) used in the date's lines or target.
     related_in_use: frozenset[str] = frozenset()
+    in_registry: bool = False
+    # Related lookups in the registry, and those tied to the entity by an alias row (each of
+    # them in use on the date or in the registry: the only ones that can be evidence).
+    related_registered: frozenset[str] = frozenset()
+    aliased: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -318,37 +351,43 @@ class CoverageDays:
     expected: dict[date, int] = field(default_factory=dict)
     covered: dict[date, int] = field(default_factory=dict)
     uncovered: dict[date, list[Uncovered]] = field(default_factory=dict)
+    groups: GroupDays = field(default_factory=GroupDays)
 
 
-def read_coverage(rows: list[Row], related: list[Row]) -> CoverageDays:
+def _uncovered(row: Row) -> Uncovered:
+    entity = row["entity"]
+    found = {item["lookup"]: item for item in row["related"] or ()}
+    own = found.pop(entity, None)
+    return Uncovered(
+        entity,
+        row["game_key"],
+        in_lines=bool(own and own["in_use"]),  # never in the target: it is uncovered
+        related_in_use=frozenset(k for k, item in found.items() if item["in_use"]),
+        in_registry=bool(own and own["registered"]),
+        related_registered=frozenset(k for k, item in found.items() if item["registered"]),
+        aliased=frozenset(k for k, item in found.items() if item["aliased"]),
+    )
+
+
+def read_coverage(rows: list[Row]) -> CoverageDays:
     days = CoverageDays()
-    games: dict[date, dict[str, str | None]] = defaultdict(dict)
+    uncovered: dict[date, list[Uncovered]] = defaultdict(list)
+    groups: dict[date, dict[str, int]] = defaultdict(dict)
     for row in rows:
         day = row["day"]
-        if row["entity"] is None:
+        if row["entity"] is not None:
+            uncovered[day].append(_uncovered(row))
+            continue
+        if row["expected"] is not None:
             days.expected[day] = int(row["expected"])
             days.covered[day] = int(row["covered"])
-        else:
-            games[day][row["entity"]] = row["game_key"]
-    lines: set[tuple[date, str]] = set()
-    in_use: dict[tuple[date, str], set[str]] = defaultdict(set)
-    for row in related:
-        key = (row["day"], row["entity"])
-        if row["lookup"] == row["entity"]:
-            if row["in_lines"]:
-                lines.add(key)
-        else:
-            in_use[key].add(row["lookup"])
-    for day, entities in games.items():
-        days.uncovered[day] = [
-            Uncovered(
-                entity,
-                entities[entity],
-                (day, entity) in lines,
-                frozenset(in_use.get((day, entity), ())),
-            )
-            for entity in sorted(entities)
-        ]
+        for item in row["groups"] or ():
+            group = "(none)" if item["grp"] is None else str(item["grp"])
+            groups[day][group] = int(item["entities"])
+    days.uncovered = {
+        day: sorted(items, key=lambda item: item.entity) for day, items in uncovered.items()
+    }
+    days.groups = GroupDays(dict(groups))
     return days
 
 
@@ -356,11 +395,13 @@ def read_coverage(rows: list[Row], related: list[Row]) -> CoverageDays:
 class CoverageInputs:
     schedule: Schedule
     days: CoverageDays
-    groups: GroupDays
     lines_configured: bool
-    registry: Registry | None
-    aliases: dict[str, set[str]] | None
+    registry_configured: bool
     suffixes: list[str] = field(default_factory=list)
+
+    @property
+    def groups(self) -> GroupDays:
+        return self.days.groups
 
 
 def load_inputs(ctx: Context, spec: CoverageSpec) -> CoverageInputs:
@@ -372,26 +413,35 @@ def load_inputs(ctx: Context, spec: CoverageSpec) -> CoverageInputs:
         diag = spec.diagnostics
         return CoverageInputs(
             schedule=load_schedule(ctx),
-            days=read_coverage(ctx.fetch(queries.coverage), ctx.fetch(queries.related)),
-            groups=read_groups(ctx.fetch(queries.groups)) if queries.groups else GroupDays(),
-            lines_configured=spec.diagnostics.lines is not None,
-            registry=load_registry(ctx, diag.registry) if diag.registry else None,
-            aliases=read_aliases(ctx.fetch(queries.aliases)) if queries.aliases else None,
-            suffixes=list(spec.diagnostics.suffixes),
+            days=read_coverage(ctx.fetch(queries.coverage)),
+            lines_configured=diag.lines is not None,
+            registry_configured=diag.registry is not None,
+            suffixes=list(diag.suffixes),
         )
 
     return ctx.memo_get(key, compute)
 
 
-def load_in_use(ctx: Context, spec: CoverageSpec) -> dict[date, set[str]]:
-    """Per date, the possible registry duplicates' lookups in use, parsed once per run."""
+@dataclass(frozen=True)
+class InUse:
+    """The registry's possible duplicates (their rows only) and, per date, their lookups used."""
+
+    registry: Registry
+    used: dict[date, set[str]]
+
+
+def load_in_use(ctx: Context, spec: CoverageSpec) -> InUse:
+    """hygiene.registry_duplicates' one statement, parsed once per run."""
     query = in_use_query(spec, ctx.start, ctx.end)
 
-    def compute() -> dict[date, set[str]]:
+    def compute() -> InUse:
+        rows = ctx.fetch(query)
         used: dict[date, set[str]] = defaultdict(set)
-        for row in ctx.fetch(query):
-            used[row["day"]].add(row["entity"])
-        return dict(used)
+        for row in rows:
+            if row["day"] is not None:
+                used[row["day"]].add(row["entity"])
+        registry = read_registry([row for row in rows if row["day"] is None])
+        return InUse(registry, dict(used))
 
     return ctx.memo_get(("in-use", query.key()), compute)
 
@@ -423,7 +473,7 @@ def classify(
     split = _name_split(item, inputs)
     if split is not None:
         return split
-    if inputs.registry is not None and entity not in inputs.registry:
+    if inputs.registry_configured and not item.in_registry:
         return Missing(entity, NOT_IN_REGISTRY)
     if inputs.lines_configured and not item.in_lines:
         return Missing(entity, NO_LINE)
@@ -436,15 +486,15 @@ def _name_split(item: Uncovered, inputs: CoverageInputs) -> Missing | None:
     other one has a line or a target row, or the registry knows only the other one. An alias
     row alone proves nothing: on a day everything was lost, its player is simply lost too."""
     entity = item.entity
-    registry = inputs.registry
+    unregistered = inputs.registry_configured and not item.in_registry
 
-    def evidence(others: set[str]) -> tuple[str, ...]:
+    def evidence(others: frozenset[str] | set[str]) -> tuple[str, ...]:
         found = others & item.related_in_use if not item.in_lines else set()
-        if registry is not None and entity not in registry:
-            found |= {other for other in others if other in registry}
+        if unregistered:
+            found |= others & item.related_registered
         return tuple(sorted(found))
 
-    aliased = evidence(inputs.aliases.get(entity, set()) if inputs.aliases else set())
+    aliased = evidence(item.aliased)
     if aliased:
         return Missing(entity, UNRESOLVED_NAME, aliased, "alias")
     spelled = evidence(variants(entity, inputs.suffixes))
