@@ -220,6 +220,36 @@ def test_a_suffix_variant_spelled_the_other_way_resolves_too(profile, make_wareh
     }
 
 
+def test_the_registry_alone_is_evidence_joined_in_the_warehouse(profile, make_warehouse) -> None:
+    # Neither lookup in use: the registry knows only the other spelling (suffix or alias
+    # partner), so the name split bit; a longer lookup sharing the stem is no variant.
+    fine = names(30)
+    players = [*fine, "marcusmorris", "nicclaxton", "jasonsmith"]
+    registry = {p: f"{p}_001" for p in fine}
+    registry |= {"marcusmorrissr": "m_1", "nicolasclaxton": "n_1", "jasonsmithson": "j_1"}
+    data = world(
+        players,
+        fine,
+        lines=fine,
+        registry=registry,
+        aliases=[("nicclaxton", "nicolasclaxton")],
+    )
+    warehouse = make_warehouse(data)
+    result = judge(profile, warehouse)
+    assert result.metrics["missing_by_reason"] == {
+        "unresolved_name": ["marcusmorris", "nicclaxton"],
+        "not_in_registry": ["jasonsmith"],
+    }
+    assert result.metrics["unresolved_names"] == {
+        "marcusmorris": {"via": "suffix", "related": ["marcusmorrissr"]},
+        "nicclaxton": {"via": "alias", "related": ["nicolasclaxton"]},
+    }
+    # the registry and alias tables are read inside the coverage statement, never fetched
+    reference = [s for s in warehouse.stats.sent if "nba_players_registry" in s]
+    assert len(reference) == 1 and "player_aliases" in reference[0]
+    assert "upcoming_player_game_context" in reference[0]
+
+
 def test_post_game_target_counts_unfinished_games_as_pending(
     tmp_path: Path, make_warehouse
 ) -> None:

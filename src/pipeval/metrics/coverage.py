@@ -43,6 +43,9 @@ REASONS = (GAME_NOT_FINAL, PHASE_MISSING, UNRESOLVED_NAME, NOT_IN_REGISTRY, NO_L
 # and is at most one suffix longer) and that are in use on its date (lines or target) or in the
 # registry. The stem test is a superset of `identity.variants`; the exact test is made on these
 # few lookups in Python. Registry membership is decided here: the registry is never fetched.
+# `candidates`: spellings sharing the stem (the entity itself among them), then alias partners,
+# each in use on the date or in the registry; equality on the first letter keeps the stem joins
+# small (a day's uncovered entities times its lookups in use otherwise).
 COVERAGE_SQL = """
 WITH expected AS (
   SELECT _e_xdate AS day, _e_xentity AS entity, MIN(_e_xkey) AS game_key
@@ -103,27 +106,33 @@ missing AS (
 ),
 in_use AS (
   SELECT day, entity FROM lines
-  UNION DISTINCT
+  UNION ALL
   SELECT day, entity FROM target
 ),
 candidates AS (
   SELECT m.day, m.entity, u.entity AS lookup, TRUE AS in_use, FALSE AS registered,
-    l.one IS NOT NULL AS aliased
+    FALSE AS aliased
   FROM missing AS m
-  JOIN in_use AS u ON u.day = m.day
-  LEFT JOIN links AS l ON l.one = m.entity AND l.other = u.entity
-  WHERE u.entity = m.entity
-    OR l.one IS NOT NULL
-    OR (STARTS_WITH(u.entity, m.stem) AND LENGTH(u.entity) <= LENGTH(m.entity) + @suffix_length)
+  JOIN in_use AS u ON u.day = m.day AND SUBSTR(u.entity, 1, 1) = SUBSTR(m.entity, 1, 1)
+  WHERE STARTS_WITH(u.entity, m.stem) AND LENGTH(u.entity) <= LENGTH(m.entity) + @suffix_length
+  UNION ALL
+  SELECT m.day, m.entity, u.entity AS lookup, TRUE AS in_use, FALSE AS registered,
+    TRUE AS aliased
+  FROM missing AS m
+  JOIN links AS l ON l.one = m.entity
+  JOIN in_use AS u ON u.day = m.day AND u.entity = l.other
   UNION ALL
   SELECT m.day, m.entity, r.entity AS lookup, FALSE AS in_use, TRUE AS registered,
-    l.one IS NOT NULL AS aliased
+    FALSE AS aliased
   FROM missing AS m
-  CROSS JOIN registry AS r
-  LEFT JOIN links AS l ON l.one = m.entity AND l.other = r.entity
-  WHERE r.entity = m.entity
-    OR l.one IS NOT NULL
-    OR (STARTS_WITH(r.entity, m.stem) AND LENGTH(r.entity) <= LENGTH(m.entity) + @suffix_length)
+  JOIN registry AS r ON SUBSTR(r.entity, 1, 1) = SUBSTR(m.entity, 1, 1)
+  WHERE STARTS_WITH(r.entity, m.stem) AND LENGTH(r.entity) <= LENGTH(m.entity) + @suffix_length
+  UNION ALL
+  SELECT m.day, m.entity, r.entity AS lookup, FALSE AS in_use, TRUE AS registered,
+    TRUE AS aliased
+  FROM missing AS m
+  JOIN links AS l ON l.one = m.entity
+  JOIN registry AS r ON r.entity = l.other
 ),
 related AS (
   SELECT day, entity,
