@@ -466,3 +466,36 @@ def test_declarative_checks_agree_with_embedded_mode(
     ]
     assert _comparable(on_bigquery.checks) == _comparable(local.checks)
     assert {c.id for c in on_bigquery.checks} == {c.id for c in profile.checks}
+
+
+def test_declarative_dates_judged_in_the_warehouse_agree_with_embedded_mode(
+    warehouse: BigQueryWarehouse, client: bigquery.Client, profile: Profile, tmp_path: Path
+) -> None:
+    """Over a range, the dates before the last are judged in the statement (the passing ones
+    come back as one row listing them): BigQuery and the embedded mode judge each date alike,
+    and some dates do pass there."""
+    from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
+    from pipeval.checks.declarative import checks_for
+    from pipeval.suites.runner import prefetch, run_check
+
+    rows = season_rows(DAYS, drop={("nba_analytics.player_game_summary", DAYS[1]): 1})
+    tables = [name for name in CONTRACT if not name.startswith("bq_meta.")]
+    create_tables(client, rows, tables=tables)
+    embedded = DuckDBWarehouse(build_warehouse(tmp_path / "range.duckdb", rows))
+    results: dict[str, list[tuple[str, str, str]]] = {}
+    try:
+        for name, engine in (("bigquery", warehouse), ("embedded", embedded)):
+            ctx = Context(profile, AS_OF, DAYS[0], DAYS[-1], engine)
+            checks = checks_for(profile)
+            prefetch(checks, ctx)
+            results[name] = []
+            for day in DAYS:
+                ctx.day = day
+                for check in checks:
+                    result = run_check(check, ctx)
+                    results[name].append((check.id, result.status.value, result.summary))
+    finally:
+        embedded.close()
+    assert results["bigquery"] == results["embedded"]
+    assert "ERROR" not in {status for _, status, _ in results["bigquery"]}
+    assert any("judged in the warehouse" in summary for _, _, summary in results["bigquery"])

@@ -21,6 +21,7 @@ from pipeval.checks.declarative import DeclarativeDataCheck
 from pipeval.errors import ConfigError
 from pipeval.profile import load_profile
 from pipeval.query import Context
+from pipeval.results import CheckResult
 from pipeval.suites.runner import prefetch, run_check
 from tests.builders import build_warehouse, game_key
 
@@ -111,21 +112,28 @@ def substituted(text: str) -> str:
     return text
 
 
-@pytest.mark.parametrize(
-    ("kind", "case"), ALL_CASES, ids=[f"{k}: {c['name']}" for k, c in ALL_CASES]
-)
-def test_case(kind: str, case: dict[str, Any], tmp_path: Path) -> None:
+def run_case(
+    kind: str, case: dict[str, Any], tmp_path: Path, end: date = DAY
+) -> tuple[CheckResult, int]:
+    """The case's check judging DAY, over DAY..end; its result and the statements sent."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     profile = load_profile(str(write_profile(tmp_path, check_spec(kind, case))))
     path = build_warehouse(tmp_path / "w.duckdb", warehouse_rows(kind, case), TABLES)
     warehouse = DuckDBWarehouse(path)
     try:
-        ctx = Context(profile, AS_OF, DAY, DAY, warehouse=warehouse)
+        ctx = Context(profile, AS_OF, DAY, end, warehouse=warehouse, day=DAY)
         check = DeclarativeDataCheck(next(c for c in profile.checks if c.id == "cases.under_test"))
         prefetch([check], ctx)
-        result = run_check(check, ctx)
-        sent = warehouse.stats.queries
+        return run_check(check, ctx), warehouse.stats.queries
     finally:
         warehouse.close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "case"), ALL_CASES, ids=[f"{k}: {c['name']}" for k, c in ALL_CASES]
+)
+def test_case(kind: str, case: dict[str, Any], tmp_path: Path) -> None:
+    result, sent = run_case(kind, case, tmp_path)
     text = result.summary + " | " + " | ".join(f.message for f in result.findings)
     assert result.status.value == case["status"], text
     assert sent == 2  # the schedule and the table's one statement
@@ -135,6 +143,37 @@ def test_case(kind: str, case: dict[str, Any], tmp_path: Path) -> None:
         assert any(substituted(case["message"]) in f.message for f in result.findings), text
     if "summary" in case:
         assert case["summary"] in result.summary, text
+
+
+WAREHOUSE_VERDICT = "judged in the warehouse"
+
+
+@pytest.mark.parametrize(
+    ("kind", "case"), ALL_CASES, ids=[f"{k}: {c['name']}" for k, c in ALL_CASES]
+)
+def test_case_judged_in_the_warehouse_has_the_same_status(
+    kind: str, case: dict[str, Any], tmp_path: Path
+) -> None:
+    """A historical range judges its dates before the last in the warehouse (only the dates
+    that may fail come back with their figures): each case's date, judged within a two-date
+    range, gets the status the one-date run gives it."""
+    result, sent = run_case(kind, case, tmp_path, DAY + timedelta(days=1))
+    assert result.status.value == case["status"], result.summary
+    assert sent == 2
+
+
+def test_the_warehouse_passes_dates_of_every_kind_it_judges(tmp_path: Path) -> None:
+    """Not vacuous: passing cases of every kind but drift and freshness (judged in Python, on
+    the dates before / on --as-of) are passed by the warehouse, without their figures; the last
+    date of a range always comes back in full."""
+    for kind in KINDS:
+        verdicts = []
+        for index, case in enumerate(c for c in load_kind(kind)["cases"] if c["status"] == "OK"):
+            ranged, _ = run_case(kind, case, tmp_path / f"{kind}{index}", DAY + timedelta(days=1))
+            verdicts.append(WAREHOUSE_VERDICT in ranged.summary)
+            one_date, _ = run_case(kind, case, tmp_path / f"{kind}{index}-last")
+            assert WAREHOUSE_VERDICT not in one_date.summary
+        assert any(verdicts) == (kind not in ("drift", "freshness")), kind
 
 
 @pytest.mark.parametrize(("kind", "bad"), ALL_HOSTILE, ids=[f"{k}: {b}" for k, b in ALL_HOSTILE])

@@ -19,6 +19,7 @@ from pipeval.checks.base import Check
 from pipeval.clock import zone
 from pipeval.listing import listed
 from pipeval.metrics.declarative import (
+    PERCENT_DIGITS,
     Aggregate,
     CheckRows,
     load_table,
@@ -119,6 +120,8 @@ class DeclarativeDataCheck(Check):
         if not games:
             return self._result(f"no games scheduled on {day} (off-day)", [], base)
         rows = load_table(ctx, self.spec.table).get(self.id, CheckRows())
+        if day in rows.passed:  # a historical date the warehouse judged: its status is all
+            return self._result(f"every threshold met on {day} (judged in the warehouse)", [], base)
         not_final = [g.key for g in games if not g.final]
         blocked = self._blocked(ctx, day)
         if self.spec.per == "game":
@@ -165,7 +168,7 @@ class DeclarativeDataCheck(Check):
                 message = f"no rows to measure {spec.column} on {day}"
                 return self._result(message, [], {**base, "rows": 0})
             bad = agg.value or 0.0
-            pct = round(100.0 * bad / total, 2)
+            pct = round(100.0 * bad / total, PERCENT_DIGITS)
             return self._judge(
                 day,
                 pct,

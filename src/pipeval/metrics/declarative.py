@@ -29,7 +29,7 @@ from pipeval.identifiers import TableName, check_identifier
 from pipeval.lazy import exp, sqlglot
 from pipeval.ports import Row
 from pipeval.profile.declarative import DeclarativeCheck
-from pipeval.profile.model import Profile
+from pipeval.profile.model import Profile, ScheduleSpec
 from pipeval.query import Context, Query
 from pipeval.sqlcache import cached_json
 from pipeval.sqlkit import DIALECT, EXPR_SLOT, TABLE_SLOT, parse_aggregate, parse_expression
@@ -37,6 +37,8 @@ from pipeval.sqlkit import column as _col
 
 # Exception subjects returned per check and date; the rest are counted, not listed.
 SUBJECTS_LISTED = 5
+# A percentage is judged rounded to this many decimals (checks/declarative.py).
+PERCENT_DIGITS = 2
 
 
 def _tree(
@@ -93,7 +95,8 @@ def lookback_days(checks: list[DeclarativeCheck]) -> int:
 
 def table_query(profile: Profile, table: str, start: date, end: date) -> Query:
     """The one statement for `table`'s declarative checks over start..end."""
-    return _table_query(tuple(checks_by_table(profile).get(table, ())), start, end)
+    checks = tuple(checks_by_table(profile).get(table, ()))
+    return _table_query(checks, profile.schedule, start, end)
 
 
 def run_query(ctx: Context, table: str) -> Query:
@@ -101,13 +104,15 @@ def run_query(ctx: Context, table: str) -> Query:
 
     def build() -> Query:
         grouped = ctx.memo_get(("declarative-tables",), lambda: checks_by_table(ctx.profile))
-        return _table_query(tuple(grouped.get(table, ())), ctx.start, ctx.end)
+        return _table_query(tuple(grouped.get(table, ())), ctx.profile.schedule, ctx.start, ctx.end)
 
     return ctx.memo_get(("declarative-query", table, ctx.start, ctx.end), build)
 
 
-def _table_query(checks: tuple[DeclarativeCheck, ...], start: date, end: date) -> Query:
-    sql, params = _statement(checks)
+def _table_query(
+    checks: tuple[DeclarativeCheck, ...], schedule: ScheduleSpec, start: date, end: date
+) -> Query:
+    sql, params = _statement(checks, (schedule.table, schedule.date_column, schedule.game_key))
     first = start - timedelta(days=lookback_days(list(checks)))
     if checks and checks[0].partition_column:
         slack = timedelta(days=checks[0].partition_slack_days)
@@ -130,6 +135,8 @@ OUT = "check_id, day, grp, value, total, extra, latest, subject"
 
 @dataclass
 class _Build:
+    # The schedule's table, date column and game key: per-game checks expect its games.
+    schedule: tuple[str, str, str]
     ctes: list[tuple[str, exp.Expression]] = field(default_factory=list)
     branches: list[exp.Expression] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
@@ -186,21 +193,137 @@ def _and(*terms: exp.Expression) -> exp.Expression:
 
 
 def _listing(
-    check: DeclarativeCheck, source: str, day: exp.Expression, subj: exp.Expression
+    check: DeclarativeCheck, source: str, day: exp.Expression, subj: exp.Expression, passed: str
 ) -> exp.Expression:
-    """At most @subjects distinct subjects per date from `source` (rows already filtered)."""
+    """At most @subjects distinct subjects per date from `source` (rows already filtered), for
+    the dates not judged passing in the warehouse."""
     return _tree(
         "SELECT _e_check AS check_id, _d AS day, CAST(NULL AS STRING) AS grp, "
         "CAST(NULL AS FLOAT64) AS value, CAST(NULL AS FLOAT64) AS total, "
         "CAST(NULL AS FLOAT64) AS extra, CAST(NULL AS TIMESTAMP) AS latest, _s AS subject "
         "FROM (SELECT _d, _s, ROW_NUMBER() OVER (PARTITION BY _d ORDER BY _s) AS _r "
-        "FROM (SELECT DISTINCT _e_day AS _d, CAST(_e_subject AS STRING) AS _s FROM _t_src)) "
-        "WHERE _r <= @subjects",
+        "FROM (SELECT DISTINCT _e_day AS _d, CAST(_e_subject AS STRING) AS _s FROM _t_src "
+        "WHERE _e_keep)) WHERE _r <= @subjects",
         {"src": source},
         check=_label(check.id),
         day=day,
         subject=subj,
+        keep=_tree("_e_day NOT IN (SELECT day FROM _t_passed)", {"passed": passed}, day=day),
     )
+
+
+def _judged(
+    check: DeclarativeCheck, n: str, agg: exp.Expression, ok: exp.Expression, build: _Build
+) -> str:
+    """The check's aggregate rows, judged in the warehouse: a date whose rows pass every
+    threshold (`ok`; per game: every game passes and, unless `absent: skip`, every scheduled
+    game has rows) comes back only as its date, in one row listing them all (subject = dates,
+    comma-separated). Every other date, and the range's last date (a daily run reports its
+    figures), comes back in full and is judged in Python. The test here is conservative: a date
+    it passes is a date Python passes (whatever its games' state), so results are the same.
+    Returns the CTE of the passing dates, for the check's listing to leave out."""
+    rows = _cte(build, f"{n}_agg", agg)
+    names = {"rows": rows}
+    if check.per == "game":
+        keep = _tree("day <> @range_end")
+        if check.absent == "zero":
+            names["missing"] = _cte(
+                build,
+                f"{n}_missing",
+                _tree(
+                    "SELECT DISTINCT s._d AS _d FROM _t_sched AS s LEFT JOIN _t_rows AS a "
+                    "ON a.day = s._d AND a.grp = s._k WHERE a.day IS NULL",
+                    {"sched": _schedule(build), "rows": rows},
+                ),
+            )
+            keep = _and(keep, _tree("day NOT IN (SELECT _d FROM _t_missing)", names))
+        query = _tree(
+            "SELECT day FROM _t_rows WHERE _e_keep GROUP BY day "
+            "HAVING COUNTIF(NOT COALESCE(_e_ok, FALSE)) = 0",
+            names,
+            keep=keep,
+            ok=ok,
+        )
+    else:
+        query = _tree(
+            "SELECT day FROM _t_rows WHERE day <> @range_end AND COALESCE(_e_ok, FALSE)",
+            names,
+            ok=ok,
+        )
+    names["passed"] = _cte(build, f"{n}_passed", query)
+    build.branches.append(
+        _tree(
+            "SELECT check_id, day, grp, value, total, extra, latest, subject FROM _t_rows "
+            "WHERE day NOT IN (SELECT day FROM _t_passed)",
+            names,
+        )
+    )
+    build.branches.append(
+        _tree(
+            "SELECT _e_check AS check_id, CAST(NULL AS DATE) AS day, CAST(NULL AS STRING) AS grp, "
+            "CAST(COUNT(*) AS FLOAT64) AS value, CAST(NULL AS FLOAT64) AS total, "
+            "CAST(NULL AS FLOAT64) AS extra, CAST(NULL AS TIMESTAMP) AS latest, "
+            "STRING_AGG(CAST(day AS STRING), ',') AS subject FROM _t_passed HAVING COUNT(*) > 0",
+            names,
+            check=_label(check.id),
+        )
+    )
+    return names["passed"]
+
+
+def _within(
+    check: DeclarativeCheck,
+    n: str,
+    value: exp.Expression,
+    build: _Build,
+    margin: exp.Expression | None = None,
+) -> exp.Expression:
+    """`value` trips neither threshold, read as `Bounds.tripped` does (a value exactly at one
+    passes; NULL is not known to pass); with `margin`, it passes by at least that much. The
+    thresholds are the profile's, bound as parameters."""
+    terms: list[exp.Expression] = []
+    for which in ("warn", "fail"):
+        bounds = check.bounds(which)  # type: ignore[arg-type]
+        if bounds is None:
+            continue
+        for side, limit in (("below", bounds.below), ("above", bounds.above)):
+            if limit is None:
+                continue
+            name = f"{n}_{which}_{side}"
+            build.params[name] = float(limit)
+            if margin is None:
+                template = "_e_v >= _e_p" if side == "below" else "_e_v <= _e_p"
+                terms.append(_tree(template, v=value, p=_param(name)))
+            else:
+                template = "_e_v - _e_m >= _e_p" if side == "below" else "_e_v + _e_m <= _e_p"
+                terms.append(_tree(template, v=value, m=margin, p=_param(name)))
+    return _and(*terms)
+
+
+def _percent_within(check: DeclarativeCheck, n: str, build: _Build) -> exp.Expression:
+    """Python judges round(100 * bad / total, PERCENT_DIGITS): a percentage passing by one
+    rounding step passes once rounded too, and so does no bad row when 0 % passes."""
+    build.params["percent_step"] = 10.0**-PERCENT_DIGITS
+    ok = _within(check, n, _tree("100.0 * value / NULLIF(total, 0)"), build, _param("percent_step"))
+    levels = [check.bounds("warn"), check.bounds("fail")]
+    if not any(bounds.tripped(0.0) for bounds in levels if bounds is not None):
+        ok = exp.or_(exp.Paren(this=_tree("value = 0")), exp.Paren(this=ok))
+    return _and(_tree("total > 0"), ok)
+
+
+def _schedule(build: _Build) -> str:
+    """The schedule's games over the range (`sched`, once per statement)."""
+    if all(name != "sched" for name, _ in build.ctes):
+        table, date_column, game_key = build.schedule
+        games = _tree(
+            "SELECT DISTINCT _e_day AS _d, CAST(_e_key AS STRING) AS _k FROM _t_schedule "
+            "WHERE _e_day BETWEEN @range_start AND @range_end",
+            {"schedule": table},
+            day=_col(date_column),
+            key=parse_expression(game_key, "schedule.game_key"),
+        )
+        build.ctes.append(("sched", games))
+    return "sched"
 
 
 def _cte(build: _Build, name: str, query: exp.Expression) -> str:
@@ -224,19 +347,14 @@ def _compile(check: DeclarativeCheck, index: int, table_date: str, build: _Build
         if check.per == "game":
             grp = parse_expression(check.game_key_expression, f"{check.id}.game_key")
             group.append(grp.copy())
-        build.branches.append(
-            _branch(
-                check,
-                "base",
-                day,
-                where,
-                group,
-                grp=grp,
-                value=value,
-                total=exp.Count(this=exp.Star()),
-            )
+        agg = _branch(
+            check, "base", day, where, group, grp=grp, value=value, total=exp.Count(this=exp.Star())
         )
-    elif kind == "freshness":
+        if kind == "drift":  # judged against the dates before it: every date's value is read
+            build.branches.append(agg)
+        else:
+            _judged(check, n, agg, _within(check, n, _col("value"), build), build)
+    elif kind == "freshness":  # judged against --as-of: every date's latest is read
         column = _col(check.column or "")
         build.branches.append(
             _branch(
@@ -261,22 +379,19 @@ def _compile(check: DeclarativeCheck, index: int, table_date: str, build: _Build
                 exp.not_(exp.Paren(this=_valid(check, n, build))),
             )
             total = _tree("COUNTIF(_e_c IS NOT NULL)", c=column)
-        build.branches.append(
-            _branch(
-                check,
-                "base",
-                day,
-                where,
-                [day.copy()],
-                value=_tree("COUNTIF(_e_b)", b=bad),
-                total=total,
-                extra=_tree(
-                    "COUNT(DISTINCT IF(_e_b, CAST(_e_s AS STRING), NULL))", b=bad, s=subject
-                ),
-            )
+        agg = _branch(
+            check,
+            "base",
+            day,
+            where,
+            [day.copy()],
+            value=_tree("COUNTIF(_e_b)", b=bad),
+            total=total,
+            extra=_tree("COUNT(DISTINCT IF(_e_b, CAST(_e_s AS STRING), NULL))", b=bad, s=subject),
         )
+        passed = _judged(check, n, agg, _percent_within(check, n, build), build)
         rows = _cte(build, f"{n}_bad", _where_select(day, subject, _and(where, bad)))
-        build.branches.append(_listing(check, rows, _col("_d"), _col("_s")))
+        build.branches.append(_listing(check, rows, _col("_d"), _col("_s"), passed))
     elif kind == "duplicates":
         keys = [_col(name) for name in check.key]
         label = _key_label(keys)
@@ -289,18 +404,17 @@ def _compile(check: DeclarativeCheck, index: int, table_date: str, build: _Build
         )
         rows = _cte(build, f"{n}_dups", dups)
         d = _col("_d")
-        build.branches.append(
-            _branch(
-                check,
-                rows,
-                d,
-                exp.true(),
-                [d.copy()],
-                value=exp.Count(this=exp.Star()),
-                total=_tree("SUM(_n - 1)"),
-            )
+        agg = _branch(
+            check,
+            rows,
+            d,
+            exp.true(),
+            [d.copy()],
+            value=exp.Count(this=exp.Star()),
+            total=_tree("SUM(_n - 1)"),
         )
-        build.branches.append(_listing(check, rows, d, _col("_s")))
+        passed = _judged(check, n, agg, _within(check, n, _col("value"), build), build)
+        build.branches.append(_listing(check, rows, d, _col("_s"), passed))
     elif kind == "reconcile":
         _reconcile(check, n, day, where, build)
 
@@ -381,17 +495,17 @@ def _reconcile(
     )
     pairs = _cte(build, f"{n}_pairs", joined)
     d = _col("_d")
-    build.branches.append(
-        _branch(
-            check,
-            pairs,
-            d,
-            exp.true(),
-            [d.copy()],
-            value=_tree("COUNTIF(_bad)"),
-            total=exp.Count(this=exp.Star()),
-        )
+    agg = _branch(
+        check,
+        pairs,
+        d,
+        exp.true(),
+        [d.copy()],
+        value=_tree("COUNTIF(_bad)"),
+        total=exp.Count(this=exp.Star()),
     )
+    compared = _and(_tree("total > 0"), _within(check, n, _col("value"), build))
+    passed = _judged(check, n, agg, compared, build)
     label = _tree(
         "CONCAT(_k, ': ', COALESCE(CAST(_a AS STRING), 'NULL'), ' vs ', "
         "COALESCE(CAST(_b AS STRING), 'NULL'))"
@@ -401,7 +515,7 @@ def _reconcile(
         f"{n}_mismatch",
         _tree("SELECT _d, _e_label AS _s FROM _t_pairs WHERE _bad", {"pairs": pairs}, label=label),
     )
-    build.branches.append(_listing(check, bad_rows, d, _col("_s")))
+    build.branches.append(_listing(check, bad_rows, d, _col("_s"), passed))
 
 
 def _columns(checks: tuple[DeclarativeCheck, ...]) -> list[str]:
@@ -423,20 +537,24 @@ def _columns(checks: tuple[DeclarativeCheck, ...]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _statement(checks: tuple[DeclarativeCheck, ...]) -> tuple[str, dict[str, Any]]:
-    # Built once per process and table: a historical run asks for it per check and date.
-    sql, params = _statement_cached(tuple(check.model_dump_json() for check in checks))
+def _statement(
+    checks: tuple[DeclarativeCheck, ...], schedule: tuple[str, str, str]
+) -> tuple[str, dict[str, Any]]:
+    # Asked once per run and table (`run_query`); built once per process (and profile: on disk).
+    sql, params = _statement_cached(tuple(check.model_dump_json() for check in checks), schedule)
     return sql, dict(params)
 
 
 @cached_json
-def _statement_cached(texts: tuple[str, ...]) -> tuple[str, tuple[tuple[str, Any], ...]]:
+def _statement_cached(
+    texts: tuple[str, ...], schedule: tuple[str, str, str]
+) -> tuple[str, tuple[tuple[str, Any], ...]]:
     checks = [DeclarativeCheck.model_validate_json(text) for text in texts]
     if not checks:
         raise ValueError("no declarative checks for this table")
     table = TableName.parse(checks[0].table)
     date_column = checks[0].date_column
-    build = _Build()
+    build = _Build(tuple(schedule))  # type: ignore[arg-type]
     base = _tree(
         "SELECT 1 FROM _t_main WHERE _e_day BETWEEN @range_start AND @range_end",
         {"main": str(table)},
@@ -479,6 +597,8 @@ class CheckRows:
     dates: dict[date, Aggregate] = field(default_factory=dict)
     games: dict[date, dict[str, Aggregate]] = field(default_factory=lambda: defaultdict(dict))
     subjects: dict[date, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Dates the warehouse judged passing (sent without their figures).
+    passed: set[date] = field(default_factory=set)
 
 
 def read_rows(rows: list[Row]) -> dict[str, CheckRows]:
@@ -486,6 +606,9 @@ def read_rows(rows: list[Row]) -> dict[str, CheckRows]:
     for row in rows:
         rows_of = found[row["check_id"]]
         day = row["day"]
+        if day is None:
+            rows_of.passed.update(map(date.fromisoformat, (row["subject"] or "").split(",")))
+            continue
         if row["subject"] is not None:
             rows_of.subjects[day].append(row["subject"])
             continue
