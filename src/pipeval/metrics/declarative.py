@@ -193,82 +193,66 @@ def _and(*terms: exp.Expression) -> exp.Expression:
 
 
 def _listing(
-    check: DeclarativeCheck, source: str, day: exp.Expression, subj: exp.Expression, passed: str
+    check: DeclarativeCheck, source: str, day: exp.Expression, subj: exp.Expression
 ) -> exp.Expression:
-    """At most @subjects distinct subjects per date from `source` (rows already filtered), for
-    the dates not judged passing in the warehouse."""
-    return _tree(
+    """At most @subjects distinct subjects per date from `source` (rows already filtered)."""
+    listed = _tree(
         "SELECT _e_check AS check_id, _d AS day, CAST(NULL AS STRING) AS grp, "
         "CAST(NULL AS FLOAT64) AS value, CAST(NULL AS FLOAT64) AS total, "
         "CAST(NULL AS FLOAT64) AS extra, CAST(NULL AS TIMESTAMP) AS latest, _s AS subject "
         "FROM (SELECT _d, _s, ROW_NUMBER() OVER (PARTITION BY _d ORDER BY _s) AS _r "
-        "FROM (SELECT DISTINCT _e_day AS _d, CAST(_e_subject AS STRING) AS _s FROM _t_src "
-        "WHERE _e_keep)) WHERE _r <= @subjects",
+        "FROM (SELECT DISTINCT _e_day AS _d, CAST(_e_subject AS STRING) AS _s FROM _t_src)) "
+        "WHERE _r <= @subjects",
         {"src": source},
         check=_label(check.id),
         day=day,
         subject=subj,
-        keep=_tree("_e_day NOT IN (SELECT day FROM _t_passed)", {"passed": passed}, day=day),
     )
+    return _judged(listed, None)
 
 
+# Each branch's rows carry `_ok` (the row passes every threshold; NULL: not known to) and `_held`
+# (the row is sent when its date is; FALSE for a scheduled game without rows, which only
+# keeps its date from passing). Listing rows (subjects) have `_ok` NULL: they follow their date.
 def _judged(
-    check: DeclarativeCheck, n: str, agg: exp.Expression, ok: exp.Expression, build: _Build
-) -> str:
-    """The check's aggregate rows, judged in the warehouse: a date whose rows pass every
-    threshold (`ok`; per game: every game passes and, unless `absent: skip`, every scheduled
-    game has rows) comes back only as its date, in one row listing them all (subject = dates,
-    comma-separated). Every other date, and the range's last date (a daily run reports its
-    figures), comes back in full and is judged in Python. The test here is conservative: a date
-    it passes is a date Python passes (whatever its games' state), so results are the same.
-    Returns the CTE of the passing dates, for the check's listing to leave out."""
-    rows = _cte(build, f"{n}_agg", agg)
-    names = {"rows": rows}
-    if check.per == "game":
-        keep = _tree("day <> @range_end")
-        if check.absent == "zero":
-            names["missing"] = _cte(
-                build,
-                f"{n}_missing",
-                _tree(
-                    "SELECT DISTINCT s._d AS _d FROM _t_sched AS s LEFT JOIN _t_rows AS a "
-                    "ON a.day = s._d AND a.grp = s._k WHERE a.day IS NULL",
-                    {"sched": _schedule(build), "rows": rows},
-                ),
-            )
-            keep = _and(keep, _tree("day NOT IN (SELECT _d FROM _t_missing)", names))
-        query = _tree(
-            "SELECT day FROM _t_rows WHERE _e_keep GROUP BY day "
-            "HAVING COUNTIF(NOT COALESCE(_e_ok, FALSE)) = 0",
-            names,
-            keep=keep,
-            ok=ok,
-        )
-    else:
-        query = _tree(
-            "SELECT day FROM _t_rows WHERE day <> @range_end AND COALESCE(_e_ok, FALSE)",
-            names,
-            ok=ok,
-        )
-    names["passed"] = _cte(build, f"{n}_passed", query)
-    build.branches.append(
-        _tree(
-            "SELECT check_id, day, grp, value, total, extra, latest, subject FROM _t_rows "
-            "WHERE day NOT IN (SELECT day FROM _t_passed)",
-            names,
-        )
-    )
-    build.branches.append(
-        _tree(
-            "SELECT _e_check AS check_id, CAST(NULL AS DATE) AS day, CAST(NULL AS STRING) AS grp, "
-            "CAST(COUNT(*) AS FLOAT64) AS value, CAST(NULL AS FLOAT64) AS total, "
-            "CAST(NULL AS FLOAT64) AS extra, CAST(NULL AS TIMESTAMP) AS latest, "
-            "STRING_AGG(CAST(day AS STRING), ',') AS subject FROM _t_passed HAVING COUNT(*) > 0",
-            names,
-            check=_label(check.id),
-        )
-    )
-    return names["passed"]
+    select: exp.Expression, ok: exp.Expression | None, held: exp.Expression | None = None
+) -> exp.Expression:
+    """`select` (one branch, in the row shape) with its `_ok` and `_held` columns."""
+    return _tree(
+        "SELECT check_id, day, grp, value, total, extra, latest, subject, "
+        "CAST(_e_ok AS BOOL) AS _ok, _e_held AS _held FROM _t_branch",
+        {"branch": "_branch"},
+        ok=ok if ok is not None else exp.Null(),
+        held=held if held is not None else exp.true(),
+    ).transform(lambda node: _subquery(node, select))
+
+
+def _subquery(
+    node: exp.Expression, select: exp.Expression, name: str = "_branch"
+) -> exp.Expression:
+    """`select` as a subquery in place of the template's table `name`."""
+    if isinstance(node, exp.Table) and node.name == name:
+        return select.subquery(node.alias or "_b")
+    return node
+
+
+def _per_game(
+    check: DeclarativeCheck, select: exp.Expression, ok: exp.Expression, build: _Build
+) -> exp.Expression:
+    """A per-game branch; unless `absent: skip`, joined to the schedule so that a scheduled
+    game without rows (0 rows, or no value: it trips) keeps its date from passing."""
+    if check.absent == "skip":
+        return _judged(select, ok)
+    joined = _tree(
+        "SELECT _e_check AS check_id, COALESCE(a.day, s._d) AS day, a.grp AS grp, "
+        "a.value AS value, a.total AS total, a.extra AS extra, a.latest AS latest, "
+        "a.subject AS subject, a.day IS NOT NULL AS _in_table "
+        "FROM _t_branch AS a FULL OUTER JOIN _t_sched AS s "
+        "ON a.day = s._d AND a.grp = s._k",
+        {"branch": "_branch", "sched": _schedule(build)},
+        check=_label(check.id),
+    ).transform(lambda node: _subquery(node, select))
+    return _judged(joined, ok, _col("_in_table"))
 
 
 def _within(
@@ -351,22 +335,24 @@ def _compile(check: DeclarativeCheck, index: int, table_date: str, build: _Build
             check, "base", day, where, group, grp=grp, value=value, total=exp.Count(this=exp.Star())
         )
         if kind == "drift":  # judged against the dates before it: every date's value is read
-            build.branches.append(agg)
+            build.branches.append(_judged(agg, exp.false()))
+        elif check.per == "game":
+            ok = _within(check, n, _col("value"), build)
+            build.branches.append(_per_game(check, agg, ok, build))
         else:
-            _judged(check, n, agg, _within(check, n, _col("value"), build), build)
+            build.branches.append(_judged(agg, _within(check, n, _col("value"), build)))
     elif kind == "freshness":  # judged against --as-of: every date's latest is read
         column = _col(check.column or "")
-        build.branches.append(
-            _branch(
-                check,
-                "base",
-                day,
-                where,
-                [day.copy()],
-                total=exp.Count(this=exp.Star()),
-                latest=exp.Max(this=column),
-            )
+        latest = _branch(
+            check,
+            "base",
+            day,
+            where,
+            [day.copy()],
+            total=exp.Count(this=exp.Star()),
+            latest=exp.Max(this=column),
         )
+        build.branches.append(_judged(latest, exp.false()))
     elif kind in ("missing_percent", "invalid_percent"):
         column = _col(check.column or "")
         subject = _col(check.subject) if check.subject else column
@@ -389,19 +375,25 @@ def _compile(check: DeclarativeCheck, index: int, table_date: str, build: _Build
             total=total,
             extra=_tree("COUNT(DISTINCT IF(_e_b, CAST(_e_s AS STRING), NULL))", b=bad, s=subject),
         )
-        passed = _judged(check, n, agg, _percent_within(check, n, build), build)
+        build.branches.append(_judged(agg, _percent_within(check, n, build)))
         rows = _cte(build, f"{n}_bad", _where_select(day, subject, _and(where, bad)))
-        build.branches.append(_listing(check, rows, _col("_d"), _col("_s"), passed))
+        build.branches.append(_listing(check, rows, _col("_d"), _col("_s")))
     elif kind == "duplicates":
         keys = [_col(name) for name in check.key]
-        label = _key_label(keys)
-        dups = _tree(
-            "SELECT _e_day AS _d, _e_label AS _s, COUNT(*) AS _n FROM base WHERE _e_where "
-            "GROUP BY _e_day, _e_label HAVING COUNT(*) > 1",
+        # Grouped on the key columns themselves; only the duplicated keys get their text label.
+        grouped = _tree(
+            "SELECT _e_day AS _d, COUNT(*) AS _n FROM base WHERE _e_where "
+            "GROUP BY _e_day HAVING COUNT(*) > 1",
             day=day,
-            label=label,
             where=where,
         )
+        assert isinstance(grouped, exp.Select)
+        grouped = grouped.select(*keys, copy=False).group_by(*keys, copy=False)
+        dups = _tree(
+            "SELECT _d, _e_label AS _s, _n FROM _t_grouped",
+            {"grouped": "_grouped"},
+            label=_key_label(keys),
+        ).transform(lambda node: _subquery(node, grouped, "_grouped"))
         rows = _cte(build, f"{n}_dups", dups)
         d = _col("_d")
         agg = _branch(
@@ -413,8 +405,8 @@ def _compile(check: DeclarativeCheck, index: int, table_date: str, build: _Build
             value=exp.Count(this=exp.Star()),
             total=_tree("SUM(_n - 1)"),
         )
-        passed = _judged(check, n, agg, _within(check, n, _col("value"), build), build)
-        build.branches.append(_listing(check, rows, d, _col("_s"), passed))
+        build.branches.append(_judged(agg, _within(check, n, _col("value"), build)))
+        build.branches.append(_listing(check, rows, d, _col("_s")))
     elif kind == "reconcile":
         _reconcile(check, n, day, where, build)
 
@@ -505,7 +497,7 @@ def _reconcile(
         total=exp.Count(this=exp.Star()),
     )
     compared = _and(_tree("total > 0"), _within(check, n, _col("value"), build))
-    passed = _judged(check, n, agg, compared, build)
+    build.branches.append(_judged(agg, compared))
     label = _tree(
         "CONCAT(_k, ': ', COALESCE(CAST(_a AS STRING), 'NULL'), ' vs ', "
         "COALESCE(CAST(_b AS STRING), 'NULL'))"
@@ -515,7 +507,7 @@ def _reconcile(
         f"{n}_mismatch",
         _tree("SELECT _d, _e_label AS _s FROM _t_pairs WHERE _bad", {"pairs": pairs}, label=label),
     )
-    build.branches.append(_listing(check, bad_rows, d, _col("_s"), passed))
+    build.branches.append(_listing(check, bad_rows, d, _col("_s")))
 
 
 def _columns(checks: tuple[DeclarativeCheck, ...]) -> list[str]:
@@ -571,12 +563,37 @@ def _statement_cached(
     build.ctes.append(("base", base))
     for index, check in enumerate(checks):
         _compile(check, index, date_column, build)
-    union = build.branches[0]
+    judged = build.branches[0]
     for branch in build.branches[1:]:
-        union = exp.union(union, branch, distinct=False)
+        judged = exp.union(judged, branch, distinct=False)
+    build.ctes.append(("judged", judged))
+    build.ctes.append(("passed", _tree(PASSED)))
+    statement = _tree(SENT)
     for name, query in build.ctes:
-        union = union.with_(name, as_=query, copy=False)
-    return union.sql(DIALECT), tuple(sorted(build.params.items()))
+        statement = statement.with_(name, as_=query, copy=False)
+    return statement.sql(DIALECT), tuple(sorted(build.params.items()))
+
+
+# The dates judged in the warehouse: every row of the check's date passes (per game: every game,
+# scheduled games included), and the date is not the range's last (a daily run shows it whole).
+PASSED = """
+SELECT check_id, day FROM judged
+WHERE subject IS NULL AND day <> @range_end
+GROUP BY check_id, day
+HAVING COUNTIF(NOT COALESCE(_ok, FALSE)) = 0
+"""
+# Sent: the rows of every other date, then one row per check listing its passing dates.
+SENT = """
+SELECT j.check_id, j.day, j.grp, j.value, j.total, j.extra, j.latest, j.subject
+FROM judged AS j LEFT JOIN passed AS p ON j.check_id = p.check_id AND j.day = p.day
+WHERE p.day IS NULL AND j._held
+UNION ALL
+SELECT check_id, CAST(NULL AS DATE), CAST(NULL AS STRING), CAST(COUNT(*) AS FLOAT64),
+  CAST(NULL AS FLOAT64), CAST(NULL AS FLOAT64), CAST(NULL AS TIMESTAMP),
+  STRING_AGG(CAST(day AS STRING), ',')
+FROM passed
+GROUP BY check_id
+"""
 
 
 # ---- parsing the rows ------------------------------------------------------------------------
