@@ -10,8 +10,13 @@ with UNION ALL:
     latest TIMESTAMP, subject STRING
 
 An aggregate row has `subject` NULL; an exception row (a duplicate key, a player with a NULL
-feature, a mismatching key) carries one `subject`, at most `@subjects` of them per date. So what
-crosses the wire is per-date / per-game aggregates plus a few names, whatever the range.
+feature, a mismatching key) carries one `subject`, at most `@subjects` of them per date.
+
+The thresholds are judged in the statement too: each branch's rows (the `judged` CTE) carry
+`_ok`, `passed` holds each check's dates whose every row passes, and only the other dates' rows
+are sent, plus one row per check (`day` NULL, `subject` the passing dates, comma-separated).
+The range's last date is always sent whole: a daily run shows its figures. So a season sends
+the failing dates' aggregates and names, not a row per check, date and game.
 
 The statement is built as a sqlglot tree: constant templates whose `_e_<slot>` columns are
 replaced by vetted profile expressions or validated identifiers; every value (accepted values,
