@@ -240,6 +240,26 @@ def test_a_stale_deployment_of_a_phase_service_is_the_root(profile: Profile) -> 
     }
 
 
+def test_a_deployed_commit_missing_from_the_clone_is_fetched_not_redeployed(
+    profile: Profile,
+) -> None:
+    # Run from the wrong clone, every service's deployed commit is unknown: a WARN whose step
+    # is to fetch, which says nothing about the service being stale.
+    drift = warn(
+        "deploy.drift", "prediction-worker", "deployed commit bca9693 is not in this clone"
+    )
+    drift.remediation = ["Fetch the clone, then run the check again: `git -C /srv/repo fetch`"]
+    [incident] = run([drift], profile)
+    assert incident["root"] == {"check": "deploy.drift", "subject": "prediction-worker"}
+    assert incident["plan"] == [
+        {
+            "step": 1,
+            "action": "Fetch the clone, then run the check again",
+            "command": "git -C /srv/repo fetch",
+        }
+    ]
+
+
 def test_quota_beats_a_stale_deployment_of_the_same_phase(profile: Profile) -> None:
     drift = fail("deploy.drift", "nba-phase3-analytics-processors", "pending")
     checks = [drift, quota_over(), missing("phase3", "nba_analytics.player_game_summary")]

@@ -136,6 +136,10 @@ def _redeploy(incident: Incident) -> list[Step]:
         if incident.subject in text:
             # "Redeploy NAME: `cd REPO && DEPLOY`" (none when the profile has no command).
             return [Step(action, split_step(text).command)]
+    if incident.root.remediation:
+        # Its steps are about something else, e.g. the clone lacks the deployed commit (fetch
+        # it and check again): nothing says the service is stale, so no redeploy.
+        return []
     return [Step(action)]
 
 
