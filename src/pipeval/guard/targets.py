@@ -31,7 +31,7 @@ def inside(path: Path, root: Path) -> str | None:
 
 def classify(file: Path, project: Path, facts: ProfileFacts, shown: str | None = None) -> Target:
     """What `file` is; `project` is where relative names and the lint excludes start."""
-    from pipeval.lint.engine import LintTarget, excluded
+    from pipeval.lint.discovery import LintTarget, excluded
 
     relative = inside(file, project)
     tables = facts.tables_for(file)

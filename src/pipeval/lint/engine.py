@@ -1,9 +1,7 @@
-"""Find the files, parse each once, run every rule, apply suppressions, gather the hits.
+"""Parse each file once, run every rule, apply suppressions, gather the hits.
 
-Each PATH is a root: its files are reported relative to it and matched against the
-`.gitignore`-style excludes (defaults, the root's own `.gitignore`, `--exclude`, and test
-folders unless `include_tests`). A PATH that names a file is always scanned. Large trees are
-scanned by a process pool, one task per batch of files.
+The files come from `pipeval.lint.discovery` (PATHs, excludes). Large trees are scanned by a
+process pool, one task per batch of files.
 
 A file that cannot be read or parsed (not a regular file, over the size cap, not UTF-8, a
 syntax error, nested too deep for the parser) is a `parse-error` finding made here, by the
@@ -19,16 +17,14 @@ import io
 import os
 import tokenize
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-
-import pathspec
 
 from pipeval.errors import InputError, PipevalError
-from pipeval.files import LIMITS, MIB, read_bytes
+from pipeval.files import LIMITS, read_bytes
+from pipeval.lint.discovery import LintTarget, SourcePath, discover
 from pipeval.lint.rule import About, Hit, Rule, Settings
 from pipeval.lint.rules import RULES
 from pipeval.lint.sinks import Pass, SinkIndex, passes
@@ -45,31 +41,8 @@ PARSE_ERROR = About(
     fix="Fix the syntax or encoding (UTF-8), or exclude the file with --exclude.",
 )
 
-# Directories no one means to lint (as ruff's defaults), then test code (skipped unless asked).
-DEFAULT_EXCLUDES = (
-    ".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/", ".eggs/", "*.egg-info/",
-    "__pycache__/", ".mypy_cache/", ".pytest_cache/", ".ruff_cache/", "node_modules/",
-    "site-packages/", "build/", "dist/",
-)  # fmt: skip
-TEST_PATTERNS = ("tests/", "test_*.py", "*_test.py")
 POOL_MIN_FILES = 256
 BATCH = 64
-
-
-@dataclass(frozen=True)
-class LintTarget:
-    """What `pipeval lint` was asked to scan."""
-
-    paths: tuple[Path, ...]
-    exclude: tuple[str, ...] = ()
-    include_tests: bool = False
-
-
-@dataclass(frozen=True)
-class SourcePath:
-    file: Path
-    root: str  # the PATH as given (a file's parent for a file PATH)
-    relative: str  # POSIX path relative to root
 
 
 @dataclass
@@ -94,93 +67,6 @@ class ScanReport:
 
     def for_rule(self, rule: str) -> list[Hit]:
         return [hit for hit in self.hits if hit.rule == rule]
-
-
-# --- discovery ---
-
-
-def _valid(line: str) -> bool:
-    try:
-        pathspec.GitIgnoreSpec.from_lines([line])
-    except ValueError:  # GitIgnorePatternError: e.g. a lone `!` or a trailing backslash
-        return False
-    return True
-
-
-def check_excludes(excludes: Sequence[str]) -> None:
-    """A `--exclude` pattern git would not accept is bad input, named with its reason."""
-    for pattern in excludes:
-        try:
-            pathspec.GitIgnoreSpec.from_lines([pattern])
-        except ValueError as err:
-            raise InputError(f"lint: --exclude {pattern!r}: {err}") from None
-
-
-def _gitignore(root: Path) -> list[str]:
-    """The root's `.gitignore` lines; lines git would skip (`!`, a trailing backslash) are skipped
-    here too, and an unreadable `.gitignore` (a FIFO, too large) counts as empty."""
-    path = root / ".gitignore"
-    if not path.is_file():
-        return []
-    try:
-        data = read_bytes(path, ".gitignore", InputError, MIB)
-    except PipevalError:
-        return []
-    lines = data.decode("utf-8", errors="replace").splitlines()
-    return [line for line in lines if _valid(line)]
-
-
-def _spec(root: Path, target: LintTarget) -> pathspec.GitIgnoreSpec:
-    lines = list(DEFAULT_EXCLUDES)
-    lines += _gitignore(root)
-    lines += target.exclude
-    if not target.include_tests:
-        lines += TEST_PATTERNS
-    return pathspec.GitIgnoreSpec.from_lines(lines)
-
-
-def _walk(root: Path, shown: str, spec: pathspec.GitIgnoreSpec) -> Iterator[SourcePath]:
-    for directory, subdirectories, names in os.walk(root):
-        base = Path(directory).relative_to(root).as_posix()
-        prefix = "" if base == "." else base + "/"
-        subdirectories[:] = sorted(
-            d for d in subdirectories if not spec.match_file(f"{prefix}{d}/")
-        )
-        for name in sorted(names):
-            relative = prefix + name
-            if name.endswith(".py") and not spec.match_file(relative):
-                yield SourcePath(Path(directory) / name, shown, relative)
-
-
-def excluded(root: Path, relative: str, target: LintTarget) -> bool:
-    """Would a scan of `root` skip the file at `relative` (POSIX, relative to root)? The same
-    defaults, `.gitignore`, excludes and test patterns as the walk (`pipeval guard` asks this
-    for one edited file instead of walking the tree)."""
-    return _spec(root, target).match_file(relative)
-
-
-def discover(target: LintTarget) -> list[SourcePath]:
-    """Every file to scan, each once, in a stable order. A missing PATH is bad input."""
-    check_excludes(target.exclude)
-    found: dict[Path, SourcePath] = {}
-    for path in target.paths:
-        if not path.exists():
-            raise InputError(f"lint: {path}: no such file or directory")
-        if path.is_file():
-            candidates: Iterable[SourcePath] = [SourcePath(path, str(path.parent), path.name)]
-        else:
-            candidates = _walk(path, str(path), _spec(path, target))
-        for candidate in candidates:
-            found.setdefault(_identity(candidate.file), candidate)
-    return list(found.values())
-
-
-def _identity(path: Path) -> Path:
-    """The real file behind `path`; a symlink loop has none, and is reported when it is read."""
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):
-        return Path(os.path.abspath(path))
 
 
 # --- one file ---
@@ -219,16 +105,19 @@ def lint_parsed(text: str, tree: ast.Module, settings: Settings, rules: Sequence
         # No write, query or SQL word appears anywhere, so no rule can match: skip the index.
         return result
     source = SourceFile.index(text, tree, RELEVANT)
-    result.passes = passes(source)
-    hits: list[Hit] = []
-    for rule in rules:
-        try:
-            hits.extend(rule.check(source, settings))
-        except RecursionError:
-            raise
-        except Exception as err:  # a rule's bug must not hide the other rules' findings
-            result.crashes[rule.id] = f"{type(err).__name__}: {err}"
-    ignored = source.suppressions()
+    try:
+        result.passes = passes(source)
+        hits: list[Hit] = []
+        for rule in rules:
+            try:
+                hits.extend(rule.check(source, settings))
+            except RecursionError:
+                raise
+            except Exception as err:  # a rule's bug must not hide the other rules' findings
+                result.crashes[rule.id] = f"{type(err).__name__}: {err}"
+        ignored = source.suppressions()
+    finally:
+        source.release()
     for hit in hits:
         if any(hit.rule in ignored.get(line, ()) for line in (hit.line, hit.end_line)):
             result.suppressed[hit.rule] += 1

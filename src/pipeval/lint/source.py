@@ -35,6 +35,17 @@ class SourceFile:
     calls: list[CallSite]
     module: Scope
     starts: list[int] = field(default_factory=list, repr=False)  # line start offsets
+    scopes: list[Scope] = field(default_factory=list, repr=False)  # every scope made
+
+    def release(self) -> None:
+        """Break the index's reference cycles (a class body's scope and its parent's
+        `classes`, a method's scope in its class's `instance`), so that reference counting
+        frees the file's tree and index at once: the engine lints with the cyclic collector
+        paused, and a cycle kept every tree alive until one long collection at the end."""
+        for scope in self.scopes:
+            scope.classes.clear()
+            scope.instance.clear()
+        self.scopes.clear()
 
     def line(self, index: int) -> str:
         """Line `index` (0-based) with its ending, from the offsets computed once per file:
@@ -73,7 +84,7 @@ class SourceFile:
         starts = line_starts(text)
         indexer = _Indexer(tree, text, starts, relevant)
         indexer.visit(tree)
-        return cls(text, tree, indexer.calls, indexer.module, starts)
+        return cls(text, tree, indexer.calls, indexer.module, starts, indexer.scopes)
 
     def suppressions(self) -> dict[int, set[str]]:
         """Line -> rule ids from `# pipeval: ignore[rule, ...]` comments (comments only)."""
@@ -199,6 +210,7 @@ class _Indexer(ast.NodeVisitor):
         self.alias_names: set[str] = set()
         self.aliases: re.Pattern[str] | None = None
         self.module = Scope(tree, None)
+        self.scopes = [self.module]
         self.scope = self.module
         self.loop: Loop | None = None
         self.flush = False
@@ -209,6 +221,7 @@ class _Indexer(ast.NodeVisitor):
     def _enter(self, node: ast.AST, body: list[ast.AST], params: list[ast.arg]) -> None:
         outer_scope, outer_loop, outer_flush = self.scope, self.loop, self.flush
         self.scope, self.loop, self.flush = Scope(node, outer_scope), None, False
+        self.scopes.append(self.scope)
         for param in params:
             self.scope.bind(param.arg, Binding((0, 0), "unknown", annotation=param.annotation))
         for child in body:
@@ -262,6 +275,7 @@ class _Indexer(ast.NodeVisitor):
         if owner is None:
             return
         scope = Scope(node, owner)
+        self.scopes.append(scope)
         for param in params:
             scope.bind(param.arg, Binding((0, 0), "unknown", annotation=param.annotation))
         recorded: Counter[str] = Counter()
@@ -326,6 +340,7 @@ class _Indexer(ast.NodeVisitor):
         self.visit(generators[0].iter)
         outer_scope, outer_loop, outer_flush = self.scope, self.loop, self.flush
         self.scope = Scope(node, outer_scope, transparent=True)
+        self.scopes.append(self.scope)
         self.loop, self.flush = Loop("comprehension", node.lineno), False
         for index, generator in enumerate(generators):
             if index:
