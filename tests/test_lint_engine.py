@@ -4,6 +4,7 @@ INFO findings do not raise the exit code."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import textwrap
@@ -258,3 +259,33 @@ def test_info_findings_do_not_raise_the_exit_code(run_cli: RunCli, tmp_path: Pat
     assert check["status"] == "OK"
     assert document["status"] == "OK" and code == 0
     assert check["findings"][0]["data"]["values"][0]["origin"] == "checked"
+
+
+def test_a_linted_file_leaves_no_cycles_for_the_collector() -> None:
+    """The engine lints with the cyclic collector paused: a class's scope and its parent's
+    `classes`, or a method's scope in its class's `instance`, must not keep the tree alive."""
+    text = textwrap.dedent(
+        """
+        class Outer:
+            TABLE = "nba_raw.t"
+
+            class Inner:
+                pass
+
+            def __init__(self, client):
+                self.client = client
+
+            def save(self, row):
+                self.client.insert_rows_json(self.TABLE, [row])
+
+            def plain(self):
+                self.count = 0
+        """
+    )
+    gc.collect()
+    gc.disable()
+    try:
+        assert len(lint_text(text, HOT).hits) == 1
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
