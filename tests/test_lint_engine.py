@@ -151,7 +151,7 @@ def test_functions_without_a_write_or_sql_word_are_not_indexed() -> None:
     source = source_module.SourceFile.index(
         plain + "def save(c, r):\n    c.insert_rows_json('t', [r])\n",
         __import__("ast").parse(plain + "def save(c, r):\n    c.insert_rows_json('t', [r])\n"),
-        __import__("pipeval.lint.writes", fromlist=["RELEVANT"]).RELEVANT,
+        __import__("pipeval.lint.writes", fromlist=["TRIGGERS"]).TRIGGERS,
     )
     assert [site.node.func.attr for site in source.calls] == ["insert_rows_json"]
 

@@ -29,7 +29,7 @@ from pipeval.lint.rule import About, Hit, Rule, Settings
 from pipeval.lint.rules import RULES
 from pipeval.lint.sinks import Pass, SinkIndex, passes
 from pipeval.lint.source import SourceFile
-from pipeval.lint.writes import RELEVANT, TRIGGERS
+from pipeval.lint.writes import TRIGGERS
 
 PARSE_ERROR = About(
     id="parse-error",
@@ -104,7 +104,7 @@ def lint_parsed(text: str, tree: ast.Module, settings: Settings, rules: Sequence
     if not any(trigger in text for trigger in TRIGGERS):
         # No write, query or SQL word appears anywhere, so no rule can match: skip the index.
         return result
-    source = SourceFile.index(text, tree, RELEVANT)
+    source = SourceFile.index(text, tree, TRIGGERS)
     try:
         result.passes = passes(source)
         hits: list[Hit] = []

@@ -163,9 +163,12 @@ def passes(source: SourceFile) -> list[Pass]:
             continue
         target: Callee | None = None
         for arg, where in arguments(site.node, ""):
-            if not isinstance(_unwrap(arg), ast.Name):
+            unwrapped = _unwrap(arg)
+            if not isinstance(unwrapped, ast.Name):
                 continue  # only a name can be the parameter itself
-            value, value_at = follow(_unwrap(arg), At.call(site))
+            if not _bound_inside(unwrapped.id, site.scope, scope):
+                continue  # a global or builtin: it resolves outside, never to a parameter
+            value, value_at = follow(unwrapped, At.call(site))
             value = _unwrap(value)  # `sql = sql.strip()` before the call
             if isinstance(value, ast.Name) and value is not arg:
                 value, value_at = follow(value, value_at)
@@ -181,6 +184,17 @@ def passes(source: SourceFile) -> list[Pass]:
                 break
             found.append(Pass(named[value.id], Sink(target.name, where.position, where.keyword)))
     return found
+
+
+def _bound_inside(name: str, scope: Scope, function: Scope) -> bool:
+    """Is `name` bound between the call's scope and its function's (comprehensions included)?
+    If not, `follow` resolves it in an enclosing scope, where no parameter of `function` is
+    seen: the quick answer for the globals, builtins and imports most arguments are."""
+    while name not in scope.bindings:
+        if scope is function or scope.parent is None:
+            return False
+        scope = scope.parent
+    return True
 
 
 def _maybe_text(expr: ast.expr) -> bool:

@@ -62,8 +62,6 @@ TRIGGERS = (
     "MERGE",
     "INSERT",
 )
-# The same, to test a function's text in place: a function without any is not indexed.
-RELEVANT = re.compile("|".join(re.escape(trigger) for trigger in TRIGGERS))
 
 
 def is_helper(name: str) -> bool:

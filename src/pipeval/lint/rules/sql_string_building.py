@@ -7,6 +7,7 @@ statement that changes data (INSERT/UPDATE/DELETE/MERGE); any other value is WAR
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from pipeval.lint.origin import CHECKED, UNTRUSTED
@@ -57,6 +58,8 @@ class SqlStringBuilding(Rule):
             if found is None:
                 continue
             for sql, sink in sql_arguments(site, found):
+                if isinstance(sql, ast.Constant):
+                    continue  # a literal has nothing spliced into it
                 for built in templates(sql, At.call(site)):
                     spliced = risky(built) if is_sql(built) else []
                     if not spliced:
