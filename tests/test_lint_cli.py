@@ -13,6 +13,7 @@ import pytest
 
 from pipeval.checks import DAILY_FAMILIES, select_checks
 from pipeval.errors import InputError
+from pipeval.lint import engine
 from pipeval.lint.engine import LintTarget, scan
 from pipeval.lint.rule import Settings
 from pipeval.profile import Profile
@@ -250,19 +251,49 @@ def test_clean_markdown_says_so(run_cli: RunCli, repo: Path) -> None:
     assert "1 file (1 parsed)" in out
 
 
+WRAPPER = """
+    def run_sql(client, statement):
+        return client.query(statement).result()
+"""
+THROUGH_WRAPPER = """
+    from shared.bq import run_sql
+
+
+    def purge(client, days):
+        for day in days:
+            run_sql(client, f"DELETE FROM nba_raw.t WHERE game_date = '{day}'")
+"""
+
+
 def test_process_pool_gives_the_same_findings_as_one_process(tmp_path: Path) -> None:
+    """Finding identity across the two paths: the same reports per file in the files' order,
+    and the same findings (messages, order, wrappers found across files) from `scan`, though
+    the pool hands out the largest files first."""
     root = tmp_path / "big"
-    shapes = [RUN_HISTORY, RETRY_QUEUE, EVENTS, CLEAN, ONE_ROW, "x = 1\n"]
+    shapes = [RUN_HISTORY, RETRY_QUEUE, EVENTS, CLEAN, ONE_ROW, "x = 1\n", THROUGH_WRAPPER]
     for index in range(300):
-        write(root, f"pkg{index % 7}/module_{index}.py", shapes[index % len(shapes)])
+        padding = "\n" * (index * 37 % 500)  # sizes out of the files' order
+        shape = shapes[index % len(shapes)]
+        write(root, f"pkg{index % 7}/module_{index}.py", textwrap.dedent(shape) + padding)
+    write(root, "pkg3/broken.py", "def f(:\n")
+    write(root, "shared/bq.py", WRAPPER)
     target = LintTarget(paths=(root,))
     settings = Settings(frozenset({"nba_reference.processor_run_history"}))
+    files = engine.discover(target)
+    assert engine.batches(files, 2)[0] != list(range(len(engine.batches(files, 2)[0])))
+    pooled_reports = engine._pooled(files, settings, 2)
+    assert pooled_reports is not None  # the pool ran (not the in-process fallback)
+    assert pooled_reports == engine._lint_batch(files, settings)
     serial = scan(target, settings, workers=1)
     pooled = scan(target, settings, workers=2)
-    assert serial.files == pooled.files == 300
+    assert serial.files == pooled.files == 302
     assert serial.hits == pooled.hits
+    assert [hit.message for hit in serial.hits] == [hit.message for hit in pooled.hits]
     assert serial.suppressed == pooled.suppressed
-    assert len(serial.hits) == 50 * 4  # one finding each in four of the six shapes
+    assert serial.wrappers == pooled.wrappers == ["run_sql"]
+    assert (serial.parsed, serial.crashes) == (pooled.parsed, pooled.crashes) == (301, {})
+    rules = {hit.rule for hit in serial.hits}
+    assert rules == {"single-row-write", "sql-string-building", "write-in-loop", "parse-error"}
 
 
 def test_a_declared_source_encoding_is_honoured(tmp_path: Path) -> None:

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from itertools import repeat
+from pathlib import Path
 
 from pipeval.errors import InputError, PipevalError
 from pipeval.files import LIMITS, read_bytes
@@ -42,7 +44,8 @@ PARSE_ERROR = About(
 )
 
 POOL_MIN_FILES = 256
-BATCH = 64
+BATCH = 32  # files per pool task, at most
+MIN_BATCH = 8
 
 
 @dataclass
@@ -225,15 +228,39 @@ def _lint_batch(items: list[SourcePath], settings: Settings) -> list[FileReport]
 # --- many files ---
 
 
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # reported when it is read
+
+
+def batches(files: Sequence[SourcePath], workers: int) -> list[list[int]]:
+    """The files' indices in batches for the pool, largest files first: a large file left for
+    the end kept one process busy while the other had nothing to do. About eight batches a
+    process, at most BATCH files each, so the last ones are short."""
+    sizes = [_size(item.file) for item in files]
+    order = sorted(range(len(files)), key=lambda i: -sizes[i])
+    size = max(MIN_BATCH, min(BATCH, -(-len(files) // (workers * 8))))
+    return [order[i : i + size] for i in range(0, len(order), size)]
+
+
 def _pooled(files: list[SourcePath], settings: Settings, workers: int) -> list[FileReport] | None:
-    """Batches of files over a process pool; None where processes cannot be started."""
-    batches = [files[i : i + BATCH] for i in range(0, len(files), BATCH)]
+    """Batches of files over a process pool, the reports back in the files' order; None where
+    processes cannot be started."""
+    plan = batches(files, workers)
+    reports: list[FileReport | None] = [None] * len(files)
     try:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            done = pool.map(_lint_batch, batches, [settings] * len(batches))
-            return [report for batch in done for report in batch]
+            done = pool.map(
+                _lint_batch, [[files[i] for i in batch] for batch in plan], repeat(settings)
+            )
+            for batch, found in zip(plan, done, strict=True):
+                for index, report in zip(batch, found, strict=True):
+                    reports[index] = report
     except (OSError, BrokenProcessPool):  # e.g. no /dev/shm in a sandbox: scan in-process
         return None
+    return [report for report in reports if report is not None]
 
 
 def scan(target: LintTarget, settings: Settings, workers: int | None = None) -> ScanReport:
