@@ -10,12 +10,12 @@ from __future__ import annotations
 import ast
 import bisect
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 Position = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):
     """`name = value` (kind "assign"), `name += value` ("aug"), an import, a loop target
     (kind "iter", `value` is the iterable), or anything else that rebinds the name without a
     value we can read ("unknown": parameters, `with ... as`)."""

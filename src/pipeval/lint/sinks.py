@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pipeval.lint.resolve import At, Callee, argument, call_name, callee, follow
 from pipeval.lint.scopes import CallSite, Scope
@@ -28,17 +29,17 @@ NEVER_SINKS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Sink:
-    """Argument `position` (or `keyword`) of a call of `name` is SQL that gets run."""
+class Sink(NamedTuple):
+    """Argument `position` (or `keyword`) of a call of `name` is SQL that gets run. (Named
+    tuples, as `Pass` and `Binding`: made for every argument and binding, where a frozen
+    dataclass's constructor cost a few per cent of lint.)"""
 
     name: str
     position: int  # -1: keyword only
     keyword: str  # "": positional only
 
 
-@dataclass(frozen=True)
-class Pass:
+class Pass(NamedTuple):
     """Function `source`'s parameter is handed on as argument `target` of another call."""
 
     source: Sink
@@ -220,4 +221,14 @@ def sql_arguments(site: CallSite, found: Callee) -> list[tuple[ast.expr, Sink | 
         return [(sql, None)] if sql is not None else []
     if found.name in NEVER_SINKS:
         return []
-    return [(arg, sink) for arg, sink in arguments(site.node, found.name) if _maybe_text(arg)]
+    node, name = site.node, found.name
+    found_args: list[tuple[ast.expr, Sink | None]] = []
+    for index, arg in enumerate(node.args):
+        if isinstance(arg, ast.Starred):
+            return found_args  # positions after *args are unknown
+        if _maybe_text(arg):
+            found_args.append((arg, Sink(name, index, "")))
+    for item in node.keywords:
+        if item.arg is not None and _maybe_text(item.value):
+            found_args.append((item.value, Sink(name, -1, item.arg)))
+    return found_args

@@ -518,4 +518,42 @@ class _Indexer(ast.NodeVisitor):
                     value = ast.Starred(value=value, ctx=ast.Load())  # many elements
                 owner.added.setdefault(func.value.id, []).append((_end(node), value))
         self.calls.append(CallSite(node, self.scope, self.loop, self.flush))
-        self.generic_visit(node)
+        self._child(func)
+        for arg in node.args:
+            self._child(arg)
+        for keyword in node.keywords:
+            self._child(keyword.value)
+
+    # -- the commonest nodes, visited without `generic_visit`'s walk over their fields --
+    def _child(self, node: ast.AST) -> None:
+        handler = self._handlers.get(type(node))
+        if handler is None:
+            handler = self._handler_for(type(node))
+        if handler is not _leaf:
+            handler(self, node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self._child(node.value)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        self._child(node.value)
+
+    def visit_keyword(self, node: ast.keyword) -> None:
+        self._child(node.value)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> None:
+        self._child(node.value)
+        if node.format_spec is not None:
+            self._child(node.format_spec)
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        for value in node.values:
+            self._child(value)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self._child(node.value)
+        self._child(node.slice)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            self._child(node.value)
