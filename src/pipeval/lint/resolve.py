@@ -9,17 +9,17 @@ unresolved, and the rules treat unresolved as "not proven" rather than guessing.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from pipeval.lint.scopes import CallSite, Position, Scope
+from pipeval.lint.scopes import UNRESOLVED, CallSite, Position, Scope
 
 MAX_DEPTH = 5
 UNKNOWN = "\0"  # stands for an interpolated part of a string we could not resolve
 
 
-@dataclass(frozen=True)
-class At:
-    """Where an expression is evaluated: its scope, and the position it reads names at."""
+class At(NamedTuple):
+    """Where an expression is evaluated: its scope, and the position it reads names at. (A
+    named tuple, as `Callee`: one is made for most call sites.)"""
 
     scope: Scope
     before: Position
@@ -29,8 +29,7 @@ class At:
         return cls(site.scope, site.position)
 
 
-@dataclass(frozen=True)
-class Callee:
+class Callee(NamedTuple):
     name: str  # the method or function actually called, e.g. "load_table_from_json"
     alias: str = ""  # the local name it was called through, when different
 
@@ -98,11 +97,11 @@ def _in_class(
 def callee(site: CallSite) -> Callee | None:
     """What a call calls (through local aliases and imports); worked out once per call site,
     as every rule asks."""
-    cached = site.__dict__.get("_callee", site)
-    if cached is not site:
-        return cached  # type: ignore[no-any-return]
+    cached = site.callee
+    if cached is not UNRESOLVED:
+        return cached  # type: ignore[return-value]
     found = _callee(site)
-    object.__setattr__(site, "_callee", found)  # CallSite is frozen; this is a cache
+    site.callee = found
     return found
 
 

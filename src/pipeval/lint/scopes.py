@@ -134,12 +134,19 @@ class Loop:
     purpose: str = ""  # pipeval.lint.loops: RETRY or CHUNKS when it repeats a write on purpose
 
 
-@dataclass(frozen=True)
+UNRESOLVED = object()  # `CallSite.callee` before `pipeval.lint.resolve.callee` works it out
+
+
+@dataclass(slots=True, eq=False)
 class CallSite:
+    """One call with the scope it runs in and the loop that repeats it. Not frozen: a frozen
+    dataclass's constructor (one per call in the indexed code) was a few per cent of lint."""
+
     node: ast.Call
     scope: Scope
     loop: Loop | None
     flush: bool = False  # under `if len(buffer) >= N:` inside the loop
+    callee: object = field(default=UNRESOLVED, repr=False)  # cache of `resolve.callee`
 
     @property
     def position(self) -> Position:

@@ -77,8 +77,11 @@ class Slot:
 Part = str | Slot
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class Template:
+    """Built SQL text: literal pieces and slots. (Not a frozen dataclass: its constructor was
+    a measurable share of the rule's time; templates are never changed once made.)"""
+
     parts: tuple[Part, ...]
     how: frozenset[str]  # "f-string", ".format()", "%", "+"
     line: int

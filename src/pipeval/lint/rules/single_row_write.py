@@ -50,12 +50,13 @@ class SingleRowWrite(Rule):
             found = callee(site)
             if found is None:
                 continue
-            at = At.call(site)
             api = ROW_WRITES.get(found.name)
             if api is not None:
+                at = At.call(site)
                 single = one_row(argument(site.node, *api.rows), at, api.frame)
                 tables = [argument(site.node, *api.table)]
             elif is_helper(found.name):
+                at = At.call(site)
                 arguments = all_arguments(site.node)
                 single = any(one_row(arg, at) for arg in arguments)
                 tables = arguments
