@@ -4,8 +4,9 @@ Two measurements, each with a warm-up and interleaved repetitions in this one pr
 
 - a generated tree of pipeline-like modules (default 1,600 files of ~14 KB: processors with
   SQL built in f-strings, wrappers of `query()`, loops, load jobs, plain helpers): `scan` of the
-  tree (discovery, one parse per file, every rule, the process pool) against reading and
-  `ast.parse` of the same files in one process, the floor any AST lint pays;
+  tree (discovery, one parse per file, every rule, the process pool), and `pipeval lint` in a
+  fresh process, against reading and `ast.parse` of the same files in one process, the floor
+  any AST lint pays;
 - one file with 2,000, 4,000 and 8,000 single-row writes: lint must grow linearly with findings.
 
 `--real PATH` adds the same comparison on a checkout of the real pipeline. The figures go into
@@ -18,6 +19,7 @@ import ast
 import contextlib
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import click
 
+from benchmarks.pipeval_runs import console_script
 from benchmarks.timing import Timing, interleaved
 from pipeval.lint.engine import LintTarget, discover, lint_text, scan
 from pipeval.lint.rule import Settings
@@ -38,6 +41,12 @@ END = "<!-- lint-speed:end -->"
 SECTION = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
 HOT = Settings(frozenset({"nba_reference.processor_run_history"}))
 FINDING_SIZES = (2000, 4000, 8000)
+# Earlier figures on the same machine, for comparison with the table above.
+BEFORE = (
+    "Before the linear-lint work (issue 14): 2,000 one-row writes in one file took 38 s and "
+    "8,000 took 391 s (`ast.get_source_segment` re-split the file for each finding); on the "
+    "real pipeline lint was 2.1× parsing (6.6 s against 3.1 s).",
+)
 
 MODULE = '''"""Generated processor {i} for the lint benchmark (not real code)."""
 
@@ -236,20 +245,32 @@ class TreeFigures:
         }
 
 
+def run_cli(root: Path, output: Path) -> None:
+    """`pipeval lint ROOT --format json` in a fresh process, as a user runs it (start-up,
+    profile, scan, report)."""
+    command = [*console_script(), "lint", str(root), "--format", "json", "--output", str(output)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode not in (0, 1, 2):
+        raise click.ClickException(f"pipeval lint exited {done.returncode}: {done.stderr}")
+
+
 def measure_tree(root: Path, warmup: int, reps: int) -> TreeFigures:
     target = LintTarget(paths=(root,))
     paths = [item.file for item in discover(target)]
     megabytes = sum(path.stat().st_size for path in paths if path.is_file()) / 1e6
     findings = len(scan(target, HOT).hits)
-    timings = interleaved(
-        {
-            "parse": lambda: _clock(lambda: parse_floor(paths)),
-            "lint": lambda: _clock(lambda: scan(target, HOT)),
-            "lint_one_process": lambda: _clock(lambda: scan(target, HOT, workers=1)),
-        },
-        warmup,
-        reps,
-    )
+    with tempfile.TemporaryDirectory(prefix="lint-cli-") as scratch:
+        report = Path(scratch) / "lint.json"
+        timings = interleaved(
+            {
+                "parse": lambda: _clock(lambda: parse_floor(paths)),
+                "lint": lambda: _clock(lambda: scan(target, HOT)),
+                "lint_one_process": lambda: _clock(lambda: scan(target, HOT, workers=1)),
+                "cli": lambda: _clock(lambda: run_cli(root, report)),
+            },
+            warmup,
+            reps,
+        )
     return TreeFigures(len(paths), round(megabytes, 1), findings, timings)
 
 
@@ -271,32 +292,46 @@ def _ms(seconds: float) -> str:
 def _tree_rows(name: str, figures: TreeFigures) -> list[str]:
     t = figures.timings
     parse, lint, single = t["parse"].median, t["lint"].median, t["lint_one_process"].median
+    cli = t["cli"].median
     return [
         f"| {name} | {figures.files:,} files, {figures.megabytes:.1f} MB, "
         f"{figures.findings:,} findings | {_ms(parse)} | {_ms(lint)} | {lint / parse:.2f}× | "
-        f"{_ms(single)} | {single / parse:.2f}× |"
+        f"{_ms(single)} | {single / parse:.2f}× | {_ms(cli)} | {cli / parse:.2f}× |"
     ]
 
 
 def render(
-    tree: TreeFigures, findings: dict[int, Timing], real: TreeFigures | None, cpus: int
+    tree: TreeFigures,
+    findings: dict[int, Timing],
+    real: TreeFigures | None,
+    cpus: int,
+    load: tuple[float, float] = (0.0, 0.0),
 ) -> str:
     eight = findings[max(findings)].median
-    ratio = tree.timings["lint"].median / tree.timings["parse"].median
+    trees = [("generated", tree), *([("real pipeline", real)] if real is not None else [])]
+    ratios = "; ".join(
+        f"{name}: lint {t.timings['lint'].median / t.timings['parse'].median:.2f}×, "
+        f"`pipeval lint` {t.timings['cli'].median / t.timings['parse'].median:.2f}×"
+        for name, t in trees
+    )
     lines = [
         START,
         "## `pipeval lint` against parsing",
         "",
         f"`python -m benchmarks.lint_speed`, {time.strftime('%Y-%m-%d')}, {cpus} CPUs, "
-        f"medians of {len(tree.timings['parse'].samples)} interleaved runs in one process "
-        "(warm file cache). *parse* = read + `ast.parse` of every file, one process: the floor "
-        "of any AST lint. *lint* = `scan` as `pipeval lint` runs it (discovery, one parse per "
-        "file, every rule, the query-wrapper index, a process pool over the CPUs).",
+        f"1-minute load average {load[0]:.2f} at the start and {load[1]:.2f} at the end "
+        "(above the CPU count, other work shared the machine), medians of "
+        f"{len(tree.timings['parse'].samples)} interleaved runs (warm file cache). *parse* = "
+        "read + `ast.parse` of every file, one process: the floor of any AST lint. *lint* = "
+        "`scan` as `pipeval lint` runs it (discovery, one parse per file, every rule, the "
+        "query-wrapper index, a process pool over the CPUs), in this process. *`pipeval lint`* "
+        "= the command in a fresh process (`--format json --output FILE`): start-up, profile, "
+        "scan, report.",
         "",
-        "| tree | size | parse | lint | lint / parse | lint, one process | ratio |",
-        "|---|---|---|---|---|---|---|",
-        *_tree_rows("generated", tree),
-        *(_tree_rows("real pipeline", real) if real is not None else []),
+        "| tree | size | parse | lint | lint / parse | lint, one process | ratio | "
+        "`pipeval lint` | ratio |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *(row for name, figures in trees for row in _tree_rows(name, figures)),
         "",
         "Single-row writes in one file (`lint_text`, every rule):",
         "",
@@ -307,12 +342,10 @@ def render(
             for size, t in sorted(findings.items())
         ),
         "",
-        f"Targets: lint wall ≤ parse wall ({ratio:.2f}× on the generated tree); 8,000 "
-        f"findings in one file under 2 s ({_ms(eight)}).",
+        f"Targets: lint wall ≤ parse wall ({ratios}); 8,000 findings in one file under 2 s "
+        f"({_ms(eight)}).",
         "",
-        "Before the linear-lint work (issue 14, same machine): 2,000 one-row writes in one file "
-        "took 38 s and 8,000 took 391 s (`ast.get_source_segment` re-split the file for each "
-        "finding); on the real pipeline lint was 2.1× parsing (6.6 s against 3.1 s).",
+        *BEFORE,
         END,
     ]
     return "\n".join(lines) + "\n"
@@ -344,13 +377,15 @@ def place_section(document: str, section: str) -> str:
 @click.option("--real", type=click.Path(path_type=Path), help="A checkout of the real pipeline.")
 @click.option("--output", type=click.Path(path_type=Path), default=DOCS, show_default=True)
 def main(files: int, warmup: int, reps: int, real: Path | None, output: Path) -> None:
+    started_load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="lint-bench-") as scratch:
         root = Path(scratch) / "tree"
         generate_tree(root, files)
         tree = measure_tree(root, warmup, reps)
     found = measure_findings(warmup, reps)
     real_figures = measure_tree(real, warmup, reps) if real is not None else None
-    section = render(tree, found, real_figures, os.cpu_count() or 1)
+    load = (started_load, os.getloadavg()[0])
+    section = render(tree, found, real_figures, os.cpu_count() or 1, load)
     current = output.read_text(encoding="utf-8") if output.is_file() else "# Benchmarks\n"
     write_atomic(output, place_section(current, section))
     click.echo(section, nl=False)

@@ -15,7 +15,7 @@ def test_the_generated_tree_has_the_findings_it_was_built_with(tmp_path: Path) -
     # one hot single-row write in files 0 and 10, a DELETE per date in files 0, 7 and 14,
     # and each module's SQL built from its parameters
     assert figures.findings >= 5
-    assert set(figures.timings) == {"parse", "lint", "lint_one_process"}
+    assert set(figures.timings) == {"parse", "lint", "lint_one_process", "cli"}
 
 
 def test_the_section_is_written_between_markers_and_kept_by_the_main_benchmark(
