@@ -8,17 +8,26 @@ from xml.sax.saxutils import escape
 
 WIDTH, HEIGHT = 260, 170
 LEFT, RIGHT, TOP, BOTTOM = 54, 12, 28, 30
-COLORS = ("#1f77b4", "#d62728", "#2ca02c")
+COLORS = ("#1f77b4", "#d62728", "#9467bd", "#2ca02c")
 
 # panel title, unit formatter, and the series: (label, key in a point)
 PANELS: tuple[tuple[str, Callable[[float], str], tuple[tuple[str, str], ...]], ...] = (
     (
         "time (s)",
         lambda v: f"{v:.2f}",
-        (("CLI wall", "cli_wall_s"), ("in-process", "in_process_s"), ("floor", "floor_s")),
+        (
+            ("CLI wall", "cli_wall_s"),
+            ("in-process", "in_process_s"),
+            ("built-in", "in_process_builtin_s"),
+            ("floor", "floor_s"),
+        ),
     ),
     ("peak RSS, CLI (MiB)", lambda v: f"{v:.0f}", (("CLI", "peak_rss_mib"),)),
-    ("rows fetched", lambda v: f"{v:,.0f}", (("pipeval", "rows_fetched"),)),
+    (
+        "rows fetched",
+        lambda v: f"{v:,.0f}",
+        (("pipeval", "rows_fetched"), ("built-in", "rows_fetched_builtin")),
+    ),
 )
 
 

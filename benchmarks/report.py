@@ -67,24 +67,30 @@ def targets(document: dict[str, Any]) -> list[dict[str, Any]]:
     vs_loop = hist["per_date"]["median"] / pipeval
     overhead = document["daily"]["overhead_over_lower_bound"]["median"]
     counts = document["query_counts"]
-    vs_floor = pipeval / hist["floor"]["median"]
-    rows = document["historical"]["rows_fetched"]["pipeval"]
+    # Like for like: the built-in checks alone (the floor's check set) against the floor.
+    vs_floor = hist["pipeval_builtin"]["median"] / hist["floor"]["median"]
+    full_vs_floor = pipeval / hist["floor"]["median"]
+    fetched = document["historical"]["rows_fetched"]
+    rows = fetched["pipeval"]
     split = document["historical"]["rows_by_statement"]
-    built_in = split["built_in"]
+    built_in = fetched["pipeval_builtin"]
     cli = hist["pipeval_cli"]["median"]
     daily_cli = document["daily"]["timings"]["pipeval_cli"]["median"]
     rss = document["historical"]["cli_peak_rss_mib"]
     return [
         {
-            "target": f"historical in-process ≤ {HISTORICAL_VS_FLOOR:g}× the in-database floor",
-            "measured": f"{vs_floor:.1f}× the floor",
+            "target": f"historical in-process ≤ {HISTORICAL_VS_FLOOR:g}× the in-database floor "
+            "(same check set: the built-in checks)",
+            "measured": f"{vs_floor:.1f}× the floor (the full suite with the profile's "
+            f"declarative checks: {full_vs_floor:.1f}×)",
             "met": vs_floor <= HISTORICAL_VS_FLOOR,
         },
         {
             "target": f"rows fetched ≤ {ROWS_SHARE:.0%} of before ({ROWS_BEFORE:,} a season, "
             "the built-in checks)",
-            "measured": f"built-in checks {built_in:,} ({built_in / ROWS_BEFORE:.1%}); all "
-            f"{rows:,}, of which {split['declarative']:,} for the profile's declarative checks",
+            "measured": f"built-in checks {built_in:,} ({built_in / ROWS_BEFORE:.1%}); the full "
+            f"suite {rows:,}, of which {split['declarative']:,} for the profile's declarative "
+            "checks",
             "met": built_in <= ROWS_SHARE * ROWS_BEFORE,
         },
         {

@@ -156,11 +156,19 @@ def agreement(profile: Profile, config: Config, days: list[date]) -> dict[str, A
     }
 
 
+def built_in(profile: Profile) -> Profile:
+    """The profile without its declarative `checks:`: historical then runs only the built-in
+    families (completeness, coverage, orchestration, and the plan's quota estimate), the check
+    set the in-database floor answers, so the two compare like for like."""
+    return profile.model_copy(update={"checks": []})
+
+
 def historical_scope(profile: Profile, config: Config, start: date, end: date) -> dict[str, Any]:
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     as_of = pipeval_runs.morning_after(end)
     con = lower_bound.connect(config.sample.warehouse)
     queries: dict[str, int] = {}
+    builtin_profile = built_in(profile)
 
     rows: dict[str, int] = {}
 
@@ -168,6 +176,12 @@ def historical_scope(profile: Profile, config: Config, start: date, end: date) -
         result, _ = pipeval_runs.historical(profile, config.sample, start, end)
         queries["pipeval"] = result.stats["queries"]
         rows["pipeval"] = result.stats["rows_fetched"]
+        return result.duration_s
+
+    def pipeval_builtin() -> float:
+        result, _ = pipeval_runs.historical(builtin_profile, config.sample, start, end)
+        queries["pipeval_builtin"] = result.stats["queries"]
+        rows["pipeval_builtin"] = result.stats["rows_fetched"]
         return result.duration_s
 
     def in_database() -> float:
@@ -195,6 +209,7 @@ def historical_scope(profile: Profile, config: Config, start: date, end: date) -
         timings = interleaved(
             {
                 "pipeval": pipeval_suite,
+                "pipeval_builtin": pipeval_builtin,
                 "floor": in_database,
                 "lower_bound": bound,
                 "per_date": loop,
@@ -279,7 +294,9 @@ CURVE_DAYS = (7, 30, 90)
 
 def cost_curve(profile: Profile, config: Config, start: date, end: date) -> list[dict[str, Any]]:
     """historical over the last 7, 30, 90 dates and the whole range: CLI wall and peak memory,
-    in-process time, the floor's time and the rows fetched, each the median of the reps."""
+    in-process time (the whole suite, and the built-in checks alone, the floor's check set),
+    the floor's time and the rows fetched, each the median of the reps."""
+    builtin_profile = built_in(profile)
     total = (end - start).days + 1
     spans = sorted({d for d in CURVE_DAYS if d < total} | {total})
     reps = max(1, min(config.reps, 3))
@@ -289,9 +306,12 @@ def cost_curve(profile: Profile, config: Config, start: date, end: date) -> list
         for days in spans:
             first = end - timedelta(days=days - 1)
             click.echo(f"cost curve: {days} dates ...", err=True)
-            suite = [
-                pipeval_runs.historical(profile, config.sample, first, end)[0] for _ in range(reps)
-            ]
+            suite, builtin = [], []
+            for _ in range(reps):  # interleaved: both see the same load
+                suite.append(pipeval_runs.historical(profile, config.sample, first, end)[0])
+                builtin.append(
+                    pipeval_runs.historical(builtin_profile, config.sample, first, end)[0]
+                )
             floor_times = []
             for _ in range(reps):
                 with _clock() as took:
@@ -304,9 +324,11 @@ def cost_curve(profile: Profile, config: Config, start: date, end: date) -> list
                     "days": days,
                     "cli_wall_s": Timing(tuple(r.seconds for r in runs)).median,
                     "in_process_s": Timing(tuple(r.duration_s for r in suite)).median,
+                    "in_process_builtin_s": Timing(tuple(r.duration_s for r in builtin)).median,
                     "floor_s": Timing(tuple(floor_times)).median,
                     "peak_rss_mib": max(r.peak_rss_mib for r in runs),
                     "rows_fetched": suite[-1].stats["rows_fetched"],
+                    "rows_fetched_builtin": builtin[-1].stats["rows_fetched"],
                     "queries": suite[-1].stats["queries"],
                 }
             )
@@ -539,6 +561,7 @@ def collect(config: Config) -> dict[str, Any]:
     }
     document["agreement"] = agreement(profile, config, days)
     document["historical"] = historical_scope(profile, config, start, end)
+    document["declarative_checks"] = len(profile.checks)
     document["daily"] = daily_scope(profile, config, days)
     document["query_counts"] = query_counts(profile, config, start, end)
     document["floor_agreement"] = floor_agreement(config, start, end)

@@ -42,8 +42,14 @@ def test_every_approach_is_timed_or_explained(smoke) -> None:
     document, _, _ = smoke
     for scope in ("historical", "daily"):
         timings = document[scope]["timings"]
-        # the in-database floor is a whole-range figure: historical only
-        assert set(APPROACHES) - ({"floor"} if scope == "daily" else set()) <= set(timings)
+        # the in-database floor and its like-for-like run (the built-in checks alone) are
+        # whole-range figures: historical only
+        whole_range = {"floor", "pipeval_builtin"}
+        if scope == "historical":
+            wanted = set(APPROACHES) | whole_range
+        else:
+            wanted = set(APPROACHES) - whole_range
+        assert wanted <= set(timings)
         for timing in timings.values():
             assert timing["n"] >= 1 and timing["min"] <= timing["median"] <= timing["max"]
     # the peer was switched off: the results say so instead of holding a number
@@ -131,5 +137,20 @@ def test_cost_curve_points_and_plot(smoke) -> None:
     assert rows == sorted(rows) and rows[0] > 0
     assert all(point["peak_rss_mib"] > 0 and point["cli_wall_s"] > 0 for point in curve)
     assert "## Cost curve" in markdown and "benchmarks-curve.svg" in markdown
+    # the built-in checks alone: fewer rows than the whole suite at every point
+    assert all(0 < p["rows_fetched_builtin"] < p["rows_fetched"] for p in curve)
+    assert all(p["in_process_builtin_s"] > 0 for p in curve)
     text = svg.read_text("utf-8")
-    assert text.startswith("<svg") and text.count("<polyline") == 5
+    # time: CLI, in-process, built-in, floor; memory; rows: whole suite, built-in
+    assert text.startswith("<svg") and text.count("<polyline") == 7
+
+
+def test_the_floor_is_compared_with_the_same_check_set(smoke) -> None:
+    document, markdown, _ = smoke
+    hist = document["historical"]
+    # the `checks: []` run fetches exactly the built-in statements' rows of the full run
+    assert hist["rows_fetched"]["pipeval_builtin"] == hist["rows_by_statement"]["built_in"]
+    assert hist["queries"]["pipeval_builtin"] < hist["queries"]["pipeval"]
+    assert (
+        "built-in checks only" in markdown and "(same check set: the built-in checks)" in markdown
+    )
