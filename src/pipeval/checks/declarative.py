@@ -19,12 +19,12 @@ from pipeval.checks.base import Check
 from pipeval.clock import zone
 from pipeval.listing import listed
 from pipeval.metrics.declarative import (
-    PERCENT_DIGITS,
     Aggregate,
     CheckRows,
     load_table,
     run_query,
 )
+from pipeval.metrics.declarative_sql import PERCENT_DIGITS
 from pipeval.metrics.games import (
     Game,
     assess,
