@@ -119,3 +119,50 @@ def test_only_aggregates_and_exception_rows_cross_the_wire(sample_dir: Path, pro
     con.close()
     assert fetched == counted > 0
     assert fetched * 5 < player_days
+
+
+class _RowsByLabel(DuckDBWarehouse):
+    """The embedded warehouse, counting the rows each statement label brought back."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.rows_by_label: dict[str, int] = {}
+
+    def query(self, sql, params=None, label="", check=""):  # type: ignore[no-untyped-def]
+        result = super().query(sql, params, label, check)
+        self.rows_by_label[label] = self.rows_by_label.get(label, 0) + len(result.rows)
+        return result
+
+
+def test_declarative_statements_send_figures_only_for_dates_that_may_fail(
+    sample_dir: Path, profile
+) -> None:
+    """Thresholds are judged in the warehouse: over the sample's two months the `checks:`
+    statements send one row per check for its passing dates, the figures of the dates that
+    may fail, and every date of the drift (baseline) and freshness checks: far fewer rows than
+    one per check and date, let alone one per check, date and game."""
+    warehouse = _RowsByLabel(sample_dir / "warehouse.duckdb")
+    start, end = date(2025, 12, 1), date(2026, 1, 31)
+    ctx = Context(
+        profile=profile,
+        as_of=datetime(2026, 2, 1, 15, tzinfo=UTC),
+        start=start,
+        end=end,
+        warehouse=warehouse,
+        state=DirStore(sample_dir / "state"),
+    )
+    result = run_historical(ctx, start, end)
+    warehouse.close()
+    sent = sum(n for label, n in warehouse.rows_by_label.items() if label.startswith("checks:"))
+    days = (end - start).days + 1
+    in_python = [c for c in profile.checks if c.kind in ("drift", "freshness")]
+    lookback = max(c.baseline_days for c in profile.checks if c.kind == "drift")
+    not_ok = sum(
+        status != "OK"
+        for check in result.checks
+        if check.id in {c.id for c in profile.checks}
+        for status in check.metrics["dates"].values()
+    )
+    assert not_ok > 0  # the sample's incidents fail some dates
+    assert sent <= len(profile.checks) + len(in_python) * (days + lookback + 1) + 30 * not_ok
+    assert sent * 4 < len(profile.checks) * days
