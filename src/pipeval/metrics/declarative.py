@@ -158,13 +158,15 @@ def _filter(check: DeclarativeCheck) -> exp.Expression:
 def _listing(
     check: DeclarativeCheck, source: str, day: exp.Expression, subj: exp.Expression
 ) -> exp.Expression:
-    """At most @subjects distinct subjects per date from `source` (rows already filtered)."""
+    """At most @subjects distinct subjects per date from `source` (rows already filtered). A
+    NULL subject reads NULL: a row whose subject is NULL is an aggregate row."""
     listed = tree(
         "SELECT _e_check AS check_id, _d AS day, CAST(NULL AS STRING) AS grp, "
         "CAST(NULL AS FLOAT64) AS value, CAST(NULL AS FLOAT64) AS total, "
         "CAST(NULL AS FLOAT64) AS extra, CAST(NULL AS TIMESTAMP) AS latest, _s AS subject "
         "FROM (SELECT _d, _s, ROW_NUMBER() OVER (PARTITION BY _d ORDER BY _s) AS _r "
-        "FROM (SELECT DISTINCT _e_day AS _d, CAST(_e_subject AS STRING) AS _s FROM _t_src)) "
+        "FROM (SELECT DISTINCT _e_day AS _d, COALESCE(CAST(_e_subject AS STRING), 'NULL') AS _s "
+        "FROM _t_src)) "
         "WHERE _r <= @subjects",
         {"src": source},
         check=literal(check.id),
