@@ -196,7 +196,7 @@ def test_countif_counts_zero_as_bigquery_does(make_warehouse) -> None:
 
 def test_the_embedded_warehouse_runs_on_one_thread_in_utc(make_warehouse) -> None:
     """One worker thread (its statements scan a row group or a few: a second thread only adds
-    buffers, see docs/benchmarks.md) and UTC, whatever the machine's defaults."""
+    buffers) and UTC, whatever the machine's defaults."""
     warehouse = make_warehouse({})
     settings = warehouse._con.execute(
         "SELECT current_setting('threads'), current_setting('TimeZone')"
