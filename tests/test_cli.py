@@ -179,3 +179,31 @@ def test_embedded_daily_never_imports_google_cloud(warehouse_file: Path) -> None
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("command", ["daily", "doctor"])
+def test_the_cyclic_collector_pauses_for_a_suite_and_comes_back(
+    run_cli, warehouse_file: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """A validation suite runs with the cyclic garbage collector paused (its passes over the
+    imported objects cost ~4 % of a run); other commands keep it; it is on again after both."""
+    import gc
+
+    from pipeval.adapters import duckdb_warehouse
+
+    seen: list[bool] = []
+    opened = duckdb_warehouse.DuckDBWarehouse.__init__
+
+    def spy(self, *args, **kwargs) -> None:
+        seen.append(gc.isenabled())
+        opened(self, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb_warehouse.DuckDBWarehouse, "__init__", spy)
+    assert gc.isenabled()
+    if command == "daily":
+        code, _, err = daily(run_cli, warehouse_file)
+    else:
+        code, _, err = run_cli(command, "--warehouse", f"duckdb://{warehouse_file}")
+    assert "Traceback" not in err and code in (0, 1, 2, 3)
+    assert seen == [command != "daily"]  # the warehouse opened once, the collector paused or not
+    assert gc.isenabled()

@@ -6,6 +6,7 @@ backend, a check in ERROR). Nothing here prints a traceback unless PIPEVAL_DEBUG
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import signal
@@ -99,16 +100,28 @@ def _interrupted(signum: int, frame: object) -> None:
 STOP_SIGNALS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
 
 
+# Validation suites run briefly and leave no cyclic garbage of note (peak memory measured
+# unchanged without the collector): pausing the cyclic collector spares its passes over every
+# object the imports created, ~4 % of a daily or historical run. lint pauses it per batch itself.
+PAUSE_GC = frozenset({"daily", "historical", "quota"})
+
+
 def main(argv: list[str] | None = None) -> None:
     # cron, CI and `timeout` stop jobs with SIGTERM, people with Ctrl-C: both unwind cleanly.
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         previous = {signum: signal.signal(signum, _interrupted) for signum in STOP_SIGNALS}
+    args = sys.argv[1:] if argv is None else argv
+    collecting = gc.isenabled()
+    if args and args[0] in PAUSE_GC:
+        gc.disable()
     try:
         _run(argv)
     except Interrupted as stop:
         _fail(STOP_SIGNALS[signal.Signals(stop.signum)], 128 + stop.signum)
     finally:
+        if collecting:
+            gc.enable()
         for signum, handler in previous.items():
             if handler is not None:  # None: installed outside Python, not ours to restore
                 signal.signal(signum, handler)
