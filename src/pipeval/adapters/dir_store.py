@@ -57,6 +57,8 @@ class DirStore:
             raise BackendError(f"state directory not found: {self.root}")
         if not self.root.is_dir():
             raise BackendError(f"state path {self.root} is not a directory")
+        # Resolved once: a run reads hundreds of documents, each checked against the root.
+        self._real_root = os.path.join(os.path.realpath(self.root), "")
 
     def _collection(self, collection: str) -> Path:
         return self.root / check_identifier(collection, "collection")
@@ -69,7 +71,7 @@ class DirStore:
             return None
         try:
             # Symlinks are followed only within the root: a link must not read other files.
-            inside = path.resolve(strict=True).is_relative_to(self.root.resolve(strict=True))
+            inside = os.path.realpath(path, strict=True).startswith(self._real_root)
         except (OSError, RuntimeError) as err:
             reason = getattr(err, "strerror", None) or "a symlink loop"
             raise BackendError(f"state document {path} is unreadable ({reason})") from None
@@ -91,7 +93,10 @@ class DirStore:
             raise BackendError(f"state document {path} is not valid JSON: {err}") from None
         if not isinstance(data, dict):
             raise BackendError(f"state document {path} must hold a JSON object")
-        problem = shape_problem(data)
+        # Integers were bounded while parsing; depth needs a walk only when the text has more
+        # opening brackets than the limit (a completion document has a handful).
+        deep = raw.count(b"{") + raw.count(b"[") > MAX_DEPTH
+        problem = shape_problem(data) if deep else None
         if problem:
             raise BackendError(f"state document {path}: {problem}")
         return data
