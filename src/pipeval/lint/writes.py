@@ -45,22 +45,22 @@ HELPER_NAME = re.compile(
 FRAME_BUILDERS = frozenset({"DataFrame", "from_records", "from_dict", "json_normalize"})
 # Substrings a file must contain for any rule to match (a write or query call name, or SQL
 # handed to a project wrapper such as `run_sql(...)`): a file without any is not indexed.
-TRIGGERS = (
-    "load_",
-    "insert_",
-    "write_",
-    "append_",
-    "stream_",
+TRIGGERS = (  # most often found first: a function's text is searched for them in this order
     "query",
-    "copy_table",
-    "sql",
-    "SQL",
-    "execute",
     "SELECT",
+    "load_",
+    "execute",
+    "insert_",
+    "sql",
     "DELETE",
+    "write_",
     "UPDATE",
+    "SQL",
     "MERGE",
     "INSERT",
+    "stream_",
+    "append_",
+    "copy_table",
 )
 
 
