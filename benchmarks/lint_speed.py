@@ -46,7 +46,7 @@ BEFORE = (
     "Before the linear-lint work (issue 14): 2,000 one-row writes in one file took 38 s and "
     "8,000 took 391 s (`ast.get_source_segment` re-split the file for each finding); on the "
     "real pipeline lint was 2.1× parsing (6.6 s against 3.1 s). Before the parse-speed work "
-    "(same day, load below 1): lint was 2.61× parsing on the generated tree and 1.82× on the "
+    "(earlier the same day): lint was 2.61× parsing on the generated tree and 1.82× on the "
     "real pipeline (one process: 2.86× and 2.29×); the index's reference cycles kept every "
     "tree of a pool batch alive until one collection, discovery tried each of a `.gitignore`'s "
     "patterns in turn, and frozen-dataclass constructors ran for every binding and call.",
