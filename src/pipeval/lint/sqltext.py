@@ -339,12 +339,17 @@ TABLE_INTRODUCERS = frozenset(
 
 @lru_cache(maxsize=1024)
 def _tokens(text: str) -> tuple[tuple[str, str], ...]:
-    """(kind, text) of each token; comments are dropped, as a slot in one is harmless."""
-    return tuple(
-        (match.lastgroup or "other", match.group())
-        for match in SQL_TOKEN.finditer(text)
-        if match.lastgroup != "comment"
-    )
+    """(kind, text) of each token up to the one holding the last slot (a slot's place depends
+    only on what comes before it); comments are dropped, as a slot in one is harmless."""
+    last = text.rfind("pvslot")
+    found = []
+    for match in SQL_TOKEN.finditer(text):
+        if match.start() > last:
+            break
+        kind = match.lastgroup
+        if kind != "comment":
+            found.append((kind or "other", match.group()))
+    return tuple(found)
 
 
 def _names_table(tokens: tuple[tuple[str, str], ...], index: int) -> bool:
