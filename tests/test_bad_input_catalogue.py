@@ -401,6 +401,8 @@ CASES = [
       expect="--backfill END 2026-03-02 is after the as-of date"),
     c("quota-backfill-not-a-date", "quota", *WH, "--backfill", "yesterday", "today", *OUT,
       expect="--backfill 'yesterday' is not a date"),
+    c("quota-backfill-one-date", "quota", "--backfill", "2026-01-20", *WH, *OUT,
+      expect="takes two dates, START END (one date: --backfill D D); got '--warehouse' as END"),
     c("quota-empty-warehouse", "quota", "--warehouse", "duckdb://{empty}", "--as-of", AS_OF,
       *OUT, report=True, expect="**Could not run:** quota.table_operations"),
     # schema

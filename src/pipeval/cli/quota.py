@@ -10,11 +10,25 @@ from pipeval.clock import check_not_future, check_range, default_date, parse_dat
 from pipeval.suites.quota import plan_quota, run_quota
 
 
+def _two_dates(
+    _ctx: click.Context, _param: click.Parameter, value: tuple[str, str] | None
+) -> tuple[str, str] | None:
+    # Click takes the next two words whatever they are: with one date given, the option after
+    # it becomes END and the option's own value an "unexpected extra argument".
+    for role, word in zip(("START", "END"), value or (), strict=False):
+        if word.startswith("-"):
+            raise click.BadParameter(
+                f"takes two dates, START END (one date: --backfill D D); got {word!r} as {role}"
+            )
+    return value
+
+
 @click.command()
 @click.option(
     "--backfill",
     nargs=2,
     metavar="START END",
+    callback=_two_dates,
     help="Estimate the table operations re-running these dates (YYYY-MM-DD) would add.",
 )
 @click.option(
