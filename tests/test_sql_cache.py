@@ -26,10 +26,11 @@ PROBE = (
     "except SystemExit:\n"
     "    pass\n"
     "heavy = sorted({m.split('.')[0] for m in sys.modules} & HEAVY)\n"
-    # profile/model.py's models whose pydantic validators were built (defer_build: only when used)
-    "from pipeval.profile import model\n"
-    "built = sorted(n for n, c in vars(model).items() if isinstance(c, type)\n"
-    "    and c.__module__ == model.__name__ and getattr(c, '__pydantic_complete__', False))\n"
+    # the profile models whose pydantic validators were built (defer_build: only when used)
+    "from pipeval.profile import declarative, model\n"
+    "built = sorted(n for m in (model, declarative) for n, c in vars(m).items()\n"
+    "    if isinstance(c, type) and c.__module__ == m.__name__\n"
+    "    and getattr(c, '__pydantic_complete__', False))\n"
     "print('IMPORTED ' + json.dumps(heavy + built))\n"
 )
 

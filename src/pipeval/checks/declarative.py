@@ -56,7 +56,12 @@ def _thresholds(spec: DeclarativeCheck) -> dict[str, dict[str, float]]:
     for which in ("warn", "fail"):
         bounds = spec.bounds(which)  # type: ignore[arg-type]
         if bounds is not None:
-            found[which] = bounds.model_dump(exclude_none=True)
+            # the set bounds by hand: `model_dump` would build the deferred serializer
+            found[which] = {
+                side: value
+                for side in ("below", "above")
+                if (value := getattr(bounds, side)) is not None
+            }
     return found
 
 

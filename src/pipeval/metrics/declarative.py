@@ -394,15 +394,16 @@ def _statement(
     checks: tuple[DeclarativeCheck, ...], schedule: tuple[str, str, str]
 ) -> tuple[str, dict[str, Any]]:
     # Asked once per run and table (`run_query`); built once per process (and profile: on disk).
-    sql, params = _statement_cached(tuple(check.model_dump_json() for check in checks), schedule)
+    # Keyed on the checks' field values (`sqlcache._arg`), not `model_dump_json`: a serializer
+    # would build the deferred validators of the profile's models on every warm run.
+    sql, params = _statement_cached(checks, schedule)
     return sql, dict(params)
 
 
 @cached_json
 def _statement_cached(
-    texts: tuple[str, ...], schedule: tuple[str, str, str]
+    checks: tuple[DeclarativeCheck, ...], schedule: tuple[str, str, str]
 ) -> tuple[str, tuple[tuple[str, Any], ...]]:
-    checks = [DeclarativeCheck.model_validate_json(text) for text in texts]
     if not checks:
         raise ValueError("no declarative checks for this table")
     table = TableName.parse(checks[0].table)

@@ -70,7 +70,9 @@ Scalar = str | int | float
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # defer_build: a profile read back from the cache (profile/stored.py) constructs these
+    # without validating, so a warm run never pays for their validators (~11 ms of imports).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 class Bounds(_Strict):
@@ -199,9 +201,11 @@ class DeclarativeCheck(_Strict):
         found = self.warn if which == "warn" else self.fail
         if found is None or isinstance(found, Bounds):
             return found
+        # constructed, not validated: `found` is a validated number, and validating would build
+        # Bounds' deferred validator on every run
         if self.kind == "row_count":
-            return Bounds(below=found)
-        return Bounds(above=found)
+            return Bounds.model_construct(below=float(found))
+        return Bounds.model_construct(above=float(found))
 
 
 def unique_ids(checks: list[DeclarativeCheck]) -> None:
