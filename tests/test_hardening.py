@@ -394,3 +394,23 @@ def test_nothing_here_leaks_a_state_document_path_outside_the_root(tmp_path: Pat
     (root / "phase3_completion" / f"{DAY}.json").symlink_to(outside)
     with pytest.raises(BackendError, match="points outside the state directory"):
         DirStore(root).get("phase3_completion", str(DAY))
+
+
+def test_a_collection_folder_linked_outside_the_root_reads_nothing(tmp_path: Path) -> None:
+    # Plain documents are placed by their folder, resolved once per collection: a folder that
+    # is a link leaving the root refuses every document in it, as a linked document would.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / f"{DAY}.json").write_text(json.dumps({"_triggered": True}))
+    root = tmp_path / "state"
+    root.mkdir()
+    (root / "phase3_completion").symlink_to(elsewhere)
+    inside = root / "kept"
+    inside.mkdir()
+    (inside / f"{DAY}.json").write_text(json.dumps({"_triggered": True}))
+    (root / "phase4_completion").symlink_to(inside)  # a link that stays inside reads
+    store = DirStore(root)
+    assert store.get("phase4_completion", str(DAY)) == {"_triggered": True}
+    for _ in range(2):  # the second read uses the folder resolved by the first
+        with pytest.raises(BackendError, match="points outside the state directory"):
+            store.get("phase3_completion", str(DAY))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,14 @@ class DirStore:
             raise BackendError(f"state path {self.root} is not a directory")
         # Resolved once: a run reads hundreds of documents, each checked against the root.
         self._real_root = os.path.join(os.path.realpath(self.root), "")
+        self._real_folders: dict[str, str] = {}
+
+    def _real_folder(self, collection: str) -> str:
+        found = self._real_folders.get(collection)
+        if found is None:
+            found = os.path.realpath(self._collection(collection), strict=True)
+            self._real_folders[collection] = found
+        return found
 
     def _collection(self, collection: str) -> Path:
         return self.root / check_identifier(collection, "collection")
@@ -67,11 +76,19 @@ class DirStore:
         if not _DOC_ID.match(document) or ".." in document:
             raise BackendError(f"document id {document!r} is not a plain name")
         path = self._collection(collection) / f"{document}.json"
-        if not os.path.lexists(path):
+        try:
+            mode = os.lstat(path).st_mode
+        except (OSError, ValueError):  # what os.path.lexists reads as absent
             return None
         try:
             # Symlinks are followed only within the root: a link must not read other files.
-            inside = os.path.realpath(path, strict=True).startswith(self._real_root)
+            # A document that is no link lies where its folder really is: the folder is
+            # resolved once per collection, not once per document (a run reads hundreds).
+            if stat.S_ISLNK(mode):
+                real = os.path.realpath(path, strict=True)
+            else:
+                real = os.path.join(self._real_folder(collection), path.name)
+            inside = real.startswith(self._real_root)
         except (OSError, RuntimeError) as err:
             reason = getattr(err, "strerror", None) or "a symlink loop"
             raise BackendError(f"state document {path} is unreadable ({reason})") from None
