@@ -71,7 +71,8 @@ class CheckResult:
         metrics: dict[str, Any] | None = None,
         remediation: list[str] | None = None,
     ) -> CheckResult:
-        status = worst([finding.severity.status for finding in findings])
+        # No findings (most results of a historical run): OK without building the list.
+        status = worst([finding.severity.status for finding in findings]) if findings else Status.OK
         return cls(
             id=check_id,
             category=check_id.split(".", 1)[0],
