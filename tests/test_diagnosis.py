@@ -57,7 +57,7 @@ def quota_over(table: str = RUN_LOG) -> CheckResult:
     result = fail("quota.table_operations", table, "2,466 of 1,500", tables={table: usage})
     result.remediation = [
         f"{table}: 2,466 of 1,500 (164 %), 100 % LOAD jobs; batching 100 rows per load job "
-        "would use ~25: buffer rows"
+        "would use ~25 table operations in 24 h: buffer rows"
     ]
     return result
 

@@ -73,9 +73,10 @@ def _batching(usage: Usage, quota: QuotaThresholds, cost: str) -> list[str]:
         )
         after = math.ceil(jobs / size) + (p.used - jobs)
         step = (
-            f"{head}{average}; batching {size} rows per load job would use ~{after:,}: buffer "
-            f"rows and flush every {size} rows or at the end of a run instead of one "
-            "load_table_from_json per record (the lint command finds single-row writes)"
+            f"{head}{average}; batching {size} rows per load job would use ~{after:,} table "
+            f"operations in 24 h: buffer rows and flush every {size} rows or at the end of a run "
+            "instead of one load_table_from_json per record (the lint command finds single-row "
+            "writes)"
         )
     elif kind == "QUERY":
         step = (
