@@ -15,7 +15,9 @@ from datetime import date, timedelta
 from pipeval.checks.base import Check
 from pipeval.errors import PipevalError
 from pipeval.listing import MAX_LISTED, listed
-from pipeval.metrics.coverage import (
+from pipeval.metrics.coverage import CoverageInputs, coverage_queries, load_inputs
+from pipeval.metrics.games import assess, load_presence, presence_query
+from pipeval.metrics.missing_reason import (
     GAME_NOT_FINAL,
     NO_LINE,
     NOT_IN_REGISTRY,
@@ -23,13 +25,9 @@ from pipeval.metrics.coverage import (
     REASONS,
     UNKNOWN,
     UNRESOLVED_NAME,
-    CoverageInputs,
     Missing,
     classify,
-    coverage_queries,
-    load_inputs,
 )
-from pipeval.metrics.games import assess, load_presence, presence_query
 from pipeval.profile.lineage import Lineage
 from pipeval.profile.model import CoverageSpec, CoverageThresholds, Phase, PhaseTable, Profile
 from pipeval.query import Context, Query

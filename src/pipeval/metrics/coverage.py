@@ -1,4 +1,4 @@
-"""The inputs of one coverage pair, and why each missing entity is missing.
+"""The inputs of one coverage pair (why each missing entity is missing: missing_reason.py).
 
 Aggregated in the warehouse, in one statement per coverage pair for the whole date range: per
 date, how many entities were expected, how many the target covered and how many each group
@@ -18,22 +18,12 @@ from pipeval.identifiers import TableName
 from pipeval.lazy import exp, sqlglot
 from pipeval.metrics.entities import GroupDays, source_exprs
 from pipeval.metrics.games import Schedule, load_schedule, schedule_query
-from pipeval.metrics.identity import Registry, read_registry, variants
+from pipeval.metrics.identity import Registry, read_registry
 from pipeval.ports import Row
 from pipeval.profile.model import CoverageSpec, Profile
 from pipeval.query import Context, Query
 from pipeval.sqlcache import cached_sql
 from pipeval.sqlkit import DIALECT, column, render
-
-# Classification order: the first reason that applies is the entity's reason.
-GAME_NOT_FINAL = "game_not_final"
-UNRESOLVED_NAME = "unresolved_name"
-NOT_IN_REGISTRY = "not_in_registry"
-NO_LINE = "no_line"
-UNKNOWN = "unknown"
-# The target's phase, or one it reads, has no rows for the entity's game: it never ran for it.
-PHASE_MISSING = "phase_missing"
-REASONS = (GAME_NOT_FINAL, PHASE_MISSING, UNRESOLVED_NAME, NOT_IN_REGISTRY, NO_LINE, UNKNOWN)
 
 # One statement per coverage pair. Per date: expected entities, how many the target covers and
 # (when the target is grouped, e.g. per system) how many each group covers, packed into the row;
@@ -453,60 +443,3 @@ def load_in_use(ctx: Context, spec: CoverageSpec) -> InUse:
         return InUse(registry, dict(used))
 
     return ctx.memo_get(("in-use", query.key()), compute)
-
-
-@dataclass(frozen=True)
-class Missing:
-    entity: str
-    reason: str
-    # For an unresolved name: the other lookups of the same person, and how they were found.
-    related: tuple[str, ...] = ()
-    via: str = ""
-
-
-def classify(
-    item: Uncovered,
-    day: date,
-    inputs: CoverageInputs,
-    expects: str,
-    phase_gaps: dict[str, tuple[str, ...]] | None = None,
-) -> Missing:
-    """The first reason that applies, in the order of REASONS. `phase_gaps`: game key -> the
-    phases (the target's and those it reads) that hold no rows for that game on `day`."""
-    entity = item.entity
-    game = item.game_key
-    if expects == "final" and game is not None and not inputs.schedule.is_final(day, game):
-        return Missing(entity, GAME_NOT_FINAL)
-    if phase_gaps and game is not None and game in phase_gaps:
-        return Missing(entity, PHASE_MISSING, phase_gaps[game], "phase")
-    split = _name_split(item, inputs)
-    if split is not None:
-        return split
-    if inputs.registry_configured and not item.in_registry:
-        return Missing(entity, NOT_IN_REGISTRY)
-    if inputs.lines_configured and not item.in_lines:
-        return Missing(entity, NO_LINE)
-    return Missing(entity, UNKNOWN)
-
-
-def _name_split(item: Uncovered, inputs: CoverageInputs) -> Missing | None:
-    """The same person under another lookup (alias row or generational suffix), with evidence
-    that the split bit on this date: the entity has no line under its own lookup while the
-    other one has a line or a target row, or the registry knows only the other one. An alias
-    row alone proves nothing: on a day everything was lost, its player is simply lost too."""
-    entity = item.entity
-    unregistered = inputs.registry_configured and not item.in_registry
-
-    def evidence(others: frozenset[str] | set[str]) -> tuple[str, ...]:
-        found = others & item.related_in_use if not item.in_lines else set()
-        if unregistered:
-            found |= others & item.related_registered
-        return tuple(sorted(found))
-
-    aliased = evidence(item.aliased)
-    if aliased:
-        return Missing(entity, UNRESOLVED_NAME, aliased, "alias")
-    spelled = evidence(variants(entity, inputs.suffixes))
-    if spelled:
-        return Missing(entity, UNRESOLVED_NAME, spelled, "suffix")
-    return None
