@@ -71,7 +71,8 @@ def test_outage_day_fails_table_operations_for_the_run_history(
     assert ops["remediation"][0].startswith(
         f"{RUN_HISTORY}: 2,466 of 1,500 (164 %), 100 % LOAD jobs"
     )
-    assert "batching 100 rows per load job would use ~25 table operations in 24 h" in ops["remediation"][0]
+    batching = "batching 100 rows per load job would use ~25 table operations in 24 h"
+    assert batching in ops["remediation"][0]
     assert "not at midnight Pacific" in ops["findings"][0]["message"]
 
 
