@@ -11,6 +11,7 @@ import duckdb
 from pipeval.adapters.dir_store import DirStore
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
 from pipeval.query import Context
+from pipeval.results import SuiteResult
 from pipeval.suites.historical import run_historical
 
 
@@ -72,9 +73,13 @@ def test_a_clean_week_and_a_range_with_gaps_send_the_same_statements(
     assert any("JOBS_BY_PROJECT" in sql for sql in clean)
 
 
-def _historical_rows(sample_dir: Path, profile) -> tuple[int, int]:
-    warehouse = DuckDBWarehouse(sample_dir / "warehouse.duckdb")
-    start, end = date(2025, 12, 1), date(2026, 1, 31)
+# The sample's two months, judged the morning after.
+TWO_MONTHS = (date(2025, 12, 1), date(2026, 1, 31))
+
+
+def _historical(sample_dir: Path, profile, warehouse: DuckDBWarehouse) -> SuiteResult:
+    """`historical` over TWO_MONTHS on `warehouse`, closed after."""
+    start, end = TWO_MONTHS
     ctx = Context(
         profile=profile,
         as_of=datetime(2026, 2, 1, 15, tzinfo=UTC),
@@ -83,8 +88,15 @@ def _historical_rows(sample_dir: Path, profile) -> tuple[int, int]:
         warehouse=warehouse,
         state=DirStore(sample_dir / "state"),
     )
-    result = run_historical(ctx, start, end)
-    warehouse.close()
+    try:
+        return run_historical(ctx, start, end)
+    finally:
+        warehouse.close()
+
+
+def _historical_rows(sample_dir: Path, profile) -> tuple[int, int]:
+    warehouse = DuckDBWarehouse(sample_dir / "warehouse.duckdb")
+    result = _historical(sample_dir, profile, warehouse)
     return result.stats["rows_fetched"], warehouse.stats.rows_fetched
 
 
@@ -142,17 +154,8 @@ def test_declarative_statements_send_figures_only_for_dates_that_may_fail(
     may fail, and every date of the drift (baseline) and freshness checks: far fewer rows than
     one per check and date, let alone one per check, date and game."""
     warehouse = _RowsByLabel(sample_dir / "warehouse.duckdb")
-    start, end = date(2025, 12, 1), date(2026, 1, 31)
-    ctx = Context(
-        profile=profile,
-        as_of=datetime(2026, 2, 1, 15, tzinfo=UTC),
-        start=start,
-        end=end,
-        warehouse=warehouse,
-        state=DirStore(sample_dir / "state"),
-    )
-    result = run_historical(ctx, start, end)
-    warehouse.close()
+    start, end = TWO_MONTHS
+    result = _historical(sample_dir, profile, warehouse)
     sent = sum(n for label, n in warehouse.rows_by_label.items() if label.startswith("checks:"))
     days = (end - start).days + 1
     in_python = [c for c in profile.checks if c.kind in ("drift", "freshness")]
