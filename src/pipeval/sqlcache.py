@@ -163,54 +163,51 @@ def cached(kind: str, key: str, compute: Callable[[], str]) -> str:
     return found
 
 
-def cached_sql(function: F) -> F:
-    """Cache a function of profile values (strings, numbers, frozen profile models) that
-    returns SQL text: in memory for this process, on disk for the next."""
-    name = f"{function.__module__}.{function.__qualname__}"
-    memory: dict[str, str] = {}
-    by_args: dict[tuple[Any, ...], str] = {}  # hashable arguments skip the JSON key
-
-    def wrapper(*args: Any) -> str:
-        with contextlib.suppress(KeyError, TypeError):
-            return by_args[args]
-        key = json.dumps([_arg(a) for a in args])
-        if key not in memory:
-            memory[key] = cached(name, key, lambda: function(*args))
-        with contextlib.suppress(TypeError):  # a model holding lists is not hashable
-            by_args[args] = memory[key]
-        return memory[key]
-
-    wrapper.__wrapped__ = function  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
-
-
-def cached_json(function: Callable[..., Any]) -> Callable[..., Any]:
-    """`cached_sql` for a function whose result is JSON data (e.g. SQL plus its parameters);
-    tuples come back as lists. A result JSON cannot hold is computed again next run."""
+def _per_arguments(
+    function: Callable[..., Any], stored: Callable[[str, str, Callable[[], Any]], Any]
+) -> Callable[..., Any]:
+    """`function` memoised in this process by its arguments (hashable ones skip the JSON key)
+    over `stored(kind, key, compute)`, the disk layer of one result type."""
     name = f"{function.__module__}.{function.__qualname__}"
     memory: dict[str, Any] = {}
-    by_args: dict[tuple[Any, ...], Any] = {}  # hashable arguments skip the JSON key
+    by_args: dict[tuple[Any, ...], Any] = {}
 
     def wrapper(*args: Any) -> Any:
         with contextlib.suppress(KeyError, TypeError):
             return by_args[args]
         key = json.dumps([_arg(a) for a in args])
         if key not in memory:
-            full = f"{name}\x1f{key}"
-            found = _active.get(full)
-            if found is not None:
-                memory[key] = json.loads(found)
-            else:
-                value = function(*args)
-                with contextlib.suppress(TypeError, ValueError):  # not JSON: memory only
-                    _active.put(full, json.dumps(value))
-                memory[key] = value
-        with contextlib.suppress(TypeError):
+            memory[key] = stored(name, key, lambda: function(*args))
+        with contextlib.suppress(TypeError):  # a model holding lists is not hashable
             by_args[args] = memory[key]
         return memory[key]
 
     wrapper.__wrapped__ = function  # type: ignore[attr-defined]
     return wrapper
+
+
+def cached_sql(function: F) -> F:
+    """Cache a function of profile values (strings, numbers, frozen profile models) that
+    returns SQL text: in memory for this process, on disk for the next."""
+    return _per_arguments(function, cached)  # type: ignore[return-value]
+
+
+def _cached_data(kind: str, key: str, compute: Callable[[], Any]) -> Any:
+    """`cached` for JSON data: kept as its JSON text; a value JSON cannot hold stays in memory."""
+    full = f"{kind}\x1f{key}"
+    found = _active.get(full)
+    if found is not None:
+        return json.loads(found)
+    value = compute()
+    with contextlib.suppress(TypeError, ValueError):
+        _active.put(full, json.dumps(value))
+    return value
+
+
+def cached_json(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`cached_sql` for a function whose result is JSON data (e.g. SQL plus its parameters);
+    tuples come back as lists. A result JSON cannot hold is computed again next run."""
+    return _per_arguments(function, _cached_data)
 
 
 def _arg(value: Any) -> Any:
