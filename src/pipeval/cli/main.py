@@ -6,7 +6,6 @@ backend, a check in ERROR). Nothing here prints a traceback unless PIPEVAL_DEBUG
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import signal
@@ -16,7 +15,7 @@ from typing import Any
 
 import click
 
-from pipeval import __version__
+from pipeval import __version__, collector
 from pipeval.errors import PipevalError
 from pipeval.redact import redact_text
 
@@ -112,16 +111,12 @@ def main(argv: list[str] | None = None) -> None:
     if threading.current_thread() is threading.main_thread():
         previous = {signum: signal.signal(signum, _interrupted) for signum in STOP_SIGNALS}
     args = sys.argv[1:] if argv is None else argv
-    collecting = gc.isenabled()
-    if args and args[0] in PAUSE_GC:
-        gc.disable()
     try:
-        _run(argv)
+        with collector.paused(bool(args) and args[0] in PAUSE_GC):
+            _run(argv)
     except Interrupted as stop:
         _fail(STOP_SIGNALS[signal.Signals(stop.signum)], 128 + stop.signum)
     finally:
-        if collecting:
-            gc.enable()
         for signum, handler in previous.items():
             if handler is not None:  # None: installed outside Python, not ours to restore
                 signal.signal(signum, handler)

@@ -12,7 +12,6 @@ kept once every file's wrappers are known (`pipeval.lint.sinks`), still one pars
 from __future__ import annotations
 
 import ast
-import gc
 import io
 import os
 import tokenize
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from itertools import repeat
 from pathlib import Path
 
+from pipeval import collector
 from pipeval.errors import InputError, PipevalError
 from pipeval.files import LIMITS, read_bytes
 from pipeval.lint.discovery import LintTarget, SourcePath, discover
@@ -216,13 +216,8 @@ def _lint_batch(items: list[SourcePath], settings: Settings) -> list[FileReport]
     """The files one after the other, with the cyclic garbage collector paused: a parsed tree
     and its index hold no cycles (reference counting frees them), and each automatic
     collection would walk every node still alive, a quarter of lint's time on a large tree."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():
         return [lint_file(item, settings) for item in items]
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # --- many files ---
