@@ -21,6 +21,7 @@ from pipeval.errors import BackendError, UnsafeStatementError
 from pipeval.ports import Column
 from pipeval.profile import Profile
 from pipeval.query import Context, Query
+from pipeval.results import SuiteResult
 from pipeval.suites.daily import run_daily
 from tests.bq_emulator import Emulator, create_tables
 from tests.builders import CONTRACT, build_warehouse, season_rows
@@ -301,28 +302,49 @@ def test_a_bad_column_is_a_clean_error_for_that_check_only(
 # Every family whose SQL reads tables (not region-qualified metadata views, which the
 # emulator does not serve: quota.* and hygiene.staging_tables are covered by recorded responses).
 TABLE_CHECKS = "completeness,orchestration,coverage,hygiene.registry_duplicates"
+# The contract's tables the emulator can hold (not the region-qualified metadata views).
+DATA_TABLES = [name for name in CONTRACT if not name.startswith("bq_meta.")]
+
+
+def _daily_on_both(
+    warehouse: BigQueryWarehouse,
+    client: bigquery.Client,
+    profile: Profile,
+    tmp_path: Path,
+    dropped: str,
+    checks: str,
+) -> tuple[SuiteResult, SuiteResult]:
+    """`daily` for DAYS[1] with one row of `dropped` missing that day, on the emulator and on
+    an embedded warehouse holding the same rows (one empty state directory for both)."""
+    from pipeval.adapters.dir_store import DirStore
+    from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
+
+    rows = season_rows(DAYS, drop={(dropped, DAYS[1]): 1})
+    create_tables(client, rows, tables=DATA_TABLES)
+    (tmp_path / "state").mkdir()
+    state = DirStore(str(tmp_path / "state"))
+    embedded = DuckDBWarehouse(build_warehouse(tmp_path / "all.duckdb", rows))
+    day = DAYS[1]
+    try:
+        return tuple(  # type: ignore[return-value]
+            run_daily(Context(profile, AS_OF, day, day, engine, state), day, checks)
+            for engine in (warehouse, embedded)
+        )
+    finally:
+        embedded.close()
 
 
 def test_every_table_reading_check_agrees_with_embedded_mode(
     warehouse: BigQueryWarehouse, client: bigquery.Client, profile: Profile, tmp_path: Path
 ) -> None:
-    rows = season_rows(DAYS, drop={("nba_predictions.player_prop_predictions", DAYS[1]): 1})
-    tables = [name for name in CONTRACT if not name.startswith("bq_meta.")]
-    create_tables(client, rows, tables=tables)
-    from pipeval.adapters.dir_store import DirStore
-    from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
-
-    (tmp_path / "state").mkdir()
-    state = DirStore(str(tmp_path / "state"))
-    embedded = DuckDBWarehouse(build_warehouse(tmp_path / "all.duckdb", rows))
-    try:
-        day = DAYS[1]
-        on_bigquery = run_daily(
-            Context(profile, AS_OF, day, day, warehouse, state), day, TABLE_CHECKS
-        )
-        local = run_daily(Context(profile, AS_OF, day, day, embedded, state), day, TABLE_CHECKS)
-    finally:
-        embedded.close()
+    on_bigquery, local = _daily_on_both(
+        warehouse,
+        client,
+        profile,
+        tmp_path,
+        "nba_predictions.player_prop_predictions",
+        TABLE_CHECKS,
+    )
     assert _comparable(on_bigquery.checks) == _comparable(local.checks)
     assert {c.category for c in on_bigquery.checks} == {
         "completeness",
@@ -444,23 +466,9 @@ def test_declarative_checks_agree_with_embedded_mode(
 ) -> None:
     """The profile's `checks:` statements (CTEs, UNION ALL, window listing, reconcile join) run
     as written on BigQuery and give the embedded mode's answers."""
-    rows = season_rows(DAYS, drop={("nba_analytics.player_game_summary", DAYS[1]): 1})
-    tables = [name for name in CONTRACT if not name.startswith("bq_meta.")]
-    create_tables(client, rows, tables=tables)
-    from pipeval.adapters.dir_store import DirStore
-    from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
-
-    (tmp_path / "state").mkdir()
-    state = DirStore(str(tmp_path / "state"))
-    embedded = DuckDBWarehouse(build_warehouse(tmp_path / "all.duckdb", rows))
-    try:
-        day = DAYS[1]
-        on_bigquery = run_daily(
-            Context(profile, AS_OF, day, day, warehouse, state), day, "declarative"
-        )
-        local = run_daily(Context(profile, AS_OF, day, day, embedded, state), day, "declarative")
-    finally:
-        embedded.close()
+    on_bigquery, local = _daily_on_both(
+        warehouse, client, profile, tmp_path, "nba_analytics.player_game_summary", "declarative"
+    )
     assert "ERROR" not in {c.status.value for c in on_bigquery.checks}, [
         c.summary for c in on_bigquery.checks if c.status.value == "ERROR"
     ]
@@ -479,8 +487,7 @@ def test_declarative_dates_judged_in_the_warehouse_agree_with_embedded_mode(
     from pipeval.suites.runner import prefetch, run_check
 
     rows = season_rows(DAYS, drop={("nba_analytics.player_game_summary", DAYS[1]): 1})
-    tables = [name for name in CONTRACT if not name.startswith("bq_meta.")]
-    create_tables(client, rows, tables=tables)
+    create_tables(client, rows, tables=DATA_TABLES)
     embedded = DuckDBWarehouse(build_warehouse(tmp_path / "range.duckdb", rows))
     results: dict[str, list[tuple[str, str, str]]] = {}
     try:

@@ -47,39 +47,15 @@ def test_rows_decode_only_the_types_that_need_it(tmp_path: Path) -> None:
     assert row["at"].tzinfo is UTC and row["stamps"][0].tzinfo is UTC
 
 
-def _statements(sample_dir: Path, profile, start: date, end: date) -> list[str]:
-    warehouse = DuckDBWarehouse(sample_dir / "warehouse.duckdb")
-    ctx = Context(
-        profile=profile,
-        as_of=datetime(2026, 2, 1, 15, tzinfo=UTC),
-        start=start,
-        end=end,
-        warehouse=warehouse,
-        state=DirStore(sample_dir / "state"),
-    )
-    result = run_historical(ctx, start, end)
-    warehouse.close()
-    assert result.stats["queries"] == len(warehouse.stats.sent)
-    return sorted(warehouse.stats.sent)
-
-
-def test_a_clean_week_and_a_range_with_gaps_send_the_same_statements(
-    sample_dir: Path, profile
-) -> None:
-    # 2026-01-01..07 has no gap (no plan, no quota estimate); the whole sample has 01-25/26.
-    clean = _statements(sample_dir, profile, date(2026, 1, 1), date(2026, 1, 7))
-    gaps = _statements(sample_dir, profile, date(2025, 12, 1), date(2026, 1, 31))
-    assert clean == gaps
-    assert any("JOBS_BY_PROJECT" in sql for sql in clean)
-
-
 # The sample's two months, judged the morning after.
 TWO_MONTHS = (date(2025, 12, 1), date(2026, 1, 31))
 
 
-def _historical(sample_dir: Path, profile, warehouse: DuckDBWarehouse) -> SuiteResult:
-    """`historical` over TWO_MONTHS on `warehouse`, closed after."""
-    start, end = TWO_MONTHS
+def _historical(
+    sample_dir: Path, profile, warehouse: DuckDBWarehouse, span: tuple[date, date] = TWO_MONTHS
+) -> SuiteResult:
+    """`historical` over `span` on `warehouse` (closed after), as of 2026-02-01 15:00Z."""
+    start, end = span
     ctx = Context(
         profile=profile,
         as_of=datetime(2026, 2, 1, 15, tzinfo=UTC),
@@ -92,6 +68,23 @@ def _historical(sample_dir: Path, profile, warehouse: DuckDBWarehouse) -> SuiteR
         return run_historical(ctx, start, end)
     finally:
         warehouse.close()
+
+
+def _statements(sample_dir: Path, profile, start: date, end: date) -> list[str]:
+    warehouse = DuckDBWarehouse(sample_dir / "warehouse.duckdb")
+    result = _historical(sample_dir, profile, warehouse, (start, end))
+    assert result.stats["queries"] == len(warehouse.stats.sent)
+    return sorted(warehouse.stats.sent)
+
+
+def test_a_clean_week_and_a_range_with_gaps_send_the_same_statements(
+    sample_dir: Path, profile
+) -> None:
+    # 2026-01-01..07 has no gap (no plan, no quota estimate); the whole sample has 01-25/26.
+    clean = _statements(sample_dir, profile, date(2026, 1, 1), date(2026, 1, 7))
+    gaps = _statements(sample_dir, profile, *TWO_MONTHS)
+    assert clean == gaps
+    assert any("JOBS_BY_PROJECT" in sql for sql in clean)
 
 
 def _historical_rows(sample_dir: Path, profile) -> tuple[int, int]:
