@@ -307,15 +307,14 @@ def read_presence(rows: list[Row]) -> Presence:
 def load_presence(ctx: Context, table: PhaseTable) -> Presence:
     """`table`'s games per date over the context range, parsed once per run."""
 
-    def by_query() -> Presence:
-        query = presence_query(ctx.profile, table, ctx.start, ctx.end)
-        return ctx.memo_get(("presence", query.key()), lambda: read_presence(ctx.fetch(query)))
+    def read() -> Presence:
+        return read_presence(ctx.fetch(presence_query(ctx.profile, table, ctx.start, ctx.end)))
 
-    # Keyed first on what the statement is made of (the schedule is the profile's own): the
-    # checks ask per table and date, ~1,500 times a season, and building the query to key
-    # on it cost more than the answer.
+    # Keyed on what the statement is made of (the schedule is the profile's own), not on the
+    # statement: the checks ask per table and date, ~1,500 times a season, and building the
+    # query to key on it cost more than the answer.
     shape = (table.table, table.date_column, table.game_key, table.filter)
-    return ctx.memo_get(("presence-of", shape, ctx.start, ctx.end), by_query)
+    return ctx.memo_get(("presence", shape, ctx.start, ctx.end), read)
 
 
 @dataclass(frozen=True)
