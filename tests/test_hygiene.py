@@ -159,6 +159,37 @@ def test_duplicates_from_the_candidate_rows_are_those_of_the_whole_registry(
     assert {row["entity"] for row in rows if row["day"] == DAY} == {"garytrentjr"}
 
 
+@pytest.mark.parametrize("empty_ids", [["e1"], ["e1", "e2"]])
+def test_the_candidates_self_join_on_the_first_letter_keeps_every_group(
+    profile, make_warehouse, empty_ids: list[str]
+) -> None:
+    """The registry's self-join is a hash join on the first letter, which a stem test implies
+    for a non-empty lookup. An empty lookup (whose stem is empty: every lookup starts with it)
+    is a candidate only with another id of its own: it never shares a group with another
+    lookup (`base_name`), so the groups are still those of the whole registry."""
+    from pipeval.metrics.coverage import in_use_query
+    from pipeval.metrics.identity import read_registry
+
+    pairs = [("", uid) for uid in empty_ids]
+    pairs += [("a", "a1"), ("ajr", "a2"), ("b", "b1"), ("bb", "b2"), ("c", "c1")]
+    data = identity({}, context=["a", "ajr"])
+    data["nba_reference.nba_players_registry"] = [
+        {"player_lookup": lookup, "universal_player_id": uid} for lookup, uid in pairs
+    ]
+    warehouse = make_warehouse(data)
+    query = in_use_query(profile.coverage[0], DAY, DAY)
+    rows = warehouse.query(query.sql, query.bound()).rows
+    candidates = [row for row in rows if row["day"] is None]
+    whole = read_registry([{"entity": lookup, "universal_id": uid} for lookup, uid in pairs])
+    assert duplicate_groups(read_registry(candidates), SUFFIXES) == duplicate_groups(
+        whole, SUFFIXES
+    )
+    # "b" and "bb" share a stem under two ids (candidates; "bb" is no suffix of "b": no group)
+    expected = {"a", "ajr", "b", "bb"} | ({""} if len(empty_ids) > 1 else set())
+    assert {row["entity"] for row in candidates} == expected
+    assert {row["entity"] for row in rows if row["day"] == DAY} == {"a", "ajr"}
+
+
 @pytest.mark.parametrize(
     ("lookup", "base"),
     [

@@ -35,7 +35,9 @@ from pipeval.sqlkit import DIALECT, column, render
 # few lookups in Python. Registry membership is decided here: the registry is never fetched.
 # `candidates`: spellings sharing the stem (the entity itself among them), then alias partners,
 # each in use on the date or in the registry; equality on the first letter keeps the stem joins
-# small (a day's uncovered entities times its lookups in use otherwise).
+# small (a day's uncovered entities times its lookups in use otherwise; implied by the stem
+# test: a stem has at least one letter). CHAR_LENGTH/LEFT/IF, not LENGTH/SUBSTR/GREATEST: they
+# transpile to DuckDB's plain functions (LENGTH and GREATEST become type and NULL guards there).
 COVERAGE_SQL = """
 WITH expected AS (
   SELECT _e_xdate AS day, _e_xentity AS entity, MIN(_e_xkey) AS game_key
@@ -90,7 +92,9 @@ links AS (
 ),
 missing AS (
   SELECT day, entity, game_key,
-    SUBSTR(entity, 1, GREATEST(1, LENGTH(entity) - @suffix_length)) AS stem
+    CHAR_LENGTH(entity) + @suffix_length AS longest,
+    LEFT(entity, IF(CHAR_LENGTH(entity) - @suffix_length > 1,
+      CHAR_LENGTH(entity) - @suffix_length, 1)) AS stem
   FROM judged
   WHERE NOT covered
 ),
@@ -103,8 +107,8 @@ candidates AS (
   SELECT m.day, m.entity, u.entity AS lookup, TRUE AS in_use, FALSE AS registered,
     FALSE AS aliased
   FROM missing AS m
-  JOIN in_use AS u ON u.day = m.day AND SUBSTR(u.entity, 1, 1) = SUBSTR(m.entity, 1, 1)
-  WHERE STARTS_WITH(u.entity, m.stem) AND LENGTH(u.entity) <= LENGTH(m.entity) + @suffix_length
+  JOIN in_use AS u ON u.day = m.day AND LEFT(u.entity, 1) = LEFT(m.entity, 1)
+  WHERE STARTS_WITH(u.entity, m.stem) AND CHAR_LENGTH(u.entity) <= m.longest
   UNION ALL
   SELECT m.day, m.entity, u.entity AS lookup, TRUE AS in_use, FALSE AS registered,
     TRUE AS aliased
@@ -115,8 +119,8 @@ candidates AS (
   SELECT m.day, m.entity, r.entity AS lookup, FALSE AS in_use, TRUE AS registered,
     FALSE AS aliased
   FROM missing AS m
-  JOIN registry AS r ON SUBSTR(r.entity, 1, 1) = SUBSTR(m.entity, 1, 1)
-  WHERE STARTS_WITH(r.entity, m.stem) AND LENGTH(r.entity) <= LENGTH(m.entity) + @suffix_length
+  JOIN registry AS r ON LEFT(r.entity, 1) = LEFT(m.entity, 1)
+  WHERE STARTS_WITH(r.entity, m.stem) AND CHAR_LENGTH(r.entity) <= m.longest
   UNION ALL
   SELECT m.day, m.entity, r.entity AS lookup, FALSE AS in_use, TRUE AS registered,
     TRUE AS aliased
@@ -150,7 +154,9 @@ LEFT JOIN related AS r ON r.day = m.day AND r.entity = m.entity
 # hygiene.registry_duplicates: the registry rows of the candidates (registry lookups sharing a
 # stem with a lookup of another id: a superset of `identity.duplicate_groups`' members, so the
 # groups found in these rows are those of the whole registry), with a NULL day; then the
-# candidates' lookups used on each date (expected, target or lines).
+# candidates' lookups used on each date (expected, target or lines). The self-join is a hash
+# join on the first letter: a non-empty stem starts with it, so only an empty lookup loses
+# partners, and it never shares a group with another lookup (`identity.base_name`).
 IN_USE_SQL = """
 WITH registry AS (
   SELECT DISTINCT _e_rentity AS entity, CAST(_e_uid AS STRING) AS uid, _e_uid AS universal_id
@@ -161,31 +167,31 @@ candidates AS (
   SELECT DISTINCT r1.entity
   FROM registry AS r1
   JOIN registry AS r2
-    ON COALESCE(r1.uid, '') <> COALESCE(r2.uid, '')
-    AND STARTS_WITH(
-      r2.entity, SUBSTR(r1.entity, 1, GREATEST(1, LENGTH(r1.entity) - @suffix_length))
-    )
+    ON LEFT(r2.entity, 1) = LEFT(r1.entity, 1)
+    AND COALESCE(r1.uid, '') <> COALESCE(r2.uid, '')
+    AND STARTS_WITH(r2.entity, LEFT(r1.entity, IF(CHAR_LENGTH(r1.entity) - @suffix_length > 1,
+      CHAR_LENGTH(r1.entity) - @suffix_length, 1)))
 ),
 expected AS (
-  SELECT DISTINCT _e_xdate AS day, _e_xentity AS entity
+  SELECT _e_xdate AS day, _e_xentity AS entity
   FROM _t_expected
   WHERE _e_xdate BETWEEN @range_start AND @range_end AND _e_xentity IS NOT NULL AND _e_xfilter
 ),
 target AS (
-  SELECT DISTINCT _e_tdate AS day, _e_tentity AS entity
+  SELECT _e_tdate AS day, _e_tentity AS entity
   FROM _t_target
   WHERE _e_tdate BETWEEN @range_start AND @range_end AND _e_tentity IS NOT NULL AND _e_tfilter
 ),
 lines AS (
-  SELECT DISTINCT _e_ldate AS day, _e_lentity AS entity
+  SELECT _e_ldate AS day, _e_lentity AS entity
   FROM _t_lines
   WHERE _e_ldate BETWEEN @range_start AND @range_end AND _e_lentity IS NOT NULL AND _e_lfilter
 ),
 used AS (
   SELECT day, entity FROM expected
-  UNION DISTINCT
+  UNION ALL
   SELECT day, entity FROM target
-  UNION DISTINCT
+  UNION ALL
   SELECT day, entity FROM lines
 )
 SELECT CAST(NULL AS DATE) AS day, r.entity, r.universal_id
