@@ -9,6 +9,7 @@ against pipeval's own report for the same dates.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -160,7 +161,7 @@ def built_in(profile: Profile) -> Profile:
     """The profile without its declarative `checks:`: historical then runs only the built-in
     families (completeness, coverage, orchestration, and the plan's quota estimate), the check
     set the in-database floor answers, so the two compare like for like."""
-    return profile.model_copy(update={"checks": []})
+    return dataclasses.replace(profile, checks=[])
 
 
 def historical_scope(profile: Profile, config: Config, start: date, end: date) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -59,6 +60,6 @@ def spread(n: int, hours: int = 24, end: datetime = AS_OF, **kwargs: Any) -> lis
 
 
 def with_quota(profile: Profile, **changes: Any) -> Profile:
-    quota = profile.thresholds.quota.model_copy(update=changes)
-    thresholds = profile.thresholds.model_copy(update={"quota": quota})
-    return profile.model_copy(update={"thresholds": thresholds})
+    quota = dataclasses.replace(profile.thresholds.quota, **changes)
+    thresholds = dataclasses.replace(profile.thresholds, quota=quota)
+    return dataclasses.replace(profile, thresholds=thresholds)

@@ -7,6 +7,7 @@ on the sample season.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,7 @@ def run(checks: list[CheckResult], profile: Profile, **given: Any) -> list[dict[
 
 
 def with_lineage(profile: Profile, lineage: dict[str, LineagePhase]) -> Profile:
-    return profile.model_copy(update={"lineage": lineage})
+    return dataclasses.replace(profile, lineage=lineage)
 
 
 def actions(incident: dict[str, Any]) -> list[str]:

@@ -8,19 +8,20 @@ new families are covered as they register. Parsing is sqlglot's BigQuery dialect
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlglot
-from pydantic import BaseModel
 from sqlglot import exp
 
 from pipeval.adapters.dir_store import DirStore
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
 from pipeval.checks import FAMILIES, checks_for
 from pipeval.profile import Profile
+from pipeval.profile.constraints import Strict
 from pipeval.query import Context
 from pipeval.sqlkit import ensure_query
 from tests.builders import build_warehouse
@@ -40,14 +41,14 @@ def partitioned_tables(profile: Profile) -> dict[str, frozenset[str]]:
     found: dict[str, set[str]] = {}
 
     def visit(node: object) -> None:
-        if isinstance(node, BaseModel):
+        if isinstance(node, Strict):
             table, column = getattr(node, "table", None), getattr(node, "date_column", None)
             # A table partitioned by DATE(timestamp) names that column: only it prunes.
             column = getattr(node, "partition_column", None) or column
             if isinstance(table, str) and isinstance(column, str):
                 found.setdefault(table, set()).add(column)
-            for name in type(node).model_fields:
-                visit(getattr(node, name))
+            for field in dataclasses.fields(node):
+                visit(getattr(node, field.name))
         elif isinstance(node, list | tuple):
             for item in node:
                 visit(item)

@@ -7,6 +7,7 @@ CI sees the same ones on every run), a bounded `max_examples`, and no example da
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import re
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from pydantic import TypeAdapter
 
 from pipeval.adapters.dir_store import DirStore
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
@@ -27,6 +29,7 @@ from pipeval.clock import parse_date
 from pipeval.errors import ConfigError, InputError
 from pipeval.identifiers import TableName, check_identifier, is_identifier
 from pipeval.profile import Profile, load_profile
+from pipeval.profile.validation import validate
 from pipeval.query import Context
 from pipeval.report.markdown import code, code_spans, escape
 from pipeval.report.render import render
@@ -119,7 +122,7 @@ def test_table_names_are_two_plain_names_or_refused(dataset: str, table: str) ->
 
 @pytest.fixture(scope="module")
 def shipped() -> dict[str, Any]:
-    return load_profile("nba-props").model_dump(by_alias=True)
+    return TypeAdapter(Profile).dump_python(load_profile("nba-props"), by_alias=True)
 
 
 @fixed(120, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -130,7 +133,7 @@ def test_profile_identifiers_never_load_outside_the_grammar(
     data = json.loads(json.dumps(shipped))
     data["schedule"][key] = f"nba_raw.{value}" if key == "table" else value
     try:
-        loaded = Profile.model_validate(data)
+        loaded = validate(Profile, data)
     except ValueError:  # pydantic's ValidationError: the loader turns it into one ConfigError
         assert not GRAMMAR.fullmatch(value)
         return
@@ -305,9 +308,9 @@ def _raw_html(markdown: str) -> set[str]:
 def test_a_hostile_staging_prefix_is_bound_not_formatted(
     profile: Profile, make_warehouse, prefix: str
 ) -> None:
-    hygiene = profile.thresholds.hygiene.model_copy(update={"staging_prefix": prefix})
-    thresholds = profile.thresholds.model_copy(update={"hygiene": hygiene})
-    hostile_profile = profile.model_copy(update={"thresholds": thresholds})
+    hygiene = dataclasses.replace(profile.thresholds.hygiene, staging_prefix=prefix)
+    thresholds = dataclasses.replace(profile.thresholds, hygiene=hygiene)
+    hostile_profile = dataclasses.replace(profile, thresholds=thresholds)
     warehouse = make_warehouse(
         {
             "bq_meta.tables": [

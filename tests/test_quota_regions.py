@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,8 @@ from pipeval.errors import ConfigError
 from pipeval.metrics.games import presence_query
 from pipeval.metrics.jobs import jobs_queries, jobs_window, read_jobs
 from pipeval.profile import Profile, load_profile
-from pipeval.profile.model import WarehouseSettings
+from pipeval.profile.model import Warehouse
+from pipeval.profile.validation import validate
 from pipeval.query import Context
 from pipeval.results import CheckResult, Severity, Status
 from pipeval.suites.runner import run_suite
@@ -26,8 +28,8 @@ WRITTEN = {GAMEBOOK: [{"game_id": "20260126_MIL_NOP", "game_date": DAY, "player_
 
 
 def with_regions(profile: Profile, *regions: str) -> Profile:
-    warehouse = profile.warehouse.model_copy(update={"regions": list(regions)})
-    return profile.model_copy(update={"warehouse": warehouse})
+    warehouse = dataclasses.replace(profile.warehouse, regions=list(regions))
+    return dataclasses.replace(profile, warehouse=warehouse)
 
 
 def run(profile: Profile, warehouse: Any, families: tuple[str, ...]) -> dict[str, CheckResult]:
@@ -44,8 +46,8 @@ def test_shipped_profile_reads_the_region_of_the_pipelines_datasets() -> None:
 
 
 def test_one_region_name_is_read_as_a_list_of_one() -> None:
-    assert WarehouseSettings.model_validate({"region": "us-west2"}).regions == ["us-west2"]
-    assert WarehouseSettings.model_validate({"regions": ["us", "eu"]}).region == "us"
+    assert validate(Warehouse, {"region": "us-west2"}).regions == ["us-west2"]
+    assert validate(Warehouse, {"regions": ["us", "eu"]}).region == "us"
 
 
 @pytest.mark.parametrize(

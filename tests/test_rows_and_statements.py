@@ -3,6 +3,7 @@ historical run sends the same statements whatever the range holds."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -101,7 +102,7 @@ def test_declarative_checks_fetch_per_date_and_per_game_aggregates(
     from pipeval.metrics.declarative import SUBJECTS_LISTED
 
     with_checks, _ = _historical_rows(sample_dir, profile)
-    without, _ = _historical_rows(sample_dir, profile.model_copy(update={"checks": []}))
+    without, _ = _historical_rows(sample_dir, dataclasses.replace(profile, checks=[]))
     con = duckdb.connect(str(sample_dir / "warehouse.duckdb"), read_only=True)
     (games,) = con.execute("SELECT COUNT(*) FROM nba_raw.nbac_schedule").fetchone()
     con.close()
@@ -115,7 +116,7 @@ def test_only_aggregates_and_exception_rows_cross_the_wire(sample_dir: Path, pro
     """Per-date counts and the exceptions (missing games, uncovered players), never a row per
     player per date: the whole sample fetches far fewer rows than it has players in context.
     (The declarative checks' per-check aggregates are bounded by the test above.)"""
-    fetched, counted = _historical_rows(sample_dir, profile.model_copy(update={"checks": []}))
+    fetched, counted = _historical_rows(sample_dir, dataclasses.replace(profile, checks=[]))
     con = duckdb.connect(str(sample_dir / "warehouse.duckdb"), read_only=True)
     (player_days,) = con.execute(
         "SELECT COUNT(*) FROM (SELECT DISTINCT game_date, player_lookup "

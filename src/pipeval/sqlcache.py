@@ -14,12 +14,13 @@ that completed writes it (bad input leaves nothing behind).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -210,13 +211,16 @@ def cached_json(function: Callable[..., Any]) -> Callable[..., Any]:
     return _per_arguments(function, _cached_data)
 
 
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(cls))
+
+
 def _arg(value: Any) -> Any:
-    """A key part: a profile model as its fields' values (what `model_dump(mode="json")` gives,
-    without asking pydantic for a serializer: a model read back from the cache has none built),
-    lists and dicts item by item."""
-    fields = getattr(type(value), "model_fields", None)
-    if fields is not None:
-        return {name: _arg(getattr(value, name)) for name in fields}
+    """A key part: a profile model as its fields' values (what pydantic's JSON dump gives, without
+    importing pydantic), lists and dicts item by item."""
+    if hasattr(type(value), "__pydantic_config__"):  # a profile model (profile/constraints.py)
+        return {name: _arg(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, list | tuple):
         return [_arg(item) for item in value]
     if isinstance(value, dict):

@@ -19,6 +19,7 @@ from pipeval.files import regular_file_problem
 from pipeval.identifiers import TableName
 from pipeval.profile import Profile
 from pipeval.profile.model import SchemaTable
+from pipeval.profile.validation import validate
 from pipeval.schema.ddl import table_from_ddl
 from pipeval.schema.writers import split_spec
 from pipeval.suites.runner import run_suite
@@ -71,13 +72,14 @@ def ad_hoc(table: str | None, ddl: tuple[Path, ...], writers: tuple[str, ...]) -
             raise InputError("--writer needs --table dataset.table (or a --ddl file to read it)")
         table = table_from_ddl(list(ddl))
     try:
-        spec = SchemaTable.model_validate(
+        spec = validate(
+            SchemaTable,
             {
                 "table": table,
                 "ddl": str(ddl[0]) if ddl else None,
                 "migrations": [str(path) for path in ddl[1:]],
                 "writers": list(writers),
-            }
+            },
         )
     except ValidationError as err:
         message = err.errors()[0]["msg"].removeprefix("Value error, ")

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-
 from pipeval.identifiers import IDENTIFIER_RE
+from pipeval.profile.constraints import After, Strict, limited, model
 from pipeval.profile.fields import AggregateExpression, Expression, Identifier, Table
 
 # Built-in check families (DESIGN.md): a declarative check names a family of its own.
@@ -64,29 +63,22 @@ def _phase_name(value: str) -> str:
     return value
 
 
-CheckId = Annotated[str, AfterValidator(_check_id)]
-PhaseName = Annotated[str, AfterValidator(_phase_name)]
+CheckId = Annotated[str, After(_check_id)]
+PhaseName = Annotated[str, After(_phase_name)]
 Scalar = str | int | float
 
 
-class _Strict(BaseModel):
-    # defer_build: a profile read back from the cache (profile/stored.py) constructs these
-    # without validating, so a warm run never pays for their validators (~11 ms of imports).
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
-
-
-class Bounds(_Strict):
+@model
+class Bounds(Strict):
     """Trips when the value is strictly below `below` or strictly above `above`: a value exactly
     at the threshold passes, as coverage's 95 of 100 is 95 %, not below 95 %."""
 
     below: float | None = None
     above: float | None = None
 
-    @model_validator(mode="after")
-    def _some_bound(self) -> Bounds:
+    def __post_init__(self) -> None:  # cross-field check, after the fields are validated
         if self.below is None and self.above is None:
             raise ValueError("a threshold needs `below` and/or `above` (or is one number)")
-        return self
 
     def tripped(self, value: float) -> bool:
         return (self.below is not None and value < self.below) or (
@@ -106,7 +98,8 @@ class Bounds(_Strict):
 Threshold = float | Bounds
 
 
-class ReconcileSide(_Strict):
+@model
+class ReconcileSide(Strict):
     """The other table of a `reconcile` check: its key and metric, per date."""
 
     table: Table
@@ -116,7 +109,8 @@ class ReconcileSide(_Strict):
     filter: Expression | None = None
 
 
-class DeclarativeCheck(_Strict):
+@model
+class DeclarativeCheck(Strict):
     """One declarative check; see README "profile format" for every kind's fields."""
 
     id: CheckId
@@ -131,7 +125,7 @@ class DeclarativeCheck(_Strict):
     # log partitioned on when it ran): reads also bound this column, from `partition_slack_days`
     # before the first date to that many days after the last, so BigQuery prunes partitions.
     partition_column: Identifier | None = None
-    partition_slack_days: int = Field(1, ge=0, le=30)
+    partition_slack_days: int = limited(1, ge=0, le=30)
     # Evaluated per date, or per game of the schedule (row_count, metric).
     per: Literal["date", "game"] = "date"
     # The game key expression for `per: game` (default `game_id`); unused per date.
@@ -147,18 +141,18 @@ class DeclarativeCheck(_Strict):
     fail: Threshold | None = None
     # kind-specific fields
     column: Identifier | None = None  # freshness, missing_percent, invalid_percent
-    key: list[Identifier] = Field(default_factory=list)  # duplicates
+    key: list[Identifier] = limited(default_factory=list)  # duplicates
     subject: Identifier | None = None  # listed for offending rows (missing/invalid)
-    values: list[Scalar] = Field(default_factory=list)  # invalid_percent: accepted values
+    values: list[Scalar] = limited(default_factory=list)  # invalid_percent: accepted values
     min: float | None = None  # invalid_percent: accepted range
     max: float | None = None
     expression: AggregateExpression | None = None  # drift, metric, reconcile (this side)
-    baseline_days: int = Field(14, gt=0, le=90)  # drift
+    baseline_days: int = limited(14, gt=0, le=90)  # drift
     method: Literal["percent", "zscore"] = "percent"  # drift
     reconcile_key: Expression | None = None  # reconcile: key on this side
     other: ReconcileSide | None = None  # reconcile
-    tolerance: float = Field(0, ge=0)  # reconcile: absolute difference allowed
-    remediation: list[str] = Field(default_factory=list)
+    tolerance: float = limited(0, ge=0)  # reconcile: absolute difference allowed
+    remediation: list[str] = limited(default_factory=list)
 
     @property
     def game_key_expression(self) -> str:
@@ -168,8 +162,7 @@ class DeclarativeCheck(_Strict):
     def family(self) -> str:
         return self.id.split(".", 1)[0]
 
-    @model_validator(mode="after")
-    def _kind_fields(self) -> DeclarativeCheck:
+    def __post_init__(self) -> None:  # cross-field check, after the fields are validated
         needs: dict[str, tuple[str, ...]] = {
             "freshness": ("column",),
             "missing_percent": ("column",),
@@ -194,18 +187,15 @@ class DeclarativeCheck(_Strict):
             raise ValueError(f"{self.id}: per: game is for row_count and metric checks")
         if self.warn is None and self.fail is None:
             raise ValueError(f"{self.id}: needs `warn` and/or `fail`")
-        return self
 
     def bounds(self, which: Literal["warn", "fail"]) -> Bounds | None:
         """The threshold with a bare number read in the kind's own direction."""
         found = self.warn if which == "warn" else self.fail
         if found is None or isinstance(found, Bounds):
             return found
-        # constructed, not validated: `found` is a validated number, and validating would build
-        # Bounds' deferred validator on every run
         if self.kind == "row_count":
-            return Bounds.model_construct(below=float(found))
-        return Bounds.model_construct(above=float(found))
+            return Bounds(below=float(found))
+        return Bounds(above=float(found))
 
 
 def unique_ids(checks: list[DeclarativeCheck]) -> None:

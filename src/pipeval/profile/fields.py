@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator
-
 from pipeval.errors import ConfigError
 from pipeval.identifiers import IDENTIFIER_RE, TableName
+from pipeval.profile.constraints import After
 from pipeval.sqlkit import vet_aggregate, vet_expression
 
 
@@ -45,7 +44,7 @@ def _aggregate_expression(value: str) -> str:
     return value
 
 
-Identifier = Annotated[str, AfterValidator(_identifier)]
-Table = Annotated[str, AfterValidator(_table)]
-Expression = Annotated[str, AfterValidator(_expression)]
-AggregateExpression = Annotated[str, AfterValidator(_aggregate_expression)]
+Identifier = Annotated[str, After(_identifier)]
+Table = Annotated[str, After(_table)]
+Expression = Annotated[str, After(_expression)]
+AggregateExpression = Annotated[str, After(_aggregate_expression)]

@@ -1,7 +1,7 @@
 """Find, parse and validate a profile; every problem becomes one ConfigError line.
 
 A profile validated by an earlier completed run is read back from pipeval's cache
-(`profile/stored.py`): a warm run neither imports YAML nor builds pydantic's validators.
+(`profile/stored.py`): a warm run imports neither YAML nor pydantic.
 """
 
 from __future__ import annotations
@@ -40,11 +40,15 @@ def _read_file(path: Path) -> str:
 def _describe(err: ValidationError, source: str) -> str:
     first = err.errors()[0]
     key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    if first["type"] == "extra_forbidden":
+    # pydantic names an unknown key of a data class an unexpected keyword argument
+    if first["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
         return f"profile {source}: {key}: unknown key"
     if first["type"] == "missing":
         return f"profile {source}: {key}: required key is missing"
     message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "dataclass_type":  # in the words pydantic has for a model
+        expected = first.get("ctx", {}).get("class_name", "")
+        message = f"Input should be a valid dictionary or instance of {expected}"
     return f"profile {source}: {key}: {message}"
 
 
@@ -112,8 +116,7 @@ def load_profile(name_or_path: str = "nba-props") -> Profile:
         ) from None
     if found is None:
         stored.keep(kept, profile, hashed)
-    profile._base_dir = base_dir
-    profile._source = source
+    profile.located(base_dir, source)
     return profile
 
 
@@ -121,12 +124,14 @@ def _validate(text: str, source: str, shipped: bool) -> tuple[Profile, str]:
     """The profile validated from its YAML, and the hash of its data (`sqlcache.profile_hash`)."""
     from pydantic import ValidationError
 
+    from pipeval.profile.validation import validate
+
     data = _data(text, source, shipped)
     hashed = sqlcache.profile_hash(data)
     # Vetting expressions reads and fills this profile's SQL cache.
     sqlcache.activate_hash(hashed)
     try:
-        return Profile.model_validate(data), hashed
+        return validate(Profile, data), hashed
     except ValidationError as err:
         raise ConfigError(_describe(err, source)) from None
     except PipevalError as err:

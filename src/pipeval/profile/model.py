@@ -1,23 +1,32 @@
 """The profile: a YAML data contract that maps a pipeline (tables, keys, phases, thresholds).
 
 Validation is strict (unknown keys are errors) because a typo in a threshold must not silently
-fall back to a default at 6 AM. Identifiers are checked against the plain-name grammar and SQL
-expressions are parsed and vetted when the profile loads, not when a check runs.
+fall back to a default at 6 AM. The models are frozen data classes that pydantic validates when
+a profile is not cached (profile/constraints.py, profile/validation.py): a run that reads the
+validated profile back never imports pydantic. Identifiers are checked against the plain-name
+grammar and SQL expressions are parsed and vetted when the profile loads, not when a check runs.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from typing import Annotated, Any, ClassVar, Literal
 
 from pipeval.identifiers import (
     LABEL_KEY_RE,
     REGION_RE,
     REPO_PATH_RE,
     SERVICE_NAME_RE,
+)
+from pipeval.profile.constraints import (
+    STRICT_CONFIG,
+    After,
+    Before,
+    Bounded,
+    Strict,
+    limited,
+    model,
 )
 from pipeval.profile.declarative import DeclarativeCheck, unique_ids
 from pipeval.profile.fields import Expression, Identifier, Table
@@ -29,13 +38,13 @@ def _hhmm(value: str) -> str:
     return value
 
 
-def _pattern(regex: re.Pattern[str], what: str) -> AfterValidator:
+def _pattern(regex: re.Pattern[str], what: str) -> After:
     def check(value: str) -> str:
         if not regex.match(value):
             raise ValueError(f"{value!r} is not {what}")
         return value
 
-    return AfterValidator(check)
+    return After(check)
 
 
 def _repo_path(value: str) -> str:
@@ -52,9 +61,9 @@ ServiceName = Annotated[
 ]
 Region = Annotated[str, _pattern(REGION_RE, "a Google Cloud region such as us-west2")]
 LabelKey = Annotated[str, _pattern(LABEL_KEY_RE, "a label key (lower-case letters, digits, _, -)")]
-RepoPath = Annotated[str, AfterValidator(_repo_path)]
-TimeOfDay = Annotated[str, AfterValidator(_hhmm)]
-Percent = Annotated[float, Field(ge=0, le=100)]
+RepoPath = Annotated[str, After(_repo_path)]
+TimeOfDay = Annotated[str, After(_hhmm)]
+Percent = Annotated[float, Bounded(ge=0, le=100)]
 # Sane bounds for the profile's numbers, checked at load: a typo of a few zeros must be one
 # clear line, not an overflow in date arithmetic later (a day count past 9999-12-31).
 MAX_DAYS = 366  # windows and lags: at most a year
@@ -64,12 +73,7 @@ MAX_BYTES = 10**15  # one petabyte
 MAX_TIMEOUT_S = 86_400.0  # one day
 
 
-class Strict(BaseModel):
-    # defer_build: a profile read back from the cache (profile/stored.py) is constructed, not
-    # validated, so building the validators at import would be paid for nothing.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
-
-
+@model
 class ScheduleSpec(Strict):
     """The table of expected games."""
 
@@ -77,9 +81,10 @@ class ScheduleSpec(Strict):
     date_column: Identifier = "game_date"
     game_key: Expression
     status_column: Identifier = "game_status"
-    final_status: int = Field(3, ge=0, le=MAX_COUNT)
+    final_status: int = limited(3, ge=0, le=MAX_COUNT)
 
 
+@model
 class PhaseTable(Strict):
     table: Table
     date_column: Identifier = "game_date"
@@ -88,21 +93,24 @@ class PhaseTable(Strict):
     # post_game tables hold only final games; pre_game tables every scheduled game of the date.
     expects: Literal["final", "scheduled"] = "final"
     filter: Expression | None = None
-    columns: list[Identifier] = Field(default_factory=list)
+    columns: list[Identifier] = limited(default_factory=list)
 
 
+@model
 class Phase(Strict):
     name: Identifier
     label: str = ""
-    tables: list[PhaseTable] = Field(min_length=1)
+    tables: list[PhaseTable] = limited(min_length=1)
     rerun: str | None = None
 
 
+@model
 class ReferenceTable(Strict):
     table: Table
-    columns: list[Identifier] = Field(default_factory=list)
+    columns: list[Identifier] = limited(default_factory=list)
 
 
+@model
 class EntitySource(Strict):
     table: Table
     entity: Identifier
@@ -112,6 +120,7 @@ class EntitySource(Strict):
     group_by: Identifier | None = None
 
 
+@model
 class RegistrySource(Strict):
     """The identity registry: lookups and the universal id of the person behind each."""
 
@@ -120,6 +129,7 @@ class RegistrySource(Strict):
     universal_id: Identifier | None = None
 
 
+@model
 class AliasSource(Strict):
     """Alias rows mapping one lookup to its canonical lookup."""
 
@@ -134,9 +144,10 @@ def _suffix(value: str) -> str:
     return value
 
 
-NameSuffix = Annotated[str, AfterValidator(_suffix)]
+NameSuffix = Annotated[str, After(_suffix)]
 
 
+@model
 class CoverageDiagnostics(Strict):
     """Where a missing entity's reason is looked up; each source is one batched query.
 
@@ -146,9 +157,10 @@ class CoverageDiagnostics(Strict):
     registry: RegistrySource | None = None
     aliases: AliasSource | None = None
     # Generational suffixes: `kevinporterjr` and `kevinporter` name the same person.
-    suffixes: list[NameSuffix] = Field(default_factory=lambda: ["jr", "sr", "ii", "iii", "iv"])
+    suffixes: list[NameSuffix] = limited(default_factory=lambda: ["jr", "sr", "ii", "iii", "iv"])
 
 
+@model
 class CoverageSpec(Strict):
     name: Identifier
     label: str = "entities"
@@ -159,129 +171,118 @@ class CoverageSpec(Strict):
     expects: Literal["final", "scheduled"] = "scheduled"
     warn_below: Percent | None = None
     fail_below: Percent | None = None
-    diagnostics: CoverageDiagnostics = Field(default_factory=CoverageDiagnostics)
+    diagnostics: CoverageDiagnostics = limited(default_factory=CoverageDiagnostics)
 
-    @model_validator(mode="after")
-    def _ordered_thresholds(self) -> CoverageSpec:
+    def __post_init__(self) -> None:  # cross-field check, after the fields are validated
         if None not in (self.warn_below, self.fail_below) and self.fail_below > self.warn_below:
             raise ValueError("fail_below must not be above warn_below")
-        return self
 
 
+@model
 class ModeSpec(Strict):
-    expected: list[Identifier] = Field(min_length=1)
-    critical: list[Identifier] = Field(default_factory=list)
+    expected: list[Identifier] = limited(min_length=1)
+    critical: list[Identifier] = limited(default_factory=list)
 
-    @model_validator(mode="after")
-    def _critical_expected(self) -> ModeSpec:
+    def __post_init__(self) -> None:  # cross-field check, after the fields are validated
         unknown = sorted(set(self.critical) - set(self.expected))
         if unknown:
             raise ValueError(f"critical processors {unknown} are not in expected")
-        return self
 
 
+@model
 class OrchestrationSpec(Strict):
     phase: Identifier
     collection: Identifier
     # Due at HH:MM local time, `due_days_after` days after the game date.
     due: TimeOfDay = "08:00"
-    due_days_after: int = Field(1, ge=0, le=MAX_DAYS)
+    due_days_after: int = limited(1, ge=0, le=MAX_DAYS)
     downstream_phase: Identifier | None = None
-    modes: dict[Identifier, ModeSpec] = Field(min_length=1)
+    modes: dict[Identifier, ModeSpec] = limited(min_length=1)
 
 
+@model
 class QuotaThresholds(Strict):
-    table_operations_limit: int = Field(1500, gt=0, le=MAX_COUNT)
-    partition_modifications_limit: int = Field(30000, gt=0, le=MAX_COUNT)
-    ingestion_time_partition_modifications_limit: int = Field(11000, gt=0, le=MAX_COUNT)
-    ingestion_time_partitioned_tables: list[Table] = Field(default_factory=list)
+    table_operations_limit: int = limited(1500, gt=0, le=MAX_COUNT)
+    partition_modifications_limit: int = limited(30000, gt=0, le=MAX_COUNT)
+    ingestion_time_partition_modifications_limit: int = limited(11000, gt=0, le=MAX_COUNT)
+    ingestion_time_partitioned_tables: list[Table] = limited(default_factory=list)
     warn_pct: Percent = 80
     fail_pct: Percent = 95
-    window_hours: int = Field(24, gt=0, le=MAX_DAYS * 24)
-    dml_running_limit: int = Field(2, gt=0, le=MAX_COUNT)
-    dml_queue_limit: int = Field(20, gt=0, le=MAX_COUNT)
-    dml_queue_warn: int = Field(15, gt=0, le=MAX_COUNT)
-    backfill_lookback_days: int = Field(7, gt=0, le=MAX_DAYS)
+    window_hours: int = limited(24, gt=0, le=MAX_DAYS * 24)
+    dml_running_limit: int = limited(2, gt=0, le=MAX_COUNT)
+    dml_queue_limit: int = limited(20, gt=0, le=MAX_COUNT)
+    dml_queue_warn: int = limited(15, gt=0, le=MAX_COUNT)
+    backfill_lookback_days: int = limited(7, gt=0, le=MAX_DAYS)
     # Rows per write that remediation suggests batching into one job.
-    remediation_batch_size: int = Field(100, gt=1, le=MAX_COUNT)
+    remediation_batch_size: int = limited(100, gt=1, le=MAX_COUNT)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> QuotaThresholds:
+    def __post_init__(self) -> None:  # cross-field check, after the fields are validated
         if self.warn_pct > self.fail_pct:
             raise ValueError("warn_pct must not be above fail_pct")
         if self.dml_queue_warn > self.dml_queue_limit:
             raise ValueError("dml_queue_warn must not be above dml_queue_limit")
-        return self
 
 
+@model
 class CoverageThresholds(Strict):
     warn_below: Percent = 95
     fail_below: Percent = 85
     # A system covering fewer than this share of the best system's entities is reported.
     system_parity_pct: Percent = 50
     # A system with rows in these days before the date and none on it has stopped.
-    system_lookback_days: int = Field(7, gt=0, le=MAX_DAYS)
+    system_lookback_days: int = limited(7, gt=0, le=MAX_DAYS)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> CoverageThresholds:
+    def __post_init__(self) -> None:  # cross-field check, after the fields are validated
         if self.fail_below > self.warn_below:
             raise ValueError("fail_below must not be above warn_below")
-        return self
 
 
+@model
 class HygieneThresholds(Strict):
-    staging_prefix: str = Field("_staging_", min_length=1)
-    staging_max_age_hours: float = Field(24, gt=0, le=MAX_DAYS * 24)
-    datasets: list[Identifier] = Field(default_factory=list)
+    staging_prefix: str = limited("_staging_", min_length=1)
+    staging_max_age_hours: float = limited(24, gt=0, le=MAX_DAYS * 24)
+    datasets: list[Identifier] = limited(default_factory=list)
 
 
+@model
 class DeployThresholds(Strict):
     # A commit waiting longer than this for its service's deploy is a FAIL, not a WARN.
-    max_lag_hours: float = Field(24, gt=0)
+    max_lag_hours: float = limited(24, gt=0)
     # Pending commits listed per service; the rest are counted.
-    list_commits: int = Field(5, gt=0)
+    list_commits: int = limited(5, gt=0)
 
 
+@model
 class Thresholds(Strict):
-    quota: QuotaThresholds = Field(default_factory=QuotaThresholds)
-    deploy: DeployThresholds = Field(default_factory=DeployThresholds)
-    coverage: CoverageThresholds = Field(default_factory=CoverageThresholds)
-    hygiene: HygieneThresholds = Field(default_factory=HygieneThresholds)
+    quota: QuotaThresholds = limited(default_factory=QuotaThresholds)
+    deploy: DeployThresholds = limited(default_factory=DeployThresholds)
+    coverage: CoverageThresholds = limited(default_factory=CoverageThresholds)
+    hygiene: HygieneThresholds = limited(default_factory=HygieneThresholds)
 
 
+@model
 class HistoricalSpec(Strict):
-    default_days: int = Field(14, gt=0, le=MAX_RANGE_DAYS)
-    max_range_days: int = Field(400, gt=0, le=MAX_RANGE_DAYS)
-    cascade_windows: dict[Identifier, Annotated[int, Field(gt=0, le=MAX_DAYS)]] = Field(
+    default_days: int = limited(14, gt=0, le=MAX_RANGE_DAYS)
+    max_range_days: int = limited(400, gt=0, le=MAX_RANGE_DAYS)
+    cascade_windows: dict[Identifier, Annotated[int, Bounded(gt=0, le=MAX_DAYS)]] = limited(
         default_factory=lambda: {"L5": 5, "L10": 10, "long": 21}
     )
-    severity_high_above: int = Field(100, ge=0, le=MAX_COUNT)
-    severity_medium_from: int = Field(50, ge=0, le=MAX_COUNT)
+    severity_high_above: int = limited(100, ge=0, le=MAX_COUNT)
+    severity_medium_from: int = limited(50, ge=0, le=MAX_COUNT)
 
 
+@model
 class WarehouseSettings(Strict):
     # BigQuery keeps job metadata per region: the jobs view is read once per region listed
     # (each statement runs in its own region). `region: x` (one name) is read as `regions: [x]`.
-    regions: list[Identifier] = Field(default_factory=lambda: ["us"], min_length=1)
-    maximum_bytes_billed: int = Field(10_000_000_000, gt=0, le=MAX_BYTES)
-    query_timeout_s: float = Field(120, gt=0, le=MAX_TIMEOUT_S)
+    regions: list[Identifier] = limited(default_factory=lambda: ["us"], min_length=1)
+    maximum_bytes_billed: int = limited(10_000_000_000, gt=0, le=MAX_BYTES)
+    query_timeout_s: float = limited(120, gt=0, le=MAX_TIMEOUT_S)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _one_region_is_a_list_of_one(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "region" in data:
-            if "regions" in data:
-                raise ValueError("give regions (a list) or region (one name), not both")
-            data = {**data, "regions": [data["region"]]}
-            del data["region"]
-        return data
-
-    @model_validator(mode="after")
-    def _distinct_regions(self) -> WarehouseSettings:
+    def __post_init__(self) -> None:  # cross-field check, after the fields are validated
         lowered = [region.lower() for region in self.regions]
         if len(set(lowered)) != len(lowered):
             raise ValueError(f"regions: {', '.join(self.regions)} lists a region twice")
-        return self
 
     @property
     def region(self) -> str:
@@ -289,66 +290,87 @@ class WarehouseSettings(Strict):
         return self.regions[0]
 
 
+def _one_region_is_a_list_of_one(data: Any) -> Any:
+    if isinstance(data, dict) and "region" in data:
+        if "regions" in data:
+            raise ValueError("give regions (a list) or region (one name), not both")
+        data = {**data, "regions": [data["region"]]}
+        del data["region"]
+    return data
+
+
+# The type of `warehouse:` (`region: x` is read as `regions: [x]` before validation).
+Warehouse = Annotated[WarehouseSettings, Before(_one_region_is_a_list_of_one)]
+
+
+@model
 class SchemaTable(Strict):
     table: Table
     ddl: str | None = None
-    migrations: list[str] = Field(default_factory=list)
-    writers: list[str] = Field(default_factory=list)
+    migrations: list[str] = limited(default_factory=list)
+    writers: list[str] = limited(default_factory=list)
 
 
+@model
 class ServiceSpec(Strict):
     """A deployed service (Cloud Run, or a gen2 Cloud Function) and the source it is built from."""
 
     name: ServiceName
     kind: Literal["run", "function"] = "run"
     region: Region
-    paths: list[RepoPath] = Field(min_length=1)
+    paths: list[RepoPath] = limited(min_length=1)
     # The label the deploy script stamps with the commit it built (`--update-labels`).
     label: LabelKey = "commit-sha"
     # The command that redeploys it, run from the repository root (remediation): one line,
     # shown as a code span, so no newline and no backtick.
-    deploy: Annotated[str, Field(min_length=1, pattern=r"^[^`\n\r]+$")] | None = None
+    deploy: str | None = limited(None, min_length=1, pattern=r"^[^`\n\r]+$")
     # Phases whose processors run in it: a stale deployment may explain their failures.
-    phases: list[Identifier] = Field(default_factory=list)
+    phases: list[Identifier] = limited(default_factory=list)
 
 
+@model
 class LineagePhase(Strict):
     """What one phase reads and writes, for the diagnosis to follow a failure downstream."""
 
     # Phases whose output this phase reads (its upstream).
-    reads: list[Identifier] = Field(default_factory=list)
+    reads: list[Identifier] = limited(default_factory=list)
     # Tables its processors write besides the phase's own tables: run logs shared by every
     # phase, state tables. A quota outage on one of them explains the phase's failure.
-    writes: list[Table] = Field(default_factory=list)
+    writes: list[Table] = limited(default_factory=list)
 
 
+@model
 class Profile(Strict):
     name: Identifier
     description: str = ""
     timezone: str = "America/New_York"
     project: Identifier | None = None
-    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
+    warehouse: Warehouse = limited(default_factory=WarehouseSettings)
     schedule: ScheduleSpec
-    phases: list[Phase] = Field(min_length=1)
-    reference: dict[Identifier, ReferenceTable] = Field(default_factory=dict)
-    coverage: list[CoverageSpec] = Field(default_factory=list)
-    orchestration: list[OrchestrationSpec] = Field(default_factory=list)
-    thresholds: Thresholds = Field(default_factory=Thresholds)
-    historical: HistoricalSpec = Field(default_factory=HistoricalSpec)
-    schema_tables: list[SchemaTable] = Field(default_factory=list, alias="schema")
-    lint_hot_tables: list[Table] = Field(default_factory=list)
+    phases: list[Phase] = limited(min_length=1)
+    reference: dict[Identifier, ReferenceTable] = limited(default_factory=dict)
+    coverage: list[CoverageSpec] = limited(default_factory=list)
+    orchestration: list[OrchestrationSpec] = limited(default_factory=list)
+    thresholds: Thresholds = limited(default_factory=Thresholds)
+    historical: HistoricalSpec = limited(default_factory=HistoricalSpec)
+    schema_tables: list[SchemaTable] = limited(default_factory=list, alias="schema")
+    lint_hot_tables: list[Table] = limited(default_factory=list)
     # Declarative data checks (profile/declarative.py), one statement per table per run.
-    checks: list[DeclarativeCheck] = Field(default_factory=list)
-    services: list[ServiceSpec] = Field(default_factory=list)
+    checks: list[DeclarativeCheck] = limited(default_factory=list)
+    services: list[ServiceSpec] = limited(default_factory=list)
     # phase -> what it reads and writes. Without it each failing check is its own incident.
-    lineage: dict[Identifier, LineagePhase] = Field(default_factory=dict)
+    lineage: dict[Identifier, LineagePhase] = limited(default_factory=dict)
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, strict=True, populate_by_name=True, defer_build=True
-    )
-    # Where the profile file lives: relative paths in it (DDL files, writers) start there.
-    _base_dir: Path | None = PrivateAttr(default=None)
-    _source: str = PrivateAttr(default="")
+    # `schema:` in YAML, `schema_tables` in code (the name `schema` is pydantic's own).
+    __pydantic_config__: ClassVar[dict[str, Any]] = {**STRICT_CONFIG, "populate_by_name": True}
+    # Where the profile file lives: relative paths in it (DDL files, writers) start there, and
+    # the name messages give it; set by the loader (`located`), not fields of the profile.
+    _base_dir: ClassVar[Path | None] = None
+    _source: ClassVar[str] = ""
+
+    def located(self, base_dir: Path | None, source: str) -> None:
+        object.__setattr__(self, "_base_dir", base_dir)  # frozen: set once, by the loader
+        object.__setattr__(self, "_source", source)
 
     @property
     def base_dir(self) -> Path:
@@ -358,8 +380,7 @@ class Profile(Strict):
     def source(self) -> str:
         return self._source or self.name
 
-    @model_validator(mode="after")
-    def _cross_references(self) -> Profile:
+    def __post_init__(self) -> None:  # cross-field check, after the fields are validated
         names = [phase.name for phase in self.phases]
         if len(set(names)) != len(names):
             raise ValueError(f"phase names must be unique, got {names}")
@@ -384,7 +405,6 @@ class Profile(Strict):
         for check in self.checks:
             if check.phase is not None and check.phase not in names:
                 raise ValueError(f"checks: {check.id} refers to unknown phase {check.phase!r}")
-        return self
 
     def phase(self, name: str) -> Phase:
         for phase in self.phases:

@@ -8,16 +8,18 @@ The checks' own SQL is read with sqlglot's scope analysis, which ties every colu
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlglot
-from pydantic import BaseModel
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import traverse_scope
 
+from pipeval.profile.constraints import Strict
 from pipeval.sqlkit import parse_expression
 
 # The data contract's types (DESIGN.md) for the roles a profile field plays.
@@ -44,10 +46,10 @@ class Reference:
     role: str | None = None
 
 
-def _validators(annotation: object, metadata: list[object]) -> tuple[set[str], bool]:
+def _validators(annotation: object) -> tuple[set[str], bool]:
     """Names of the profile validators on a field (`_table`, `_identifier`, `_expression`) and
     whether the field holds a list of such values."""
-    names = {getattr(getattr(m, "func", None), "__name__", "") for m in metadata}
+    names = {getattr(getattr(annotation, "func", None), "__name__", "")}
     is_list = typing.get_origin(annotation) is list
     stack = list(typing.get_args(annotation))
     while stack:
@@ -63,20 +65,29 @@ def _values(value: object, is_list: bool) -> list[str]:
     return [str(v) for v in value] if is_list else [str(value)]  # type: ignore[union-attr]
 
 
-def _label(model: BaseModel, path: str) -> str:
+@functools.cache
+def _fields(cls: type) -> list[tuple[str, object, str]]:
+    """A model's fields: name, annotation (with its markers) and the YAML key (an alias)."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return [
+        (field.name, hints[field.name], field.metadata.get("alias") or field.name)
+        for field in dataclasses.fields(cls)
+    ]
+
+
+def _label(model: Strict, path: str) -> str:
     name = (
         getattr(model, "name", None) or getattr(model, "id", None) or getattr(model, "phase", None)
     )
     return f"{path}.{name}" if isinstance(name, str) and path else path
 
 
-def _model_references(model: BaseModel, path: str) -> Iterator[Reference]:
+def _model_references(model: Strict, path: str) -> Iterator[Reference]:
     table = getattr(model, "table", None)
     owner_table = table if isinstance(table, str) and "." in table else None
-    for name, info in type(model).model_fields.items():
+    for name, annotation, key in _fields(type(model)):
         value = getattr(model, name)
-        kinds, is_list = _validators(info.annotation, list(info.metadata))
-        key = info.alias or name
+        kinds, is_list = _validators(annotation)
         where = f"{path}.{key}" if path else key
         if "_table" in kinds and not (owner_table and name == "table"):
             yield from (Reference(t, where) for t in _values(value, is_list))
@@ -92,20 +103,20 @@ def _model_references(model: BaseModel, path: str) -> Iterator[Reference]:
 
 
 def _nested(value: object, where: str) -> Iterator[Reference]:
-    if isinstance(value, BaseModel):
+    if isinstance(value, Strict):
         yield from _model_references(value, _label(value, where))
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            if isinstance(item, BaseModel):
+            if isinstance(item, Strict):
                 label = _label(item, where)
                 yield from _model_references(item, label if label != where else f"{where}[{index}]")
     elif isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(item, BaseModel):
+            if isinstance(item, Strict):
                 yield from _model_references(item, f"{where}.{key}")
 
 
-def profile_references(profile: BaseModel) -> list[Reference]:
+def profile_references(profile: Strict) -> list[Reference]:
     return list(_model_references(profile, ""))
 
 
