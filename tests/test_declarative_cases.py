@@ -195,3 +195,30 @@ def test_every_kind_has_a_case_file_with_each_edge() -> None:
         for edge in ("off-day", "not final", "null"):
             assert edge in names, f"{kind}: no case for {edge}"
         assert load_kind(kind).get("hostile"), kind
+
+
+def test_each_check_of_a_statement_lists_its_own_subjects(tmp_path: Path) -> None:
+    """The statement lists every check's subjects in one branch: the cap (@subjects) holds per
+    check and date, so two checks of one table each name their first ones."""
+    from pipeval.metrics.declarative import SUBJECTS_LISTED, load_table
+
+    nulls = {"id": "cases.nulls", "kind": "missing_percent", "column": "v", "subject": "player"}
+    dups = {"id": "cases.dups", "kind": "duplicates", "key": ["game_id", "player"]}
+    checks = [{"table": "t.events", "warn": 0, "fail": 0, **spec} for spec in (nulls, dups)]
+    path = tmp_path / "profile.yaml"
+    body = {"extends": "nba-props", "name": "cases", "checks": checks}
+    path.write_text(yaml.safe_dump(body), "utf-8")
+    profile = load_profile(str(path))
+    players = [f"p{n}" for n in range(SUBJECTS_LISTED + 2)]
+    rows = expand([{"player": p, "v": None, "n": 2} for p in players], DAY)
+    case = {"rows": [], "games": {"g1": 3}}
+    data = warehouse_rows("missing_percent", case) | {"t.events": rows}
+    warehouse = DuckDBWarehouse(build_warehouse(tmp_path / "w.duckdb", data, TABLES))
+    try:
+        ctx = Context(profile, AS_OF, DAY, DAY, warehouse=warehouse, day=DAY)
+        found = load_table(ctx, "t.events")
+    finally:
+        warehouse.close()
+    first = players[:SUBJECTS_LISTED]
+    assert found["cases.nulls"].subjects[DAY] == first
+    assert found["cases.dups"].subjects[DAY] == [f"{key('g1')} / {p}" for p in first]

@@ -156,24 +156,21 @@ def _filter(check: DeclarativeCheck) -> exp.Expression:
 
 
 def _listing(
-    check: DeclarativeCheck, source: str, day: exp.Expression, subj: exp.Expression
-) -> exp.Expression:
-    """At most @subjects distinct subjects per date from `source` (rows already filtered). A
-    NULL subject reads NULL: a row whose subject is NULL is an aggregate row."""
-    listed = tree(
-        "SELECT _e_check AS check_id, _d AS day, CAST(NULL AS STRING) AS grp, "
-        "CAST(NULL AS FLOAT64) AS value, CAST(NULL AS FLOAT64) AS total, "
-        "CAST(NULL AS FLOAT64) AS extra, CAST(NULL AS TIMESTAMP) AS latest, _s AS subject "
-        "FROM (SELECT _d, _s, ROW_NUMBER() OVER (PARTITION BY _d ORDER BY _s) AS _r "
-        "FROM (SELECT DISTINCT _e_day AS _d, COALESCE(CAST(_e_subject AS STRING), 'NULL') AS _s "
-        "FROM _t_src)) "
-        "WHERE _r <= @subjects",
-        {"src": source},
-        check=literal(check.id),
-        day=day,
-        subject=subj,
+    check: DeclarativeCheck, source: str, day: exp.Expression, subj: exp.Expression, build: Build
+) -> None:
+    """The check's subjects (rows already filtered) for the statement's one listing branch
+    (`declarative_sql.listed`: at most @subjects distinct per check and date). A NULL subject
+    reads NULL: a row whose subject is NULL is an aggregate row."""
+    build.listings.append(
+        tree(
+            "SELECT _e_check AS check_id, _e_day AS _d, "
+            "COALESCE(CAST(_e_subject AS STRING), 'NULL') AS _s FROM _t_src",
+            {"src": source},
+            check=literal(check.id),
+            day=day,
+            subject=subj,
+        )
     )
-    return judged(listed, None)
 
 
 def _compile(check: DeclarativeCheck, index: int, table_date: str, build: Build) -> None:
@@ -238,7 +235,7 @@ def _compile(check: DeclarativeCheck, index: int, table_date: str, build: Build)
         )
         build.branches.append(judged(agg, percent_within(check, n, build)))
         rows = add_cte(build, f"{n}_bad", _where_select(day, subject, all_of(where, bad)))
-        build.branches.append(_listing(check, rows, _col("_d"), _col("_s")))
+        _listing(check, rows, _col("_d"), _col("_s"), build)
     elif kind == "duplicates":
         keys = [_col(name) for name in check.key]
         # Grouped on the key columns themselves; only the duplicated keys get their text label.
@@ -267,7 +264,7 @@ def _compile(check: DeclarativeCheck, index: int, table_date: str, build: Build)
             total=tree("SUM(_n - 1)"),
         )
         build.branches.append(judged(agg, within(check, n, _col("value"), build)))
-        build.branches.append(_listing(check, rows, d, _col("_s")))
+        _listing(check, rows, d, _col("_s"), build)
     elif kind == "reconcile":
         _reconcile(check, n, day, where, build)
 
@@ -368,7 +365,7 @@ def _reconcile(
         f"{n}_mismatch",
         tree("SELECT _d, _e_label AS _s FROM _t_pairs WHERE _bad", {"pairs": pairs}, label=label),
     )
-    build.branches.append(_listing(check, bad_rows, d, _col("_s")))
+    _listing(check, bad_rows, d, _col("_s"), build)
 
 
 def _columns(checks: tuple[DeclarativeCheck, ...]) -> list[str]:

@@ -73,6 +73,8 @@ class Build:
     schedule: tuple[str, str, str]
     ctes: list[tuple[str, exp.Expression]] = field(default_factory=list)
     branches: list[exp.Expression] = field(default_factory=list)
+    # Each check's exception rows (check_id, _d, _s): listed by ONE branch (`listed`).
+    listings: list[exp.Expression] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -204,10 +206,34 @@ GROUP BY check_id
 """
 
 
+# The listing branch: at most @subjects distinct subjects per check and date, from every check's
+# exception rows at once (one DISTINCT and one window for the statement: DuckDB plans each
+# branch's operators, a per-check listing cost as much as its aggregate).
+LISTED = """
+SELECT check_id, _d AS day, CAST(NULL AS STRING) AS grp, CAST(NULL AS FLOAT64) AS value,
+  CAST(NULL AS FLOAT64) AS total, CAST(NULL AS FLOAT64) AS extra,
+  CAST(NULL AS TIMESTAMP) AS latest, _s AS subject
+FROM (
+  SELECT check_id, _d, _s, ROW_NUMBER() OVER (PARTITION BY check_id, _d ORDER BY _s) AS _r
+  FROM (SELECT DISTINCT check_id, _d, _s FROM _listings)
+)
+WHERE _r <= @subjects
+"""
+
+
+def listed(build: Build) -> exp.Expression:
+    """One branch listing the subjects of every check that has some (`build.listings`)."""
+    rows = build.listings[0]
+    for part in build.listings[1:]:
+        rows = exp.union(rows, part, distinct=False)
+    return judged(tree(LISTED).transform(lambda node: subquery(node, rows, "_listings")), None)
+
+
 def finish(build: Build) -> exp.Expression:
     """The statement: the branches' rows judged, then only what must be sent."""
-    rows = build.branches[0]
-    for branch in build.branches[1:]:
+    branches = [*build.branches, listed(build)] if build.listings else build.branches
+    rows = branches[0]
+    for branch in branches[1:]:
         rows = exp.union(rows, branch, distinct=False)
     statement = tree(SENT)
     for name, query in [*build.ctes, ("judged", rows), ("passed", tree(PASSED))]:
