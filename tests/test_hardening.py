@@ -23,6 +23,7 @@ from pipeval.adapters.bigquery_warehouse import BigQueryWarehouse
 from pipeval.adapters.dir_store import DirStore
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
 from pipeval.errors import BackendError, ConfigError
+from pipeval.files import read_bytes
 from pipeval.query import Context
 from pipeval.redact import redact_text
 from pipeval.results import Severity, Status
@@ -233,6 +234,21 @@ def test_hostile_state_documents_are_one_line(tmp_path: Path, text: str, problem
     (folder / f"{DAY}.json").write_text(text)
     with pytest.raises(BackendError, match=problem):
         DirStore(tmp_path).get("phase3_completion", str(DAY))
+
+
+def test_a_read_stops_at_the_cap_not_at_the_size_the_file_claims(tmp_path: Path) -> None:
+    # read_bytes sizes its read by the file: a file at the cap is read, one byte over is refused,
+    # and a file claiming size 0 (a /proc file) is still read to its end.
+    at_cap = tmp_path / "at_cap.json"
+    at_cap.write_bytes(b"x" * 64)
+    assert read_bytes(at_cap, "state document", BackendError, 64) == b"x" * 64
+    over = tmp_path / "over.json"
+    over.write_bytes(b"x" * 65)
+    with pytest.raises(BackendError, match="larger than"):
+        read_bytes(over, "state document", BackendError, 64)
+    claims_empty = Path("/proc/self/cmdline")
+    assert os.stat(claims_empty).st_size == 0
+    assert read_bytes(claims_empty, "file") == claims_empty.read_bytes() != b""
 
 
 def test_state_documents_inside_the_root_may_be_symlinks(tmp_path: Path) -> None:

@@ -122,7 +122,7 @@ def test_the_quota_report_names_what_could_not_run(run_cli, broken: list[str]) -
 
 
 def test_historical_reports_the_phase_it_cannot_read_and_judges_the_others(
-    run_cli, broken: list[str]
+    run_cli, broken: list[str], profile
 ) -> None:
     code, out, err = run_cli(
         "historical", *broken, "--start", "2026-01-19", "--end", "2026-01-20", "--format", "json"
@@ -134,6 +134,11 @@ def test_historical_reports_the_phase_it_cannot_read_and_judges_the_others(
     checks = by_id(json.loads(out))
     assert checks["completeness.phase4"]["status"] == "ERROR"
     assert checks["completeness.phase3"]["status"] == "OK"
+    # The declarative checks on the missing table cannot tell their settled dates either: each
+    # game day is judged, and ERROR, rather than the run failing.
+    for check_id in feature_checks(profile):
+        assert checks[check_id]["status"] == "ERROR", check_id
+        assert checks[check_id]["metrics"]["dates"] == {"2026-01-19": "OK", "2026-01-20": "ERROR"}
 
 
 def test_verify_backfill_says_which_item_could_not_run(run_cli, broken: list[str]) -> None:

@@ -60,10 +60,16 @@ def read_bytes(
     try:
         # O_NONBLOCK: if the path was swapped for a FIFO after the check, open must not hang.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        with os.fdopen(fd, "rb", buffering=0) as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 raise error(f"{what} {path}: is not a regular file (a device, FIFO or socket)")
-            data = handle.read(limit + 1)
+            # Sized by the file, not the cap: `read(limit + 1)` allocates the whole cap (8 MiB
+            # for a 600-byte state document). The size is only a hint (a file may grow, /proc
+            # says 0), so reading goes on until the end of the file or past the cap.
+            data = handle.read(min(info.st_size, limit) + 1)
+            while len(data) <= limit and (more := handle.read(limit + 1 - len(data))):
+                data += more
     except OSError as err:
         raise error(f"{what} {path}: cannot read ({err.strerror})") from None
     if len(data) > limit:

@@ -29,9 +29,12 @@ class _HugeNumber(ValueError):
 
 def _bounded_int(text: str) -> int:
     # Checked on the digits, before int() (which refuses past 4,300 digits with a long hint).
-    if len(text.lstrip("-")) > 19 or abs(int(text)) >= MAX_INT:
+    if len(text.lstrip("-")) > 19:
         raise _HugeNumber(text[:20])
-    return int(text)
+    value = int(text)
+    if abs(value) >= MAX_INT:
+        raise _HugeNumber(text[:20])
+    return value
 
 
 def shape_problem(data: Any) -> str | None:
@@ -61,6 +64,7 @@ class DirStore:
         # Resolved once: a run reads hundreds of documents, each checked against the root.
         self._real_root = os.path.join(os.path.realpath(self.root), "")
         self._real_folders: dict[str, str] = {}
+        self._folders: dict[str, Path] = {}
 
     def _real_folder(self, collection: str) -> str:
         found = self._real_folders.get(collection)
@@ -70,7 +74,12 @@ class DirStore:
         return found
 
     def _collection(self, collection: str) -> Path:
-        return self.root / check_identifier(collection, "collection")
+        # Checked and joined once per collection: a run reads hundreds of its documents.
+        folder = self._folders.get(collection)
+        if folder is None:
+            folder = self.root / check_identifier(collection, "collection")
+            self._folders[collection] = folder
+        return folder
 
     def get(self, collection: str, document: str) -> dict[str, Any] | None:
         if not _DOC_ID.match(document) or ".." in document:

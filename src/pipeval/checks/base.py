@@ -7,6 +7,7 @@ Following soda-core's split, a check does not talk to a client: it names `Query`
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import date
 from typing import ClassVar
 
 from pipeval.errors import PipevalError, first_line
@@ -28,6 +29,21 @@ class Check(ABC):
 
     @abstractmethod
     def run(self, ctx: Context) -> CheckResult: ...
+
+    def settled(self, ctx: Context, days: list[date]) -> set[date]:
+        """The dates of `days` that `run` is known to call OK without findings, told from
+        per-range facts at once (e.g. dates the warehouse judged passing). A historical run
+        reports only the dates that are not OK, so it skips `run` for these; daily always runs.
+        Default: none."""
+        return set()
+
+
+def settled_dates(check: Check, ctx: Context, days: list[date]) -> set[date]:
+    """`check.settled`, or none when it raises: `run` then reports the reason date by date."""
+    try:
+        return check.settled(ctx, days)
+    except Exception:
+        return set()
 
 
 def run_check(check: Check, ctx: Context) -> CheckResult:

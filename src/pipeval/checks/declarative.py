@@ -12,6 +12,7 @@ Thresholds are strict: a value exactly at `warn` or `fail` passes.
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -115,18 +116,28 @@ class DeclarativeDataCheck(Check):
             return frozenset()
         return ctx.memo_get(("declarative-blocked", self.spec.phase, day), compute)
 
+    def _games(self, ctx: Context) -> dict[date, list[Game]]:
+        return ctx.memo_get(("declarative-games", ctx.start, ctx.end), lambda: load_games(ctx))
+
+    def _rows(self, ctx: Context) -> CheckRows:
+        rows = load_table(ctx, self.spec.table).get(self.id)
+        return rows if rows is not None else CheckRows()
+
+    def settled(self, ctx: Context, days: list[date]) -> set[date]:
+        """Off-days and the dates the warehouse judged passing: `run` calls both OK, with no
+        finding, before it looks at a figure (most dates of a season)."""
+        games, passed = self._games(ctx), self._rows(ctx).passed
+        return {day for day in days if not games.get(day) or day in passed}
+
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
-        games = ctx.memo_get(("declarative-games", ctx.start, ctx.end), lambda: load_games(ctx))
-        games = games.get(day, [])
+        games = self._games(ctx).get(day, [])
         base: dict[str, Any] = {"date": day, "table": self.spec.table, "kind": self.spec.kind}
         if self.spec.phase is not None:
             base["phase"] = self.spec.phase  # the diagnosis groups it with that phase
         if not games:
             return self._result(f"no games scheduled on {day} (off-day)", [], base)
-        rows = load_table(ctx, self.spec.table).get(self.id)
-        if rows is None:  # built only when missing: ~4,500 calls over a season
-            rows = CheckRows()
+        rows = self._rows(ctx)
         if day in rows.passed:  # a historical date the warehouse judged: its status is all
             return self._result(f"every threshold met on {day} (judged in the warehouse)", [], base)
         not_final = [g.key for g in games if not g.final]
@@ -187,7 +198,7 @@ class DeclarativeDataCheck(Check):
                 f"{int(bad)} of {int(total)} rows",
             )
         if kind == "drift":
-            return self._drift(day, rows, base)
+            return self._drift(ctx, day, rows, base)
         if kind == "reconcile":
             compared = int(agg.total or 0)
             if not compared:
@@ -223,16 +234,17 @@ class DeclarativeDataCheck(Check):
             day, hours, f"hours since the latest {self.spec.column}", {**base, **extra}, agg
         )
 
-    def _drift(self, day: date, rows: CheckRows, base: dict[str, Any]) -> CheckResult:
+    def _drift(self, ctx: Context, day: date, rows: CheckRows, base: dict[str, Any]) -> CheckResult:
         spec = self.spec
         current = rows.dates.get(day)
         value = current.value if current else None
         first = day - timedelta(days=spec.baseline_days)
-        history = [
-            agg.value
-            for when, agg in sorted(rows.dates.items())
-            if first <= when < day and agg.value is not None
-        ]
+        # The measured dates in order, sorted once per run rather than once per judged date.
+        dated = ctx.memo_get(
+            ("drift-dates", self.id, ctx.start, ctx.end), lambda: sorted(rows.dates)
+        )
+        window = dated[bisect_left(dated, first) : bisect_left(dated, day)]
+        history = [agg.value for when in window if (agg := rows.dates[when]).value is not None]
         label = "% change vs baseline" if spec.method == "percent" else "z-score vs baseline"
         if value is None:
             return self._judge(day, None, spec.expression or "value", base, current)

@@ -41,7 +41,7 @@ def due_at(spec: OrchestrationSpec, day: date, tz: str) -> datetime:
     return local_time(day + timedelta(days=spec.due_days_after), spec.due, tz)
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: one per judged date, and a frozen __init__ costs several times more
 class Downstream:
     phase: str
     rows: int
@@ -51,6 +51,17 @@ class Downstream:
     @property
     def has_data(self) -> bool:
         return self.rows > 0
+
+
+@dataclass
+class RangeFacts:
+    """What every date of the range reads: games per date, the downstream phase's tables and
+    their games, and the spec whose due time the downstream phase keeps."""
+
+    games: dict[date, int]
+    presence: dict[str, Presence]
+    tables: list[PhaseTable]
+    downstream_due: OrchestrationSpec
 
 
 class Orchestration(Check):
@@ -71,15 +82,15 @@ class Orchestration(Check):
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
         tz = ctx.profile.timezone
-        games, presence = self._range(ctx)
-        if not games.get(day):
+        facts = self._range(ctx)
+        if not facts.games.get(day):
             return CheckResult.from_findings(
                 self.id, f"no games scheduled on {day} (off-day)", [], {"date": day}
             )
         path = f"{self.spec.collection}/{day.isoformat()}"
         due = due_at(self.spec, day, tz)
         metrics: dict = {"date": day, "document": path, "due": due}
-        downstream = self._downstream(ctx, day, presence)
+        downstream = self._downstream(ctx, day, facts)
         if downstream is not None:
             metrics["downstream"] = {
                 "phase": downstream.phase,
@@ -203,34 +214,31 @@ class Orchestration(Check):
             return []
         return list(ctx.profile.phase(self.spec.downstream_phase).tables)
 
-    def _range(self, ctx: Context) -> tuple[dict[date, int], dict[str, Presence]]:
+    def _range(self, ctx: Context) -> RangeFacts:
         """Games per date and the downstream tables' games over the whole range, parsed once."""
         key = ("orchestration-range", self.spec.phase, ctx.start, ctx.end)
 
-        def compute() -> tuple[dict[date, int], dict[str, Presence]]:
+        def compute() -> RangeFacts:
             tables = self._downstream_tables(ctx)
             presence = {table.table: load_presence(ctx, table) for table in tables}
+            name = self.spec.downstream_phase
+            # The downstream phase is due when its own document is, else when this one is.
+            due = next((s for s in ctx.profile.orchestration if s.phase == name), self.spec)
             if not tables:
-                return load_schedule(ctx).games, presence
+                return RangeFacts(load_schedule(ctx).games, presence, tables, due)
             first = presence[tables[0].table]
-            return {day: counts.games for day, counts in first.days.items()}, presence
+            games = {day: counts.games for day, counts in first.days.items()}
+            return RangeFacts(games, presence, tables, due)
 
         return ctx.memo_get(key, compute)
 
-    def _downstream(
-        self,
-        ctx: Context,
-        day: date,
-        presence: dict[str, Presence],
-    ) -> Downstream | None:
+    def _downstream(self, ctx: Context, day: date, facts: RangeFacts) -> Downstream | None:
         name = self.spec.downstream_phase
         if name is None:
             return None
-        tables = self._downstream_tables(ctx)
-        rows = sum(assess(table, presence[table.table], day).rows for table in tables)
-        # The downstream phase is due when its own document is, else when this one is.
-        own = next((s for s in ctx.profile.orchestration if s.phase == name), self.spec)
-        due = due_at(own, day, ctx.profile.timezone)
+        tables = facts.tables
+        rows = sum(assess(table, facts.presence[table.table], day).rows for table in tables)
+        due = due_at(facts.downstream_due, day, ctx.profile.timezone)
         return Downstream(name, rows, tuple(t.table for t in tables), due)
 
     def _trigger_findings(

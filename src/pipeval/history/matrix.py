@@ -17,7 +17,9 @@ class Cell(StrEnum):
     OFF = "off-day"
 
 
-@dataclass(frozen=True)
+# Not frozen: one per phase and date of a season (a frozen __init__ costs several times a plain
+# one). Nothing mutates a cell.
+@dataclass
 class PhaseDay:
     phase: str
     day: date

@@ -429,7 +429,9 @@ def _statement_cached(
 # ---- parsing the rows ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+# Not frozen: one per check, date and game of the rows (a frozen __init__ costs several times a
+# plain one). Nothing mutates an aggregate.
+@dataclass
 class Aggregate:
     value: float | None
     total: float | None

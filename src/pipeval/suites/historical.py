@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from pipeval.checks import select_checks
-from pipeval.checks.base import Check
+from pipeval.checks.base import Check, settled_dates
 from pipeval.checks.completeness import Completeness
 from pipeval.clock import date_range, local_date
 from pipeval.errors import PipevalError
@@ -86,9 +86,30 @@ def _dated(day: date, message: str, subject: str = "") -> str:
     return message if str(day) in message or str(day) in subject else f"{day}: {message}"
 
 
-def _over_range(check_id: str, per_day: dict[date, CheckResult]) -> CheckResult:
-    """One result per check over the range: the worst date decides, findings carry their date."""
-    bad = {day: r for day, r in per_day.items() if r.status is not Status.OK}
+@dataclass
+class Judged:
+    """One check over the range: each date's status, and the whole result of the dates that
+    are not OK. Those are all the range result reports; an OK date's result is dropped as soon
+    as it is judged (a season holds thousands: kept, they are memory and garbage-collector
+    work for nothing)."""
+
+    statuses: dict[date, Status] = field(default_factory=dict)
+    bad: dict[date, CheckResult] = field(default_factory=dict)
+
+    def add(self, day: date, result: CheckResult) -> None:
+        self.statuses[day] = result.status
+        if result.status is not Status.OK:
+            self.bad[day] = result
+
+    def settle(self, day: date) -> None:
+        """A date the check settled without running (`Check.settled`): OK."""
+        self.statuses[day] = Status.OK
+
+
+def _over_range(check_id: str, judged: Judged, labels: dict[date, str]) -> CheckResult:
+    """One result per check over the range: the worst date decides, findings carry their date.
+    `labels` are the dates as the document writes them (`str(day)`), made once per run."""
+    bad = judged.bad
     findings = [
         Finding(f.severity, _dated(day, f.message, f.subject), f.subject, {**f.data, "date": day})
         for day, result in sorted(bad.items())
@@ -98,20 +119,21 @@ def _over_range(check_id: str, per_day: dict[date, CheckResult]) -> CheckResult:
     errors = [r for r in bad.values() if r.status is Status.ERROR]
     if errors:
         findings.insert(0, Finding(Severity.FAIL, errors[0].summary, check_id))
-    status = worst([r.status for r in per_day.values()])
+    statuses = judged.statuses
+    status = worst(list(statuses.values()))
     summary = (
-        f"{len(bad)} of {len(per_day)} dates need attention: "
+        f"{len(bad)} of {len(statuses)} dates need attention: "
         + ", ".join(str(day) for day in sorted(bad)[:10])
         + (" …" if len(bad) > 10 else "")
         if bad
-        else f"all {len(per_day)} dates OK"
+        else f"all {len(statuses)} dates OK"
     )
     remediation = list(dict.fromkeys(step for r in bad.values() for step in r.remediation))
     result = CheckResult.from_findings(
         check_id,
         summary,
         findings,
-        {"dates": {str(day): r.status.value for day, r in per_day.items()}},
+        {"dates": {labels[day]: status.value for day, status in statuses.items()}},
         remediation[:20],
     )
     result.status = status
@@ -128,12 +150,17 @@ def run_historical(
     # turns out to have gaps, so a week and a season send the same statements.
     prefetch(checks, ctx, jobs_queries(ctx.profile, ctx.as_of))
     days = date_range(start, end)
-    per_check: dict[str, dict[date, CheckResult]] = {check.id: {} for check in checks}
+    per_check = {check.id: Judged() for check in checks}
+    settled = {check.id: settled_dates(check, ctx, days) for check in checks}
     pairs = [(check, day) for check in checks for day in days]
     for check, day in track(pairs, "validating", len(pairs)):
+        if day in settled[check.id]:
+            per_check[check.id].settle(day)
+            continue
         ctx.day = day
-        per_check[check.id][day] = run_check(check, ctx)
-    results = [_over_range(check_id, per_day) for check_id, per_day in per_check.items()]
+        per_check[check.id].add(day, run_check(check, ctx))
+    labels = {day: str(day) for day in days}
+    results = [_over_range(check_id, judged, labels) for check_id, judged in per_check.items()]
     cells = _matrix(ctx, checks, days)
     game_days, predictions = _game_days_and_predictions(ctx, checks)
     gaps = find_gaps(cells, game_days, predictions, ctx.profile.historical)
@@ -142,14 +169,14 @@ def run_historical(
     plan = build_plan(ctx.profile, gaps, game_days, latest, ctx.invocation)
     quota = _plan_quota(ctx, plan, game_days)
     target = {"start": start.isoformat(), "end": end.isoformat()}
-    document = {**_document(days, cells, gaps, plan, results, game_days), "quota": quota}
+    document = {**_document(days, labels, cells, gaps, plan, results, game_days), "quota": quota}
     return suite_result("historical", ctx, target, results, started, {"historical": document})
 
 
 def _with_coverage_gaps(
     ctx: Context,
     gaps: list[Gap],
-    per_check: dict[str, dict[date, CheckResult]],
+    per_check: dict[str, Judged],
     game_days: set[date],
     predictions: dict[date, int],
 ) -> list[Gap]:
@@ -160,7 +187,8 @@ def _with_coverage_gaps(
     added: dict[date, Gap] = {}
     for spec in ctx.profile.coverage:
         phase = lineage.owner(spec.target.table)
-        for day, result in per_check.get(f"coverage.{spec.name}", {}).items():
+        judged = per_check.get(f"coverage.{spec.name}", Judged())
+        for day, result in judged.bad.items():
             if phase is None or result.status is not Status.FAIL or day in known | set(added):
                 continue
             reason = f"coverage.{spec.name} {result.summary}"
@@ -201,6 +229,7 @@ def _plan_quota(ctx: Context, plan: list[Step], game_days: set[date]) -> dict[st
 
 def _document(
     days: list[date],
+    labels: dict[date, str],
     cells: list[PhaseDay],
     gaps: list[Gap],
     plan: list[Step],
@@ -222,7 +251,7 @@ def _document(
         if not result.id.startswith("completeness."):
             dates = result.metrics.get("dates", {})
             matrix[result.id] = [
-                {"date": day, "status": _check_cell(dates.get(str(day)), day in game_days)}
+                {"date": day, "status": _check_cell(dates.get(labels[day]), day in game_days)}
                 for day in days
             ]
     return {
@@ -252,12 +281,13 @@ def _document(
     }
 
 
+_CELLS = {"OK": "complete", "WARN": "partial", "FAIL": "missing", "ERROR": "error"}
+
+
 def _check_cell(status: str | None, game_day: bool) -> str:
     if not game_day and status in {None, "OK"}:
         return "off-day"
-    return {"OK": "complete", "WARN": "partial", "FAIL": "missing", "ERROR": "error"}.get(
-        status or "", "off-day"
-    )
+    return _CELLS.get(status or "", "off-day")
 
 
 def run_verify_backfill(ctx: Context, day: date) -> SuiteResult:
