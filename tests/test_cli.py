@@ -158,12 +158,15 @@ def test_unknown_command_and_help_through_the_console_script() -> None:
     assert helped.returncode == 0 and "daily" in helped.stdout
 
 
-def test_help_does_not_import_engines_or_cloud_clients() -> None:
+@pytest.mark.parametrize("option", ["--help", "--version"])
+def test_help_does_not_import_engines_or_cloud_clients(option: str) -> None:
+    # nor the profile's validation, nor the SQL cache (nothing to save after --help)
     code = (
         "import sys; from pipeval.cli.main import main\n"
-        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in sys.modules if m.split('.')[0] in {'duckdb', 'sqlglot'}"
-        " or m.startswith('google.cloud')]\n"
+        f"try:\n    main([{option!r}])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in"
+        " {'duckdb', '_duckdb', 'sqlglot', 'pydantic', 'yaml'}"
+        " or m.startswith('google.cloud') or m == 'pipeval.sqlcache']\n"
         "print('HEAVY:' + ','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

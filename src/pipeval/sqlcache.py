@@ -18,7 +18,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
@@ -88,6 +87,8 @@ class SqlCache:
 
 def write_json(path: Path, document: Any) -> None:
     """Write one cache file atomically (temp + rename); a failure is silent."""
+    import tempfile  # only when something is written (~2 ms of imports a warm run skips)
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(prefix=".sql-", suffix=".tmp", dir=path.parent)

@@ -141,8 +141,9 @@ def _run(argv: list[str] | None) -> None:
         detail = " ".join(str(err).split())
         _fail(f"internal error: {type(err).__name__}: {detail} (PIPEVAL_DEBUG=1 shows a traceback)")
     code = result if isinstance(result, int) else 0
-    if code in (0, 1, 2):  # the command completed: keep the SQL it produced for the next run
-        from pipeval import sqlcache
-
+    # The command completed: keep the SQL it produced for the next run. A command that never
+    # imported the cache (`--help`, `--version`) has nothing to keep.
+    sqlcache = sys.modules.get("pipeval.sqlcache")
+    if code in (0, 1, 2) and sqlcache is not None:
         sqlcache.save()
     sys.exit(code)

@@ -15,7 +15,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -110,6 +109,8 @@ def write_atomic(
         old_mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
         old_mode = 0o666 & ~_umask()  # what open() would create
+    import tempfile  # only for a file (~2 ms of imports a report on stdout skips)
+
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:
