@@ -125,10 +125,11 @@ def _excludes(root: Path, target: LintTarget) -> Excludes:
     return Excludes(lines)
 
 
-def _walk(root: Path, shown: str, excludes: Excludes) -> Iterator[tuple[SourcePath, Path]]:
-    """Each file to scan with its identity (the real file behind it)."""
+def _walk(root: Path, shown: str, excludes: Excludes) -> Iterator[tuple[SourcePath, str]]:
+    """Each file to scan with its identity (the path of the real file behind it)."""
     for directory, subdirectories, names in os.walk(root):
-        base = Path(directory).relative_to(root).as_posix()
+        folder = Path(directory)  # made once per directory: pathlib parses every Path it makes
+        base = folder.relative_to(root).as_posix()
         prefix = "" if base == "." else base + "/"
         subdirectories[:] = sorted(
             d for d in subdirectories if not excludes.match_file(f"{prefix}{d}/")
@@ -137,12 +138,12 @@ def _walk(root: Path, shown: str, excludes: Excludes) -> Iterator[tuple[SourcePa
         for name in sorted(names):
             relative = prefix + name
             if name.endswith(".py") and not excludes.match_file(relative):
-                file = Path(directory) / name
+                file = folder / name
                 if real is None:
-                    real = str(_identity(Path(directory)))
+                    real = _identity(folder)
                 # A file that is no symlink is its real directory's entry of the same name:
                 # resolving every path anew was a tenth of a large tree's discovery.
-                identity = _identity(file) if os.path.islink(file) else Path(real, name)
+                identity = _identity(file) if os.path.islink(file) else os.path.join(real, name)
                 yield SourcePath(file, shown, relative), identity
 
 
@@ -156,13 +157,13 @@ def excluded(root: Path, relative: str, target: LintTarget) -> bool:
 def discover(target: LintTarget) -> list[SourcePath]:
     """Every file to scan, each once, in a stable order. A missing PATH is bad input."""
     check_excludes(target.exclude)
-    found: dict[Path, SourcePath] = {}
+    found: dict[str, SourcePath] = {}
     for path in target.paths:
         if not path.exists():
             raise InputError(f"lint: {path}: no such file or directory")
         if path.is_file():
             candidate = SourcePath(path, str(path.parent), path.name)
-            candidates: Iterable[tuple[SourcePath, Path]] = [(candidate, _identity(path))]
+            candidates: Iterable[tuple[SourcePath, str]] = [(candidate, _identity(path))]
         else:
             candidates = _walk(path, str(path), _excludes(path, target))
         for candidate, identity in candidates:
@@ -170,9 +171,10 @@ def discover(target: LintTarget) -> list[SourcePath]:
     return list(found.values())
 
 
-def _identity(path: Path) -> Path:
-    """The real file behind `path`; a symlink loop has none, and is reported when it is read."""
+def _identity(path: Path) -> str:
+    """The real file behind `path` (a normalised absolute path, as a string: a dictionary key
+    that costs no `Path` to make); a symlink loop has none, and is reported when it is read."""
     try:
-        return path.resolve()
+        return str(path.resolve())
     except (OSError, RuntimeError):
-        return Path(os.path.abspath(path))
+        return str(Path(os.path.abspath(path)))

@@ -15,6 +15,7 @@ import ast
 import io
 import os
 import tokenize
+from codecs import BOM_UTF8 as BOM
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -27,7 +28,7 @@ from pipeval import collector
 from pipeval.errors import InputError, PipevalError
 from pipeval.files import LIMITS, read_bytes
 from pipeval.lint.discovery import LintTarget, SourcePath, discover
-from pipeval.lint.rule import About, Hit, Rule, Settings
+from pipeval.lint.rule import About, Hit, Rule, Settings, relocated
 from pipeval.lint.rules import RULES
 from pipeval.lint.sinks import Pass, SinkIndex, passes
 from pipeval.lint.source import SourceFile
@@ -152,7 +153,7 @@ def lint_source(
 def resolve_sinks(hits: list[Hit], index: SinkIndex) -> list[Hit]:
     """The findings that stand once the query sinks are known, without their condition."""
     return [
-        replace(hit, sink=None) if hit.sink is not None else hit
+        relocated(hit, sink=None) if hit.sink is not None else hit
         for hit in hits
         if hit.sink is None or index.accepts(hit.sink)
     ]
@@ -177,6 +178,11 @@ def _unreadable(item: SourcePath, line: int, reason: str) -> FileReport:
 
 def _encoding(data: bytes) -> str:
     """UTF-8 unless a PEP 263 coding line or a BOM says otherwise, as Python reads source."""
+    second = data.find(b"\n", data.find(b"\n") + 1)
+    if b"coding" not in (data if second < 0 else data[:second]) and not data.startswith(BOM):
+        # No BOM and no `coding` in the first two lines, where a declaration must be:
+        # `tokenize.detect_encoding` would say UTF-8 (it reads the lines in Python).
+        return "utf-8"
     try:
         return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
     except SyntaxError:  # undecodable first lines or an unknown codec: report it as UTF-8 would
@@ -199,7 +205,7 @@ def lint_file(item: SourcePath, settings: Settings) -> FileReport:
         name = "UTF-8" if encoding.startswith("utf-8") else encoding
         return _unreadable(item, line, f"not {name} (byte 0x{data[err.start]:02x} on line {line})")
     linted = lint_source(text, settings, item.relative)
-    located = [replace(hit, path=item.relative, root=item.root) for hit in linted.hits]
+    located = [relocated(hit, path=item.relative, root=item.root) for hit in linted.hits]
     crashes = {rule: f"{item.relative}: {error}" for rule, error in linted.crashes.items()}
     return FileReport(
         item.relative,

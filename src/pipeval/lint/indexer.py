@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from pipeval.lint.loops import is_fullness, purpose
@@ -29,7 +28,11 @@ class Relevance:
 
     def within(self, start: int, end: int) -> bool:
         find = self.text.find
-        return any(find(trigger, start, end) >= 0 for trigger in self.triggers)
+        # A loop rather than `any(...)`: no generator step per word (14 words per function).
+        for trigger in self.triggers:  # noqa: SIM110
+            if find(trigger, start, end) >= 0:
+                return True
+        return False
 
     def names(self, word: str) -> bool:
         return any(trigger in word for trigger in self.triggers)
@@ -63,10 +66,10 @@ def _end(node: ast.stmt | ast.expr) -> Position:
     return (node.end_lineno or node.lineno, node.end_col_offset or 0)
 
 
-def _target_names(target: ast.expr) -> Iterator[ast.Name]:
-    for node in ast.walk(target):
-        if isinstance(node, ast.Name):
-            yield node
+def _target_names(target: ast.expr) -> Iterable[ast.Name]:
+    if type(target) is ast.Name:
+        return (target,)  # the commonest target, without `ast.walk`'s queue
+    return (node for node in ast.walk(target) if isinstance(node, ast.Name))
 
 
 # Nodes with nothing below them worth indexing; contexts and operators are shared singletons.
@@ -152,7 +155,7 @@ class Indexer(ast.NodeVisitor):
         self.scope, self.loop, self.flush = Scope(node, outer_scope), None, False
         self.scopes.append(self.scope)
         for param in params:
-            self.scope.bind(param.arg, Binding((0, 0), "unknown", annotation=param.annotation))
+            self.scope.bind(param.arg, Binding((0, 0), "unknown", None, "", param.annotation))
         for child in body:
             self.visit(child)
         self.last_scope = self.scope
@@ -160,8 +163,9 @@ class Indexer(ast.NodeVisitor):
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         args = node.args
-        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
-            self.visit(default)
+        if args.defaults or args.kw_defaults:
+            for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+                self.visit(default)
         params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         params += [a for a in (args.vararg, args.kwarg) if a is not None]
         if isinstance(node, ast.Lambda):
@@ -203,19 +207,29 @@ class Indexer(ast.NodeVisitor):
         owner = self.scope if isinstance(self.scope.node, ast.ClassDef) else None
         if owner is None:
             return
-        scope = Scope(node, owner)
-        self.scopes.append(scope)
-        for param in params:
-            scope.bind(param.arg, Binding((0, 0), "unknown", annotation=param.annotation))
-        recorded: Counter[str] = Counter()
+        scope: Scope | None = None  # made for the first `self.x = value` (most methods have none)
+        # Plain dicts, not `Counter`s: a Counter's constructor (an ABC check, `update`) cost
+        # more than the rest of skipping a method.
+        recorded: dict[str, int] = {}
         for statement in node.body:
+            kind = type(statement)
+            if kind is not ast.Assign and kind is not ast.AnnAssign:
+                continue
             target = _self_target(statement)
             if target is not None:
+                if scope is None:
+                    scope = Scope(node, owner)
+                    self.scopes.append(scope)
+                    for param in params:
+                        binding = Binding((0, 0), "unknown", None, "", param.annotation)
+                        scope.bind(param.arg, binding)
                 value = statement.value  # type: ignore[attr-defined]
                 owner.instance.setdefault(target, []).append((value, scope, _end(statement)))
-                recorded[target] += 1
-        found = Counter(m.group(1) for m in INSTANCE_ASSIGNMENT.finditer(self.text, *span))
-        owner.opaque.update(name for name, count in found.items() if count > recorded[name])
+                recorded[target] = recorded.get(target, 0) + 1
+        found: dict[str, int] = {}
+        for name in INSTANCE_ASSIGNMENT.findall(self.text, *span):
+            found[name] = found.get(name, 0) + 1
+        owner.opaque.update(name for name, count in found.items() if count > recorded.get(name, 0))
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         self._function(node)
@@ -314,17 +328,19 @@ class Indexer(ast.NodeVisitor):
             self._bind_target(target, node.value, _end(node))
 
     def _bind_target(self, target: ast.expr, value: ast.expr, at: Position) -> None:
-        if isinstance(target, ast.Name):
-            self.scope.bind(target.id, Binding(at, "assign", value))
+        kind = type(target)
+        if kind is ast.Name:
+            self.scope.bind(target.id, Binding(at, "assign", value))  # type: ignore[attr-defined]
             return
-        if (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Name)
-            and target.value.id == "self"
-        ):
-            owner = self.scope.enclosing_class()
-            if owner is not None:
-                owner.instance.setdefault(target.attr, []).append((value, self.scope, at))
+        if kind is ast.Attribute and type(target.value) is ast.Name:  # type: ignore[attr-defined]
+            # `obj.x = value`: its one name is read, not bound, so there is nothing to walk
+            # for bindings (the commonest target after a plain name).
+            if target.value.id == "self":  # type: ignore[attr-defined]
+                owner = self.scope.enclosing_class()
+                if owner is not None:
+                    attr = target.attr  # type: ignore[attr-defined]
+                    owner.instance.setdefault(attr, []).append((value, self.scope, at))
+            return
         if (
             isinstance(target, ast.Tuple | ast.List)
             and isinstance(value, ast.Tuple | ast.List)
@@ -412,11 +428,21 @@ class Indexer(ast.NodeVisitor):
                     value = ast.Starred(value=value, ctx=ast.Load())  # many elements
                 owner.added.setdefault(func.value.id, []).append((_end(node), value))
         self.calls.append(CallSite(node, self.scope, self.loop, self.flush))
-        self._child(func)
+        # The children visited inline (the handler lookup of `_child`): calls are the
+        # commonest node the index visits, and their arguments mostly names and constants.
+        handlers = self._handlers
+        handler = handlers.get(type(func)) or self._handler_for(type(func))
+        if handler is not _leaf:
+            handler(self, func)
         for arg in node.args:
-            self._child(arg)
+            handler = handlers.get(type(arg)) or self._handler_for(type(arg))
+            if handler is not _leaf:
+                handler(self, arg)
         for keyword in node.keywords:
-            self._child(keyword.value)
+            value = keyword.value
+            handler = handlers.get(type(value)) or self._handler_for(type(value))
+            if handler is not _leaf:
+                handler(self, value)
 
     # -- the commonest nodes, visited without `generic_visit`'s walk over their fields --
     def _child(self, node: ast.AST) -> None:

@@ -36,6 +36,8 @@ def _name(expr: ast.expr) -> str:
 
 
 def _names(target: ast.expr) -> list[str]:
+    if type(target) is ast.Name:
+        return [target.id]  # the commonest loop target, without `ast.walk`'s queue
     return [node.id for node in ast.walk(target) if isinstance(node, ast.Name)]
 
 

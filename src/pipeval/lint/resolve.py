@@ -26,7 +26,8 @@ class At(NamedTuple):
 
     @classmethod
     def call(cls, site: CallSite) -> At:
-        return cls(site.scope, site.position)
+        node = site.node
+        return cls(site.scope, (node.lineno, node.col_offset))  # `site.position`, inline
 
 
 class Callee(NamedTuple):
@@ -105,10 +106,17 @@ def callee(site: CallSite) -> Callee | None:
     return found
 
 
+# Callee(name) of `obj.name(...)` calls, made once per name: most calls are method calls.
+_METHODS: dict[str, Callee] = {}
+
+
 def _callee(site: CallSite) -> Callee | None:
     func = site.node.func
     if isinstance(func, ast.Attribute):
-        return Callee(func.attr)
+        found = _METHODS.get(func.attr)
+        if found is None:
+            found = _METHODS[func.attr] = Callee(func.attr)
+        return found
     if not isinstance(func, ast.Name):
         return None
     at = At.call(site)

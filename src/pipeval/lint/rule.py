@@ -83,6 +83,14 @@ class Rule(ABC):
         )
 
 
+def relocated(hit: Hit, **changes: Any) -> Hit:
+    """`dataclasses.replace(hit, **changes)` without its per-field work and the frozen
+    constructor: the engine moves every finding into its file (and out of its condition)."""
+    moved = object.__new__(Hit)
+    moved.__dict__.update(hit.__dict__, **changes)
+    return moved
+
+
 def call_text(source: SourceFile, node: ast.AST) -> str:
     text = source.segment(node) or ast.unparse(node)
     flat = " ".join(text.split())

@@ -63,8 +63,11 @@ class Scope:
         return None
 
     def bind(self, name: str, binding: Binding) -> None:
-        own = self.bindings.setdefault(name, [])
-        if own and binding.position < own[-1].position:
+        own = self.bindings.get(name)
+        if own is None:
+            self.bindings[name] = [binding]
+            return
+        if binding.position < own[-1].position:
             self.unordered.add(name)
         own.append(binding)
 
@@ -73,6 +76,8 @@ class Scope:
         thousands of times in one function costs log(n) a lookup, not n."""
         if name in self.unordered:
             return sum(1 for b in own if b.position < before)
+        if len(own) == 1:  # most names are bound once: no bisection (and its key calls)
+            return 1 if own[0].position < before else 0
         return bisect.bisect_left(own, before, key=lambda b: b.position)
 
     def lookup(self, name: str, before: Position) -> Binding | None:

@@ -91,17 +91,6 @@ def _matches(argument: Sink, sink: Sink) -> bool:
     return bool(argument.keyword) and argument.keyword == sink.keyword
 
 
-def arguments(node: ast.Call, name: str) -> Iterator[tuple[ast.expr, Sink]]:
-    """Each argument of a call with where it lands (position, or keyword)."""
-    for index, arg in enumerate(node.args):
-        if isinstance(arg, ast.Starred):
-            return  # positions after *args are unknown
-        yield arg, Sink(name, index, "")
-    for item in node.keywords:
-        if item.arg is not None:
-            yield item.value, Sink(name, -1, item.arg)
-
-
 def _function_scope(scope: Scope) -> Scope | None:
     while scope.transparent and scope.parent is not None:
         scope = scope.parent
@@ -150,21 +139,24 @@ def _unwrap(expr: ast.expr) -> ast.expr:
 def passes(source: SourceFile) -> list[Pass]:
     """Where each function hands one of its parameters, unchanged, to another call."""
     found: list[Pass] = []
-    params: dict[int, dict[str, Sink]] = {}
+    # id of a call's scope -> its function's scope and that function's parameters (a dict is
+    # looked up once per call: most calls of a function share its scope).
+    functions: dict[int, tuple[Scope, dict[str, Sink]] | None] = {}
     for site in source.calls:
-        scope = _function_scope(site.scope)
-        if scope is None or (not site.node.args and not site.node.keywords):
+        node = site.node
+        if not node.args and not node.keywords:
             continue
-        function = scope.node
-        assert isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
-        if id(scope) not in params:
-            params[id(scope)] = _parameters(function, scope)
-        named = params[id(scope)]
-        if not named:
+        key = id(site.scope)
+        if key in functions:
+            known = functions[key]
+        else:
+            known = functions[key] = _function_of(site.scope)
+        if known is None:
             continue
+        scope, named = known
         target: Callee | None = None
-        for arg, where in arguments(site.node, ""):
-            unwrapped = _unwrap(arg)
+        for arg, position, keyword in _name_arguments(node):
+            unwrapped = arg if type(arg) is ast.Name else _unwrap(arg)
             if not isinstance(unwrapped, ast.Name):
                 continue  # only a name can be the parameter itself
             if not _bound_inside(unwrapped.id, site.scope, scope):
@@ -183,8 +175,36 @@ def passes(source: SourceFile) -> list[Pass]:
             target = target or callee(site)
             if target is None:
                 break
-            found.append(Pass(named[value.id], Sink(target.name, where.position, where.keyword)))
+            found.append(Pass(named[value.id], Sink(target.name, position, keyword)))
     return found
+
+
+def _function_of(scope: Scope) -> tuple[Scope, dict[str, Sink]] | None:
+    """The function a call runs in and its parameters; None outside a function or for a
+    function without parameters a caller can pass."""
+    function = _function_scope(scope)
+    if function is None:
+        return None
+    node = function.node
+    assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    named = _parameters(node, function)
+    return (function, named) if named else None
+
+
+def _name_arguments(node: ast.Call) -> Iterator[tuple[ast.expr, int, str]]:
+    """Each argument that may be a parameter handed on (a name, or a call `_unwrap` may see
+    through) with where it lands (position, or keyword); the others are passed over without
+    building a `Sink` for them."""
+    for index, arg in enumerate(node.args):
+        kind = type(arg)
+        if kind is ast.Starred:
+            return  # positions after *args are unknown
+        if kind is ast.Name or kind is ast.Call:
+            yield arg, index, ""
+    for item in node.keywords:
+        kind = type(item.value)
+        if item.arg is not None and (kind is ast.Name or kind is ast.Call):
+            yield item.value, -1, item.arg
 
 
 def _bound_inside(name: str, scope: Scope, function: Scope) -> bool:
@@ -199,16 +219,16 @@ def _bound_inside(name: str, scope: Scope, function: Scope) -> bool:
 
 
 def _maybe_text(expr: ast.expr) -> bool:
-    """Could this argument be SQL text we can read (cheap syntactic test before resolving)?"""
-    if isinstance(expr, ast.Constant):
-        return isinstance(expr.value, str)
-    if isinstance(expr, ast.BinOp):
-        return isinstance(expr.op, ast.Add | ast.Mod)
-    if isinstance(expr, ast.Call):
-        func = expr.func
-        name = call_name(func)
-        return name in TEXT_WRAPPERS
-    return isinstance(expr, ast.JoinedStr | ast.Name | ast.Attribute)
+    """Could this argument be SQL text we can read (cheap syntactic test before resolving)?
+    (By exact node type: the parser makes no subclasses, and this runs for every argument.)"""
+    kind = type(expr)
+    if kind is ast.Constant:
+        return isinstance(expr.value, str)  # type: ignore[attr-defined]
+    if kind is ast.BinOp:
+        return isinstance(expr.op, ast.Add | ast.Mod)  # type: ignore[attr-defined]
+    if kind is ast.Call:
+        return call_name(expr.func) in TEXT_WRAPPERS  # type: ignore[attr-defined]
+    return kind is ast.JoinedStr or kind is ast.Name or kind is ast.Attribute
 
 
 def sql_arguments(site: CallSite, found: Callee) -> list[tuple[ast.expr, Sink | None]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeval.lint.resolve import MAX_DEPTH, At, Callee, call_name, follow
 from pipeval.lint.scopes import CallSite
@@ -64,6 +65,7 @@ TRIGGERS = (  # most often found first: a function's text is searched for them i
 )
 
 
+@lru_cache(maxsize=4096)  # asked for every call site, of a few hundred names
 def is_helper(name: str) -> bool:
     return name not in ROW_WRITES and bool(HELPER_NAME.fullmatch(name))
 
@@ -118,5 +120,18 @@ def _one_row_frame(expr: ast.expr, at: At, depth: int) -> bool:
 def write_name(site: CallSite, found: Callee) -> str:
     """How the call reads in a message: `client.insert_rows_json`, `write (= load_table_...)`."""
     func = site.node.func
-    shown = ast.unparse(func) if isinstance(func, ast.Attribute | ast.Name) else found.name
+    shown = _dotted(func) if isinstance(func, ast.Attribute | ast.Name) else found.name
     return f"{shown} (= {found.name})" if found.alias else shown
+
+
+def _dotted(func: ast.expr) -> str:
+    """`ast.unparse` of the called expression, joined directly for a chain of names
+    (`self.client.insert_rows_json`), which is what nearly every call is."""
+    parts = []
+    base = func
+    while type(base) is ast.Attribute:
+        parts.append(base.attr)  # type: ignore[attr-defined]
+        base = base.value  # type: ignore[attr-defined]
+    if type(base) is not ast.Name:
+        return ast.unparse(func)  # e.g. `(a or b).write`: parentheses as unparse puts them
+    return ".".join([base.id, *reversed(parts)])  # type: ignore[attr-defined]
