@@ -234,7 +234,10 @@ def test_over_the_byte_cap_is_error_for_that_check_only(profile: Profile) -> Non
     phase4 = next(check for check in result.checks if check.id == "completeness.phase4")
     assert "21,474,836,480" in phase4.summary
     # every job carried the profile's cap and labels naming the check that asked
-    assert len(configs) == 6  # one per phase table, each joining the schedule
+    # the phase tables' combined statement (over the cap: it reads the feature store too),
+    # then one per phase table, each joining the schedule, so only phase 4 fails
+    assert len(configs) == 1 + 6
+    assert configs[0]["labels"]["query"] == "presence"
     assert {config["query"]["maximumBytesBilled"] for config in configs} == {"10000000000"}
     labels = {config["labels"]["query"]: config["labels"]["check"] for config in configs}
     assert labels["presence_nba_predictions_ml_feature_store_v2"] == "completeness_phase4"
@@ -411,12 +414,41 @@ def test_dry_run_markdown_shows_queries_and_total(
         monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", server.endpoint)
         code, out, _ = dry_run(run_cli, server, state_dir, "--checks", "completeness")
     assert code == 0
-    assert "Nothing was run. 6 queries would be sent" in out  # one per phase table
-    assert f"Estimated total: **{6 * DRY_RUN_BYTES:,} bytes**" in out
+    # one statement for the six phase tables, priced as it would be sent
+    assert "Nothing was run. 1 query would be sent" in out
+    assert f"Estimated total: **{DRY_RUN_BYTES:,} bytes**" in out
     assert "presence:nba\\_precompute.ml\\_feature\\_store\\_v2" in out or (
         "presence:nba_predictions.ml_feature_store_v2" in out
     )
-    assert out.count("```sql") == 6
+    assert out.count("```sql") == 1
+
+
+def test_a_combined_statement_bigquery_will_not_price_lists_its_parts_priced(
+    run_cli, state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real run would send the combined statement, see it fail, then send each phase
+    table's own statement: the dry run shows and prices that, so only phase 4's is refused."""
+
+    def responder(request: Request) -> Answer:
+        if request.dry_run and "ml_feature_store_v2" in request.sql:
+            return http_error("error_400_invalid_query")
+        return None
+
+    with recorded_bigquery(responder) as server:
+        monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", server.endpoint)
+        code, out, _ = dry_run(
+            run_cli, server, state_dir, "--checks", "completeness", "--format", "json"
+        )
+        assert server.query_jobs() == []
+    assert code == 3  # as the real run, whose phase 4 check would be ERROR
+    document = json.loads(out)
+    queries = document["queries"]
+    assert queries[0]["label"] == "presence" and "Unrecognized name" in queries[0]["error"]
+    assert [q["label"] for q in queries[1:]] == queries[0]["combines"]
+    assert len(queries) == 1 + 6
+    refused = [q["label"] for q in queries[1:] if q["error"]]
+    assert refused == ["presence:nba_predictions.ml_feature_store_v2"]
+    assert document["total_estimated_bytes"] == 5 * DRY_RUN_BYTES
 
 
 def test_profile_guards_reach_every_job(
@@ -445,7 +477,7 @@ def test_profile_guards_reach_every_job(
         )
         jobs = server.query_jobs()
     assert code == 0, err  # an empty warehouse: an off-day
-    assert len(jobs) == 6
+    assert len(jobs) == 1  # the six phase tables' presence, in one statement
     assert {job.config["query"]["maximumBytesBilled"] for job in jobs} == {"5000"}
     assert {job.config["jobTimeoutMs"] for job in jobs} == {"30000"}
     assert {job.body["jobReference"]["location"] for job in jobs} == {"eu"}

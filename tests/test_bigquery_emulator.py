@@ -258,8 +258,10 @@ def test_completeness_sql_gives_the_same_answers_as_embedded_mode(
         embedded.close()
     statuses = [c.status.value for c in on_bigquery.checks]
     assert statuses == ["OK", "OK", "OK", "OK"]  # the last day's games are pending, not missing
-    # one statement per table and run (each joins the schedule), whatever the number of checks
-    assert warehouse.stats.queries == 3 * 6
+    # one statement per run for every phase table (the schedule read once), whatever the
+    # number of checks: the emulator runs the combined statement itself
+    assert warehouse.stats.queries == 3
+    assert all(sql.startswith("WITH games AS") for sql in warehouse.stats.sent)
 
 
 def test_first_day_gap_is_found_through_bigquery(
@@ -433,7 +435,7 @@ def test_pipeval_daily_runs_against_bigquery(
     assert code == 2, err
     document = json.loads(out)
     assert document["warehouse"] == f"bigquery://{client.project}?location=US"
-    assert document["stats"]["queries"] == 6
+    assert document["stats"]["queries"] == 1  # the six phase tables in one statement
     # one per-date row per table, plus the two missing games: never a row per game or player
     assert document["stats"]["rows_fetched"] == 6 + 2
     phase5 = next(c for c in document["checks"] if c["id"] == "completeness.phase5")
@@ -452,8 +454,10 @@ def test_dry_run_against_bigquery_lists_queries_and_runs_none(
     code, out, err = run_cli(*_cli_args(client.project, "--dry-run", "--format", "json"))
     assert code == 0, err
     document = json.loads(out)
-    labels = sorted(q["label"] for q in document["queries"])
-    assert labels == sorted(f"presence:{table}" for table in PHASE_AND_SCHEDULE[1:])
+    # the statement a real run sends: the six phase tables' presence in one
+    assert [q["label"] for q in document["queries"]] == ["presence"]
+    combined = sorted(document["queries"][0]["combines"])
+    assert combined == sorted(f"presence:{table}" for table in PHASE_AND_SCHEDULE[1:])
     assert document["estimated"] is True
     assert all(isinstance(q["estimated_bytes"], int) for q in document["queries"])
     assert document["total_estimated_bytes"] == sum(

@@ -51,14 +51,16 @@ def test_the_plan_is_exactly_what_a_real_daily_run_sends(
     planned = sorted(p.query.sql for p in query_plan.queries)
     assert planned and planned == sorted(running.warehouse.stats.sent)
     assert query_plan.undeclared == {} and query_plan.exit_code == 0
-    # each distinct statement once, naming every check that needs it
+    # each distinct statement once, naming every check that needs it; the phase tables'
+    # presence statements (and the schedule's) travel as one
     presence = [
         p
         for p in query_plan.queries
-        if p.query.label == "presence:nba_predictions.player_prop_predictions"
+        if "presence:nba_predictions.player_prop_predictions" in p.to_dict()["combines"]
     ]
     assert len(presence) == 1
     assert {"completeness.phase5", "orchestration.phase4"} <= set(presence[0].checks)
+    assert not any(p.query.label.startswith("presence:") for p in query_plan.queries)
 
 
 def test_dry_run_on_duckdb_lists_queries_without_estimates(
@@ -83,9 +85,11 @@ def test_dry_run_on_duckdb_lists_queries_without_estimates(
     assert document["dry_run"] is True and document["estimated"] is False
     assert document["total_estimated_bytes"] is None
     assert "no byte estimate" in document["note"]
-    assert len(document["queries"]) == 6  # one per phase table, each joining the schedule
+    # one statement for the six phase tables (the schedule read once), as a real run sends
+    assert len(document["queries"]) == 1
     assert all(q["estimated_bytes"] is None for q in document["queries"])
-    presence = next(q for q in document["queries"] if q["label"].startswith("presence:"))
+    presence = document["queries"][0]
+    assert presence["label"] == "presence" and len(presence["combines"]) == 6
     assert presence["params"] == {
         "range_start": "2026-01-20",
         "range_end": "2026-01-20",
@@ -96,7 +100,8 @@ def test_dry_run_on_duckdb_lists_queries_without_estimates(
     assert code == 0
     assert out.startswith("# pipeval daily --dry-run — 2026-01-20")
     assert "No estimate: this warehouse gives no byte estimate" in out
-    assert out.count("```sql") == 6 and out.count("| n/a |") == 6
+    assert out.count("```sql") == 1 and out.count("| n/a |") == 1
+    assert "| presence (6 in one) |" in out
 
 
 class Misconfigured(Check):
@@ -117,7 +122,7 @@ def test_a_check_that_cannot_declare_its_queries_fails_the_dry_run(
     query_plan = plan("daily", checks, ctx, {"date": DAY.isoformat()})
     assert query_plan.exit_code == 3
     assert query_plan.errors == ["broken.one: phase tables misconfigured"]
-    assert len(query_plan.queries) == 6  # the other checks are still listed
+    assert len(query_plan.queries) == 1  # the other checks are still listed (one statement)
 
 
 def test_queries_the_suite_reads_itself_are_listed_once(
@@ -129,10 +134,10 @@ def test_queries_the_suite_reads_itself_are_listed_once(
     own = presence_query(profile, profile.phase("phase2").tables[0], DAY, DAY)
     checks = select_checks(profile, "completeness", ())
     query_plan = plan("daily", checks, ctx, {"date": DAY.isoformat()}, extra=[own])
-    listed = [p for p in query_plan.queries if p.query.key() == own.key()]
+    listed = [p for p in query_plan.queries if own.key() in {q.query.key() for q in p.parts}]
     assert len(listed) == 1 and listed[0].checks[0] == "(suite)"
     assert "completeness.phase2" in listed[0].checks
-    assert len(query_plan.queries) == 6
+    assert len(query_plan.queries) == 1  # the phase tables' statements travel as one
 
 
 def test_declarative_checks_plan_one_statement_per_table(

@@ -3,7 +3,7 @@ deployed services (read-only too)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -25,6 +25,9 @@ class Query:
     label: str = ""
     # The check that asked for it (a BigQuery job label); not part of the query's identity.
     check: str = field(default="", compare=False)
+    # How it may travel in one statement with others of its kind (`Batch`); not part of the
+    # query's identity either: alone, it is sent as it is.
+    batch: Batch | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, sql: str, label: str = "", **params: Any) -> Query:
@@ -38,6 +41,21 @@ class Query:
 
     def key(self) -> QueryKey:
         return (self.sql, self.params)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What lets a query be answered by one statement sent for several: the queries of one
+    `group` that are asked together (e.g. every phase table's presence over one schedule and
+    range) go as `combine(group, members)`, whose rows carry a `part` column (the position of
+    the member they answer) besides the member's own `columns`. The query cache splits those
+    rows back, so each query reads exactly what its own statement returns
+    (`pipeval.query.combine`)."""
+
+    group: Hashable
+    member: Hashable
+    columns: tuple[str, ...]
+    combine: Callable[[Hashable, tuple[Hashable, ...]], Query]
 
 
 @dataclass(frozen=True)

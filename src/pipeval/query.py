@@ -3,14 +3,15 @@ layer below checks.
 
 A check names `Query` objects (metrics for one table in one statement) and reads their rows from
 the `Context`. Identical queries requested by several checks run once, and the runner may
-prefetch them concurrently. Metrics import this module, never a check module; adapters know only
-the ports.
+prefetch them concurrently; queries that say how (`Batch`) are prefetched as one combined
+statement, and on their own when it fails, so a table that cannot be read fails only its own
+checks. Metrics import this module, never a check module; adapters know only the ports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +23,63 @@ from pipeval.ports import Deployments, Query, QueryKey, Row, StateStore, Warehou
 from pipeval.profile import Profile
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Combined:
+    """One statement sent in the place of `parts`, queries of one `Batch` group."""
+
+    query: Query
+    parts: tuple[Query, ...]
+
+    def split(self, rows: list[Row]) -> dict[QueryKey, list[Row]] | None:
+        """Each part's rows as its own statement returns them (the rows tagged with its
+        position, its own columns only); None when the rows are not this statement's answer
+        (an engine or a stand-in that answered something else)."""
+        found: list[list[Row]] = [[] for _ in self.parts]
+        columns = [part.batch.columns if part.batch else () for part in self.parts]
+        try:
+            for row in rows:
+                position = row["part"]
+                wanted = columns[position]
+                found[position].append({name: row[name] for name in wanted})
+        except (KeyError, IndexError, TypeError):
+            return None
+        return {part.key(): part_rows for part, part_rows in zip(self.parts, found, strict=True)}
+
+
+def combine(queries: Iterable[Query]) -> list[Query | Combined]:
+    """What to send for `queries` (distinct): two or more of one `Batch` group as one
+    `Combined`, in the place of the first of them; every other query as it is. A group whose
+    statement cannot be built (a profile expression that does not parse) goes as its queries,
+    each then failing on its own."""
+    groups: dict[Hashable, list[Query]] = {}
+    order: list[Query | Hashable] = []  # a query, or a group in the place of its first query
+    for query in queries:
+        if query.batch is None:
+            order.append(query)
+        else:
+            members = groups.setdefault(query.batch.group, [])
+            if not members:
+                order.append(query.batch.group)
+            members.append(query)
+    sent: list[Query | Combined] = []
+    for unit in order:
+        sent.extend([unit] if isinstance(unit, Query) else _combined(groups[unit]))
+    return sent
+
+
+def _combined(parts: list[Query]) -> list[Query | Combined]:
+    first = parts[0].batch
+    if len(parts) < 2 or first is None:
+        return list(parts)
+    members = tuple(part.batch.member for part in parts if part.batch is not None)
+    try:
+        statement = first.combine(first.group, members)
+    except PipevalError:
+        return list(parts)
+    # Tagged like its first part: a BigQuery job is labelled with the check that asked.
+    return [Combined(replace(statement, check=parts[0].check), tuple(parts))]
 
 
 class QueryCache:
@@ -52,11 +110,36 @@ class QueryCache:
         return self._rows.get(query.key())
 
     def prefetch(self, queries: Iterable[Query]) -> None:
-        """Every query not fetched yet, in one batch; failures are kept for the checks."""
+        """Every query not fetched yet, in one batch (a `Batch` group as one statement);
+        failures are kept for the checks."""
         pending = [q for q in dict.fromkeys(queries) if q.key() not in self._rows]
         if self.warehouse is None or not pending:
             return
-        for key, outcome in self.warehouse.prefetch(pending).items():
+        units = combine(pending)
+        sent = [unit.query if isinstance(unit, Combined) else unit for unit in units]
+        outcomes = self.warehouse.prefetch(sent)
+        alone: list[Query] = []
+        for unit in units:
+            if not isinstance(unit, Combined):
+                continue
+            outcome = outcomes.pop(unit.query.key(), None)
+            split = (
+                None
+                if outcome is None or isinstance(outcome, PipevalError)
+                else unit.split(outcome)
+            )
+            if split is None:
+                # Isolation: a missing table or column fails the one statement, so each part
+                # is asked on its own and reports its own error, as if never combined.
+                alone.extend(unit.parts)
+            else:
+                self._rows.update(split)
+        self._keep(outcomes)
+        if alone:
+            self._keep(self.warehouse.prefetch(alone))
+
+    def _keep(self, outcomes: dict[QueryKey, list[Row] | PipevalError]) -> None:
+        for key, outcome in outcomes.items():
             if isinstance(outcome, PipevalError):
                 self._errors[key] = outcome
             else:

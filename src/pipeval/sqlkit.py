@@ -3,7 +3,10 @@
 Check SQL is a constant template in BigQuery Standard SQL. Table and expression slots are
 placeholder names (`_t_<slot>` for tables, `_e_<slot>` for scalar expressions) that are
 replaced in the parsed tree, never by string formatting: identifiers arrive validated and
-expressions arrive parsed and vetted, and values are always bound as `@parameters`.
+expressions arrive parsed and vetted, and values are always bound as `@parameters`. A statement
+assembled from several (`render_tree`) takes whole queries too: `SELECT * FROM _q_<slot>` in
+the template stands for a query tree built with sqlglot's builders (e.g. a UNION ALL of
+rendered branches).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ DIALECT = "bigquery"
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 TABLE_SLOT = "_t_"
 EXPR_SLOT = "_e_"
+QUERY_SLOT = "_q_"
 
 
 # Node types that turn a scalar expression into something else: a query, a write, a table.
@@ -296,20 +300,58 @@ def _render_cached(
 ) -> str:
     table_map = dict(tables)
     expr_map = {key: sqlglot.parse_one(text, read=DIALECT) for key, text in exprs}
+    return _filled(template, table_map, expr_map, {}).sql(DIALECT)
+
+
+def render_tree(
+    template: str,
+    tables: Mapping[str, TableName],
+    exprs: Mapping[str, exp.Expression] | None = None,
+    queries: Mapping[str, exp.Query] | None = None,
+) -> exp.Query:
+    """`render`, as a tree to assemble further: also fills the template's `_q_` query slots."""
+    table_map = {key: (name.dataset, name.table) for key, name in tables.items()}
+    tree = _filled(template, table_map, dict(exprs or {}), dict(queries or {}))
+    assert isinstance(tree, exp.Query)
+    return tree
+
+
+def _filled(
+    template: str,
+    tables: Mapping[str, tuple[str, str]],
+    exprs: Mapping[str, exp.Expression],
+    queries: Mapping[str, exp.Query],
+) -> exp.Expression:
     tree = sqlglot.parse_one(template, read=DIALECT)
 
     def substitute(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Table) and node.name.startswith(TABLE_SLOT) and not node.db:
-            dataset, table = table_map[node.name[len(TABLE_SLOT) :]]
+            dataset, table = tables[node.name[len(TABLE_SLOT) :]]
             alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(node.name))
             return exp.Table(
                 this=exp.to_identifier(table), db=exp.to_identifier(dataset), alias=alias.copy()
             )
         if isinstance(node, exp.Column) and node.name.startswith(EXPR_SLOT) and not node.table:
-            return _grouped(expr_map[node.name[len(EXPR_SLOT) :]].copy())
+            return _grouped(exprs[node.name[len(EXPR_SLOT) :]].copy())
+        slot = _query_slot(node)
+        if slot is not None:
+            return queries[slot].copy()
         return node
 
-    return tree.transform(substitute).sql(DIALECT)
+    return tree.transform(substitute)
+
+
+def _query_slot(node: exp.Expression) -> str | None:
+    """`x` for the template's `SELECT * FROM _q_x` (the whole SELECT is the slot)."""
+    if not isinstance(node, exp.Select) or len(node.expressions) != 1:
+        return None
+    source = node.args.get("from_") or node.args.get("from")  # the key sqlglot 30 / older uses
+    table = source.this if isinstance(source, exp.From) else None
+    if not isinstance(node.expressions[0], exp.Star) or not isinstance(table, exp.Table):
+        return None
+    if table.db or not table.name.startswith(QUERY_SLOT):
+        return None
+    return table.name[len(QUERY_SLOT) :]
 
 
 def _grouped(expression: exp.Expression) -> exp.Expression:

@@ -4,21 +4,37 @@ One statement per table covers the whole date range, so a day and a season cost 
 number of queries, and each returns per-date aggregates plus the exception rows only (the games
 a table lacks, the games not final yet): what crosses the wire does not grow with the rows a
 table holds. Each statement filters every table it reads on its partition (date) column.
+
+The schedule's, the per-game list's and every table's presence statements over one range say
+how to travel together (`Batch`, games_batch.py): a run that asks for several sends one
+statement (the schedule read once) and the query cache splits its rows back into each
+statement's own answer; when that statement fails (a missing table, a bad column), each is sent
+on its own, so a broken table fails only its own checks.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from pipeval.identifiers import TableName
-from pipeval.lazy import exp
+from pipeval.metrics.games_batch import (
+    GAMES,
+    GAMES_COLUMNS,
+    PRESENCE_COLUMNS,
+    SCHEDULE,
+    SCHEDULE_COLUMNS,
+    TablePart,
+    batch,
+    schedule_exprs,
+    table_exprs,
+)
 from pipeval.ports import Row
 from pipeval.profile.model import PhaseTable, Profile
 from pipeval.query import Context, Query
 from pipeval.sqlcache import cached_sql
-from pipeval.sqlkit import column, parse_expression, render
+from pipeval.sqlkit import render
 
 # Per date: games and final games; then one row per game that is not final yet. A game is
 # final when any of its schedule rows says so (a re-scraped schedule may repeat it).
@@ -120,19 +136,10 @@ class Schedule:
 def schedule_query(profile: Profile, start: date, end: date) -> Query:
     spec = profile.schedule
     sql = _schedule_sql(spec.table, spec.date_column, spec.game_key, spec.status_column)
-    return Query.of(
+    query = Query.of(
         sql, label="schedule", range_start=start, range_end=end, final_status=spec.final_status
     )
-
-
-def _schedule_exprs(
-    date_column: str, game_key: str, status_column: str
-) -> dict[str, exp.Expression]:
-    return {
-        "sdate": column(date_column),
-        "skey": parse_expression(game_key, "schedule.game_key"),
-        "status": column(status_column),
-    }
+    return replace(query, batch=batch(spec, start, end, SCHEDULE, SCHEDULE_COLUMNS))
 
 
 # Every check asks for its queries twice (prefetch, then run) and a historical run once per
@@ -142,7 +149,7 @@ def _schedule_sql(table: str, date_column: str, game_key: str, status_column: st
     return render(
         SCHEDULE_SQL,
         {"schedule": TableName.parse(table)},
-        _schedule_exprs(date_column, game_key, status_column),
+        schedule_exprs(date_column, game_key, status_column),
     )
 
 
@@ -170,9 +177,10 @@ def load_schedule(ctx: Context) -> Schedule:
 def games_query(profile: Profile, start: date, end: date) -> Query:
     spec = profile.schedule
     sql = _games_sql(spec.table, spec.date_column, spec.game_key, spec.status_column)
-    return Query.of(
+    query = Query.of(
         sql, label="games", range_start=start, range_end=end, final_status=spec.final_status
     )
+    return replace(query, batch=batch(spec, start, end, GAMES, GAMES_COLUMNS))
 
 
 @cached_sql
@@ -180,7 +188,7 @@ def _games_sql(table: str, date_column: str, game_key: str, status_column: str) 
     return render(
         GAMES_SQL,
         {"schedule": TableName.parse(table)},
-        _schedule_exprs(date_column, game_key, status_column),
+        schedule_exprs(date_column, game_key, status_column),
     )
 
 
@@ -243,13 +251,15 @@ def presence_query(profile: Profile, table: PhaseTable, start: date, end: date) 
         table.game_key,
         table.filter,
     )
-    return Query.of(
+    query = Query.of(
         sql,
         label=f"presence:{table.table}",
         range_start=start,
         range_end=end,
         final_status=spec.final_status,
     )
+    member = TablePart(table.table, table.date_column, table.game_key, table.filter)
+    return replace(query, batch=batch(spec, start, end, member, PRESENCE_COLUMNS))
 
 
 @cached_sql
@@ -263,16 +273,12 @@ def _presence_sql(
     game_key: str,
     filter_text: str | None,
 ) -> str:
-    where = f"{table}.filter"
-    filter_expr = parse_expression(filter_text, where) if filter_text else exp.true()
     return render(
         PRESENCE_SQL,
         {"schedule": TableName.parse(schedule), "main": TableName.parse(table)},
         {
-            **_schedule_exprs(schedule_date, schedule_key, status_column),
-            "date": column(date_column),
-            "key": parse_expression(game_key, f"{table}.game_key"),
-            "filter": filter_expr,
+            **schedule_exprs(schedule_date, schedule_key, status_column),
+            **table_exprs(table, date_column, game_key, filter_text),
         },
     )
 

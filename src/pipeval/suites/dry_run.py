@@ -1,8 +1,11 @@
 """`--dry-run`: every query a suite would send, with BigQuery's byte estimate, and nothing run.
 
 The list comes from the same place the runner prefetches from (each selected check's
-`queries(ctx)`), so what the dry run shows is exactly what a real run sends. BigQuery prices
-each query with a free dry-run job; the embedded DuckDB warehouse has no estimate to give.
+`queries(ctx)`), combined as the query cache combines them (`pipeval.query.combine`: e.g. every
+phase table's presence in one statement), so what the dry run shows is exactly what a real run
+sends. BigQuery prices each query with a free dry-run job; the embedded DuckDB warehouse has no
+estimate to give. A combined statement BigQuery refuses to price would fail in the real run,
+which then sends its parts on their own: those are listed and priced after it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from pipeval.checks.base import Check
 from pipeval.errors import PipevalError, first_line
-from pipeval.query import Context, Query
+from pipeval.query import Combined, Context, Query, combine
 from pipeval.results import jsonable
 
 SUITE = "(suite)"  # a query the suite reads itself rather than for one check
@@ -26,6 +29,8 @@ class PlannedQuery:
     checks: list[str] = field(default_factory=list)
     estimated_bytes: int | None = None
     error: str | None = None
+    # The statements a combined one stands for, sent on their own only if it fails.
+    parts: list[PlannedQuery] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +40,7 @@ class PlannedQuery:
             "params": self.query.bound(),
             "estimated_bytes": self.estimated_bytes,
             "error": self.error,
+            "combines": [part.query.label for part in self.parts],
         }
 
 
@@ -84,8 +90,9 @@ class QueryPlan:
 def declared_queries(
     checks: list[Check], ctx: Context, extra: Iterable[Query] = ()
 ) -> tuple[list[PlannedQuery], dict[str, str]]:
-    """Distinct queries in first-asked order, each with the checks that need it; `extra` are
-    those the suite itself reads (as passed to the runner's prefetch)."""
+    """Distinct statements in first-asked order, combined as the query cache sends them, each
+    with the checks that need it; `extra` are those the suite itself reads (as passed to the
+    runner's prefetch)."""
     planned: dict[Any, PlannedQuery] = {
         query.key(): PlannedQuery(query, [SUITE]) for query in extra
     }
@@ -102,7 +109,25 @@ def declared_queries(
             )
             if check.id not in entry.checks:
                 entry.checks.append(check.id)
-    return list(planned.values()), undeclared
+    statements = [_planned(unit, planned) for unit in combine(p.query for p in planned.values())]
+    return statements, undeclared
+
+
+def _planned(unit: Query | Combined, planned: dict[Any, PlannedQuery]) -> PlannedQuery:
+    if not isinstance(unit, Combined):
+        return planned[unit.key()]
+    parts = [planned[part.key()] for part in unit.parts]
+    checks = list(dict.fromkeys(check for part in parts for check in part.checks))
+    return PlannedQuery(unit.query, checks, parts=parts)
+
+
+def _price(queries: list[PlannedQuery], outcomes: dict[Any, int | PipevalError]) -> None:
+    for planned in queries:
+        outcome = outcomes.get(planned.query.key())
+        if isinstance(outcome, PipevalError):
+            planned.error = first_line(outcome)
+        else:
+            planned.estimated_bytes = outcome
 
 
 def plan(
@@ -113,14 +138,19 @@ def plan(
     extra: Iterable[Query] = (),
 ) -> QueryPlan:
     queries, undeclared = declared_queries(checks, ctx, extra)
+    warehouse = ctx.warehouse
     outcomes = None
-    if ctx.warehouse is not None:
-        outcomes = ctx.warehouse.estimate_all([planned.query for planned in queries])
-    if outcomes is not None:
-        for planned in queries:
-            outcome = outcomes.get(planned.query.key())
-            if isinstance(outcome, PipevalError):
-                planned.error = first_line(outcome)
-            else:
-                planned.estimated_bytes = outcome
+    if warehouse is not None:
+        outcomes = warehouse.estimate_all([planned.query for planned in queries])
+    if warehouse is not None and outcomes is not None:
+        _price(queries, outcomes)
+        alone = [part for planned in queries if planned.error for part in planned.parts]
+        if alone:
+            # As the real run would: the parts of a statement that fails, each on its own.
+            _price(alone, warehouse.estimate_all([part.query for part in alone]) or {})
+            queries = [
+                listed
+                for planned in queries
+                for listed in ([planned, *planned.parts] if planned.error else [planned])
+            ]
     return QueryPlan(suite, ctx, target, queries, undeclared, outcomes is not None)
