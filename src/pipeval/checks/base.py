@@ -31,10 +31,10 @@ class Check(ABC):
     def run(self, ctx: Context) -> CheckResult: ...
 
     def settled(self, ctx: Context, days: list[date]) -> set[date]:
-        """The dates of `days` that `run` is known to call OK without findings, told from
-        per-range facts at once (e.g. dates the warehouse judged passing). A historical run
-        reports only the dates that are not OK, so it skips `run` for these; daily always runs.
-        Default: none."""
+        """The dates of `days` that `run` is known to call OK, told from per-range facts at
+        once (e.g. dates the warehouse judged passing, dates no table lacks a game). A
+        historical run reports only the dates that are not OK, so it skips `run` for these;
+        daily always runs. Default: none."""
         return set()
 
 

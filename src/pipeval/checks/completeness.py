@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 from pipeval.checks.base import Check
+from pipeval.checks.table_days import table_days
 from pipeval.listing import listed
-from pipeval.metrics.games import TableDay, assess, load_presence, presence_query
+from pipeval.metrics.games import TableDay, load_presence, presence_query
 from pipeval.profile.model import Phase, Profile
 from pipeval.query import Context, Query
 from pipeval.remediation import rerun_step
@@ -37,17 +38,28 @@ class Completeness(Check):
         return ctx.memo_get(key, lambda: self._assess_range(ctx))
 
     def _assess_range(self, ctx: Context) -> dict[date, list[TableDay]]:
-        presence = {table.table: load_presence(ctx, table) for table in self.phase.tables}
+        by_table = [table_days(ctx, table) for table in self.phase.tables]
+        return {day: [days[day] for days in by_table] for day in ctx.dates}
+
+    def _null_keys(self, ctx: Context) -> dict[date, int]:
+        # Every table's statement reads the same schedule: the first one's count is the day's.
+        return load_presence(ctx, self.phase.tables[0]).null_keys
+
+    def settled(self, ctx: Context, days: list[date]) -> set[date]:
+        """Dates where no table lacks a game and no schedule key is NULL: `run` has nothing
+        above INFO to say there (games not final yet are INFO), so it calls them OK."""
+        by_day, unkeyed = self.assess_range(ctx), self._null_keys(ctx)
         return {
-            day: [assess(t, presence[t.table], day) for t in self.phase.tables] for day in ctx.dates
+            day
+            for day in days
+            if not unkeyed.get(day) and not any(table.missing for table in by_day[day])
         }
 
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
         tables = self.assess_range(ctx)[day]
         findings = [finding for table in tables for finding in self._findings(table, day)]
-        # Every table's statement reads the same schedule: the first one's count is the day's.
-        unkeyed = load_presence(ctx, self.phase.tables[0]).null_keys.get(day, 0)
+        unkeyed = self._null_keys(ctx).get(day, 0)
         if unkeyed:
             findings.append(
                 Finding(

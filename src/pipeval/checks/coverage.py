@@ -13,10 +13,11 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from pipeval.checks.base import Check
+from pipeval.checks.table_days import table_day
 from pipeval.errors import PipevalError
 from pipeval.listing import MAX_LISTED, listed
 from pipeval.metrics.coverage import CoverageInputs, coverage_queries, load_inputs
-from pipeval.metrics.games import assess, load_presence, presence_query
+from pipeval.metrics.games import presence_query
 from pipeval.metrics.missing_reason import (
     GAME_NOT_FINAL,
     NO_LINE,
@@ -86,7 +87,7 @@ class Coverage(Check):
         chain = self._chain(ctx.profile)
 
         def absent(table: PhaseTable) -> set[str]:
-            return set(assess(table, load_presence(ctx, table), day).missing)
+            return set(table_day(ctx, table, day).missing)
 
         own = [t for _, t in chain if t.table == self.spec.target.table]
         try:

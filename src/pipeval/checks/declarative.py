@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from pipeval.checks.base import Check
+from pipeval.checks.table_days import table_day
 from pipeval.clock import zone
 from pipeval.listing import listed
 from pipeval.metrics.declarative import (
@@ -28,10 +29,8 @@ from pipeval.metrics.declarative import (
 from pipeval.metrics.declarative_sql import PERCENT_DIGITS
 from pipeval.metrics.games import (
     Game,
-    assess,
     games_query,
     load_games,
-    load_presence,
     presence_query,
 )
 from pipeval.profile.declarative import Bounds, DeclarativeCheck
@@ -109,7 +108,7 @@ class DeclarativeDataCheck(Check):
         def compute() -> frozenset[str]:
             blocked: set[str] = set()
             for table in self._phase_tables(ctx):
-                blocked.update(assess(table, load_presence(ctx, table), day).missing)
+                blocked.update(table_day(ctx, table, day).missing)
             return frozenset(blocked)
 
         if self.spec.phase is None:

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pipeval.checks.base import Check
+from pipeval.checks.table_days import table_day
 from pipeval.clock import local_time, zone
 from pipeval.listing import count
 from pipeval.metrics.completion import CompletionDoc, MalformedDocument, parse_completion
 from pipeval.metrics.games import (
-    Presence,
-    assess,
     load_presence,
     load_schedule,
     presence_query,
@@ -55,11 +54,10 @@ class Downstream:
 
 @dataclass
 class RangeFacts:
-    """What every date of the range reads: games per date, the downstream phase's tables and
-    their games, and the spec whose due time the downstream phase keeps."""
+    """What every date of the range reads: games per date, the downstream phase's tables, and
+    the spec whose due time the downstream phase keeps."""
 
     games: dict[date, int]
-    presence: dict[str, Presence]
     tables: list[PhaseTable]
     downstream_due: OrchestrationSpec
 
@@ -215,20 +213,20 @@ class Orchestration(Check):
         return list(ctx.profile.phase(self.spec.downstream_phase).tables)
 
     def _range(self, ctx: Context) -> RangeFacts:
-        """Games per date and the downstream tables' games over the whole range, parsed once."""
+        """Games per date, the downstream phase's tables and whose due time it keeps, once."""
         key = ("orchestration-range", self.spec.phase, ctx.start, ctx.end)
 
         def compute() -> RangeFacts:
             tables = self._downstream_tables(ctx)
-            presence = {table.table: load_presence(ctx, table) for table in tables}
             name = self.spec.downstream_phase
             # The downstream phase is due when its own document is, else when this one is.
             due = next((s for s in ctx.profile.orchestration if s.phase == name), self.spec)
             if not tables:
-                return RangeFacts(load_schedule(ctx).games, presence, tables, due)
-            first = presence[tables[0].table]
+                return RangeFacts(load_schedule(ctx).games, tables, due)
+            # Each downstream statement carries the date's scheduled games: the first one's.
+            first = load_presence(ctx, tables[0])
             games = {day: counts.games for day, counts in first.days.items()}
-            return RangeFacts(games, presence, tables, due)
+            return RangeFacts(games, tables, due)
 
         return ctx.memo_get(key, compute)
 
@@ -237,7 +235,7 @@ class Orchestration(Check):
         if name is None:
             return None
         tables = facts.tables
-        rows = sum(assess(table, facts.presence[table.table], day).rows for table in tables)
+        rows = sum(table_day(ctx, table, day).rows for table in tables)
         due = due_at(facts.downstream_due, day, ctx.profile.timezone)
         return Downstream(name, rows, tuple(t.table for t in tables), due)
 
