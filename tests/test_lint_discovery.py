@@ -7,8 +7,9 @@ import itertools
 from pathlib import Path
 
 import pathspec
+import pytest
 
-from pipeval.lint.discovery import Excludes, LintTarget, discover
+from pipeval.lint.discovery import Excludes, LintTarget, _anchored, discover
 
 PATTERNS = [
     "build/",
@@ -88,3 +89,28 @@ def test_a_file_reached_twice_is_scanned_once_under_its_first_name(tmp_path: Pat
     assert [(item.relative, item.root) for item in found] == [
         ("pkg/alias.py", str(tmp_path / "src"))
     ]
+
+
+def test_gitignore_patterns_are_tried_from_the_start_of_the_path() -> None:
+    """The quick test matches at the start (gitignore expressions are anchored) unless a
+    pattern could match elsewhere: `_anchored` reads alternation outside parentheses."""
+    assert Excludes(["*.pyc", "build/", "/top.py", "docs/**/page.py"]).any.__name__ == "match"
+    cases = {"^a": True, "^a|b": False, "a": False, "^(?:a|b)": True, "^[|]": True}
+    cases.update({"^[]|]x": True, r"^\|x": True, "^(a)|b": False, r"^[\]|]": True})
+    for pattern, anchored in cases.items():
+        assert _anchored(pattern) is anchored, pattern
+
+
+def test_a_tree_reached_through_a_symlinked_or_dotted_root_is_scanned_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Identities come from each directory's parent (no symlink: the parent's real path and
+    the name), so the same file under a linked root, a `..` path and the real path is one."""
+    real = tmp_path / "repo" / "pkg" / "sub"
+    real.mkdir(parents=True)
+    (real / "job.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo" / "pkg")
+    roots = (Path("../../link"), Path("../pkg/.."), tmp_path / "repo")
+    found = discover(LintTarget(paths=roots))
+    assert [(item.relative, item.root) for item in found] == [("pkg/sub/job.py", "../../link")]

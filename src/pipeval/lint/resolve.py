@@ -131,6 +131,22 @@ def _callee(site: CallSite) -> Callee | None:
     return Callee(func.id)
 
 
+def unparsed(expr: ast.expr) -> str:
+    """`ast.unparse(expr)`, joined directly for a name or a chain of names
+    (`self.client.insert_rows_json`, `game_date`): what nearly every called function and
+    spliced value is, and `ast.unparse` builds an unparser for each."""
+    parts = []
+    base = expr
+    while type(base) is ast.Attribute:
+        parts.append(base.attr)  # type: ignore[attr-defined]
+        base = base.value  # type: ignore[attr-defined]
+    if type(base) is not ast.Name:
+        return ast.unparse(expr)  # e.g. `(a or b).write`: parentheses as unparse puts them
+    if not parts:
+        return base.id  # type: ignore[attr-defined]
+    return ".".join([base.id, *reversed(parts)])  # type: ignore[attr-defined]
+
+
 def call_name(func: ast.expr) -> str:
     """The name a call's function goes by: `f` in `f(x)` and `obj.f(x)`; "" for anything else."""
     if isinstance(func, ast.Attribute):

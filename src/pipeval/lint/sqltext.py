@@ -19,13 +19,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeval.lint.origin import CHECKED, UNKNOWN, origin
-from pipeval.lint.resolve import MAX_DEPTH, At, call_name, class_attribute, follow, is_literal
+from pipeval.lint.resolve import (
+    MAX_DEPTH,
+    At,
+    call_name,
+    class_attribute,
+    follow,
+    is_literal,
+    unparsed,
+)
 from pipeval.lint.scopes import Binding
 
 SENTINEL = re.compile(r"pvslot(\d+)x")
 PERCENT_FIELD = re.compile(
     r"%(?:\((?P<key>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<type>[diouxXeEfFgGcrsa%])"
 )
+FIELD_END = re.compile(r"[.\[]")  # `{key.attr}`, `{key[0]}`: the argument is `key`
 TEXT_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "dedent"})
 
 IN_STRING = "inside a SQL string literal"
@@ -54,7 +63,7 @@ class Slot:
     @property
     def code(self) -> str:
         if not self._code and self._expr is not None:
-            self._code = ast.unparse(self._expr)
+            self._code = unparsed(self._expr)
         return self._code
 
     @property
@@ -180,7 +189,7 @@ def _format(base: Template, call: ast.Call, at: At) -> Template | None:
         parts.append(literal)
         if field is None:
             continue
-        key = re.split(r"[.\[]", field, maxsplit=1)[0]
+        key = FIELD_END.split(field, maxsplit=1)[0]
         if key == "":
             key, auto = str(auto), auto + 1
         value = positional[int(key)] if key.isdigit() and int(key) < len(positional) else None
@@ -242,6 +251,8 @@ def templates_of_name(
         found = template(value, value_at, depth + 1)
         return [found] if found is not None else []
     last = history[-1]
+    if len(history) == 1 and last.kind == "unknown":
+        return []  # a parameter or another value we cannot read, bound once: no text
     if last.kind == "iter" and last.value is not None:
         found_all = elements(last.value, At(at.scope, last.position), depth + 1)
         return found_all[-1:] if last_only else found_all

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeval.lint.resolve import MAX_DEPTH, At, Callee, call_name, follow
+from pipeval.lint.resolve import MAX_DEPTH, At, Callee, call_name, follow, unparsed
 from pipeval.lint.scopes import CallSite
 
 
@@ -120,18 +120,5 @@ def _one_row_frame(expr: ast.expr, at: At, depth: int) -> bool:
 def write_name(site: CallSite, found: Callee) -> str:
     """How the call reads in a message: `client.insert_rows_json`, `write (= load_table_...)`."""
     func = site.node.func
-    shown = _dotted(func) if isinstance(func, ast.Attribute | ast.Name) else found.name
+    shown = unparsed(func) if isinstance(func, ast.Attribute | ast.Name) else found.name
     return f"{shown} (= {found.name})" if found.alias else shown
-
-
-def _dotted(func: ast.expr) -> str:
-    """`ast.unparse` of the called expression, joined directly for a chain of names
-    (`self.client.insert_rows_json`), which is what nearly every call is."""
-    parts = []
-    base = func
-    while type(base) is ast.Attribute:
-        parts.append(base.attr)  # type: ignore[attr-defined]
-        base = base.value  # type: ignore[attr-defined]
-    if type(base) is not ast.Name:
-        return ast.unparse(func)  # e.g. `(a or b).write`: parentheses as unparse puts them
-    return ".".join([base.id, *reversed(parts)])  # type: ignore[attr-defined]
