@@ -261,7 +261,7 @@ def test_completeness_sql_gives_the_same_answers_as_embedded_mode(
     # one statement per run for every phase table (the schedule read once), whatever the
     # number of checks: the emulator runs the combined statement itself
     assert warehouse.stats.queries == 3
-    assert all(sql.startswith("WITH games AS") for sql in warehouse.stats.sent)
+    assert all("FULL OUTER JOIN held" in sql for sql in warehouse.stats.sent)
 
 
 def test_first_day_gap_is_found_through_bigquery(
@@ -336,6 +336,17 @@ def _daily_on_both(
         embedded.close()
 
 
+def _sent_alone(warehouse: BigQueryWarehouse, profile: Profile, day: date) -> set[str]:
+    """Statements of the schedule, the per-game list or a phase table sent on their own: none
+    when the emulator answered their combined statement (its failure sends them alone)."""
+    from pipeval.metrics.games import games_query, presence_query, schedule_query
+
+    tables = [table for phase in profile.phases for table in phase.tables]
+    own = [presence_query(profile, table, day, day) for table in tables]
+    own += [schedule_query(profile, day, day), games_query(profile, day, day)]
+    return {query.label for query in own if query.sql in warehouse.stats.sent}
+
+
 def test_every_table_reading_check_agrees_with_embedded_mode(
     warehouse: BigQueryWarehouse, client: bigquery.Client, profile: Profile, tmp_path: Path
 ) -> None:
@@ -355,6 +366,9 @@ def test_every_table_reading_check_agrees_with_embedded_mode(
         "hygiene",
     }
     assert "ERROR" not in {c.status.value for c in on_bigquery.checks}
+    # the schedule and the phase tables came from their combined statement, run as written
+    assert _sent_alone(warehouse, profile, DAYS[1]) == set()
+    assert sum("FULL OUTER JOIN held" in sql for sql in warehouse.stats.sent) == 1
     coverage = next(c for c in on_bigquery.checks if c.category == "coverage")
     assert coverage.status.value != "OK"  # the dropped predictions are found through BigQuery
 
@@ -478,6 +492,9 @@ def test_declarative_checks_agree_with_embedded_mode(
     ]
     assert _comparable(on_bigquery.checks) == _comparable(local.checks)
     assert {c.id for c in on_bigquery.checks} == {c.id for c in profile.checks}
+    # the per-game list and the phases' presence came from their combined statement
+    assert _sent_alone(warehouse, profile, DAYS[1]) == set()
+    assert sum("FULL OUTER JOIN held" in sql for sql in warehouse.stats.sent) == 1
 
 
 def test_declarative_dates_judged_in_the_warehouse_agree_with_embedded_mode(
