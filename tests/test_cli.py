@@ -160,13 +160,13 @@ def test_unknown_command_and_help_through_the_console_script() -> None:
 
 @pytest.mark.parametrize("option", ["--help", "--version"])
 def test_help_does_not_import_engines_or_cloud_clients(option: str) -> None:
-    # nor the profile's validation, nor the SQL cache (nothing to save after --help)
+    # nor the profile's validation, the SQL cache (nothing to save) or redaction (no error)
     code = (
         "import sys; from pipeval.cli.main import main\n"
         f"try:\n    main([{option!r}])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] in"
         " {'duckdb', '_duckdb', 'sqlglot', 'pydantic', 'yaml'}"
-        " or m.startswith('google.cloud') or m == 'pipeval.sqlcache']\n"
+        " or m.startswith('google.cloud') or m in ('pipeval.sqlcache', 'pipeval.redact')]\n"
         "print('HEAVY:' + ','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -17,7 +17,6 @@ import click
 
 from pipeval import __version__, collector
 from pipeval.errors import PipevalError
-from pipeval.redact import redact_text
 
 EXIT_COULD_NOT_RUN = 3
 
@@ -79,6 +78,8 @@ def cli() -> None:
 
 def _fail(message: str, code: int = EXIT_COULD_NOT_RUN) -> None:
     # Errors echo the URLs and values people typed: never a password or token in them.
+    from pipeval.redact import redact_text  # imported here: `--help` needs none of it
+
     sys.stderr.write(f"pipeval: error: {redact_text(message)}\n")
     sys.exit(code)
 
