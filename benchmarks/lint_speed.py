@@ -328,8 +328,8 @@ def render(
         "## `pipeval lint` against parsing",
         "",
         f"`python -m benchmarks.lint_speed`, {time.strftime('%Y-%m-%d')}, {cpus} CPUs, "
-        f"1-minute load average {load[0]:.2f} at the start and {load[1]:.2f} at the end "
-        "(above the CPU count, other work shared the machine), medians of "
+        f"1-minute load average {load[0]:.2f} at the start and {load[1]:.2f} at the end"
+        f"{_load_note(load, cpus)}, medians of "
         f"{len(tree.timings['parse'].samples)} interleaved runs (warm file cache). *parse* = "
         "read + `ast.parse` of every file, one process: the floor of any AST lint. *lint* = "
         "`scan` as `pipeval lint` runs it (discovery, one parse per file, every rule, the "
@@ -385,6 +385,11 @@ def place_section(document: str, section: str) -> str:
 @click.option("--reps", default=5, show_default=True)
 @click.option("--real", type=click.Path(path_type=Path), help="A checkout of the real pipeline.")
 @click.option("--output", type=click.Path(path_type=Path), default=DOCS, show_default=True)
+def _load_note(load: tuple[float, float], cpus: int) -> str:
+    # Only a load above the core count means other work competed for the CPUs.
+    return " (above the CPU count, other work shared the machine)" if max(load) > cpus else ""
+
+
 def main(files: int, warmup: int, reps: int, real: Path | None, output: Path) -> None:
     started_load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="lint-bench-") as scratch:
