@@ -379,17 +379,17 @@ def place_section(document: str, section: str) -> str:
     return document.rstrip("\n") + "\n\n" + section
 
 
+def _load_note(load: tuple[float, float], cpus: int) -> str:
+    # Only a load above the core count means other work competed for the CPUs.
+    return " (above the CPU count, other work shared the machine)" if max(load) > cpus else ""
+
+
 @click.command()
 @click.option("--files", default=1600, show_default=True, help="Modules in the generated tree.")
 @click.option("--warmup", default=1, show_default=True)
 @click.option("--reps", default=5, show_default=True)
 @click.option("--real", type=click.Path(path_type=Path), help="A checkout of the real pipeline.")
 @click.option("--output", type=click.Path(path_type=Path), default=DOCS, show_default=True)
-def _load_note(load: tuple[float, float], cpus: int) -> str:
-    # Only a load above the core count means other work competed for the CPUs.
-    return " (above the CPU count, other work shared the machine)" if max(load) > cpus else ""
-
-
 def main(files: int, warmup: int, reps: int, real: Path | None, output: Path) -> None:
     started_load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="lint-bench-") as scratch:
