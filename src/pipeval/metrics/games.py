@@ -27,25 +27,19 @@ from pipeval.metrics.games_batch import (
     SCHEDULE_COLUMNS,
     TablePart,
     batch,
-    schedule_exprs,
+    games_tree,
     table_exprs,
 )
 from pipeval.ports import Row
 from pipeval.profile.model import PhaseTable, Profile
 from pipeval.query import Context, Query
 from pipeval.sqlcache import cached_sql
-from pipeval.sqlkit import render
+from pipeval.sqlkit import DIALECT, render_tree
 
-# Per date: games and final games; then one row per game that is not final yet. A game is
-# final when any of its schedule rows says so (a re-scraped schedule may repeat it).
+# Per date: games and final games; then one row per game that is not final yet. `games` is
+# games_batch.GAMES_SQL, shared by every statement over the schedule.
 SCHEDULE_SQL = """
-WITH games AS (
-  SELECT _e_sdate AS game_date, _e_skey AS game_key,
-    MAX(CASE WHEN _e_status = @final_status THEN 1 ELSE 0 END) AS final
-  FROM _t_schedule
-  WHERE _e_sdate BETWEEN @range_start AND @range_end
-  GROUP BY game_date, game_key
-)
+WITH games AS (SELECT * FROM _q_games)
 SELECT game_date, CAST(NULL AS STRING) AS game_key, COUNTIF(game_key IS NOT NULL) AS games,
   COALESCE(SUM(CASE WHEN game_key IS NOT NULL THEN final ELSE 0 END), 0) AS finals,
   COUNTIF(game_key IS NULL) AS null_keys
@@ -61,13 +55,7 @@ WHERE final = 0 AND game_key IS NOT NULL
 # the table holds for the date (scheduled game or not); then one row per scheduled game the
 # table lacks or that is not final yet (the only keys a report names).
 PRESENCE_SQL = """
-WITH games AS (
-  SELECT _e_sdate AS game_date, _e_skey AS game_key,
-    MAX(CASE WHEN _e_status = @final_status THEN 1 ELSE 0 END) AS final
-  FROM _t_schedule
-  WHERE _e_sdate BETWEEN @range_start AND @range_end
-  GROUP BY game_date, game_key
-),
+WITH games AS (SELECT * FROM _q_games),
 held AS (
   SELECT _e_date AS game_date, _e_key AS game_key, COUNT(*) AS row_count
   FROM _t_main
@@ -95,16 +83,6 @@ SELECT game_date, game_key, final, row_count IS NOT NULL AS held,
   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM joined
 WHERE scheduled AND (row_count IS NULL OR final = 0)
-"""
-
-
-# One row per scheduled game: only for checks that judge each game (declarative `per: game`).
-GAMES_SQL = """
-SELECT _e_sdate AS game_date, _e_skey AS game_key,
-  MAX(CASE WHEN _e_status = @final_status THEN 1 ELSE 0 END) AS final
-FROM _t_schedule
-WHERE _e_sdate BETWEEN @range_start AND @range_end
-GROUP BY game_date, game_key
 """
 
 
@@ -146,11 +124,8 @@ def schedule_query(profile: Profile, start: date, end: date) -> Query:
 # date: the SQL text depends only on the profile's strings, so it is parsed and rendered once.
 @cached_sql
 def _schedule_sql(table: str, date_column: str, game_key: str, status_column: str) -> str:
-    return render(
-        SCHEDULE_SQL,
-        {"schedule": TableName.parse(table)},
-        schedule_exprs(date_column, game_key, status_column),
-    )
+    games = games_tree(table, date_column, game_key, status_column)
+    return render_tree(SCHEDULE_SQL, {}, {}, {"games": games}).sql(DIALECT)
 
 
 def read_schedule(rows: list[Row]) -> Schedule:
@@ -183,13 +158,10 @@ def games_query(profile: Profile, start: date, end: date) -> Query:
     return replace(query, batch=batch(spec, start, end, GAMES, GAMES_COLUMNS))
 
 
+# One row per scheduled game: only for checks that judge each game (declarative `per: game`).
 @cached_sql
 def _games_sql(table: str, date_column: str, game_key: str, status_column: str) -> str:
-    return render(
-        GAMES_SQL,
-        {"schedule": TableName.parse(table)},
-        schedule_exprs(date_column, game_key, status_column),
-    )
+    return games_tree(table, date_column, game_key, status_column).sql(DIALECT)
 
 
 def load_games(ctx: Context) -> dict[date, list[Game]]:
@@ -273,14 +245,12 @@ def _presence_sql(
     game_key: str,
     filter_text: str | None,
 ) -> str:
-    return render(
+    return render_tree(
         PRESENCE_SQL,
-        {"schedule": TableName.parse(schedule), "main": TableName.parse(table)},
-        {
-            **schedule_exprs(schedule_date, schedule_key, status_column),
-            **table_exprs(table, date_column, game_key, filter_text),
-        },
-    )
+        {"main": TableName.parse(table)},
+        table_exprs(table, date_column, game_key, filter_text),
+        {"games": games_tree(schedule, schedule_date, schedule_key, status_column)},
+    ).sql(DIALECT)
 
 
 def read_presence(rows: list[Row]) -> Presence:

@@ -22,18 +22,23 @@ from pipeval.profile.model import ScheduleSpec
 from pipeval.sqlcache import cached_sql
 from pipeval.sqlkit import DIALECT, column, parse_expression, render_tree
 
+# Each scheduled game of the range once, final when any of its schedule rows says so (a
+# re-scraped schedule may repeat it): the per-game list, and the `games` every statement over
+# the schedule starts from (filled into their `_q_games` slot as a tree).
+GAMES_SQL = """
+SELECT _e_sdate AS game_date, _e_skey AS game_key,
+  MAX(CASE WHEN _e_status = @final_status THEN 1 ELSE 0 END) AS final
+FROM _t_schedule
+WHERE _e_sdate BETWEEN @range_start AND @range_end
+GROUP BY game_date, game_key
+"""
+
 # games.py's statements in one (`batch_query`): the games once; `held` a UNION ALL of each
 # table's per-game counts tagged with its member's position (`part`); the games crossed with
 # the tables' parts and FULL OUTER JOINed to what each holds; then `answers`, each member's own
 # rows tagged with its part (the presence rows per table, the schedule's, the per-game list).
 BATCH_SQL = """
-WITH games AS (
-  SELECT _e_sdate AS game_date, _e_skey AS game_key,
-    MAX(CASE WHEN _e_status = @final_status THEN 1 ELSE 0 END) AS final
-  FROM _t_schedule
-  WHERE _e_sdate BETWEEN @range_start AND @range_end
-  GROUP BY game_date, game_key
-),
+WITH games AS (SELECT * FROM _q_games),
 parts AS (SELECT * FROM _q_parts),
 held AS (SELECT * FROM _q_held),
 joined AS (
@@ -52,13 +57,7 @@ SELECT * FROM answers
 
 # BATCH_SQL without a table among the members: the schedule's rows and the per-game list.
 GAMES_BATCH_SQL = """
-WITH games AS (
-  SELECT _e_sdate AS game_date, _e_skey AS game_key,
-    MAX(CASE WHEN _e_status = @final_status THEN 1 ELSE 0 END) AS final
-  FROM _t_schedule
-  WHERE _e_sdate BETWEEN @range_start AND @range_end
-  GROUP BY game_date, game_key
-),
+WITH games AS (SELECT * FROM _q_games),
 answers AS (SELECT * FROM _q_answers)
 SELECT * FROM answers
 """
@@ -180,6 +179,15 @@ def schedule_exprs(
     }
 
 
+def games_tree(table: str, date_column: str, game_key: str, status_column: str) -> exp.Query:
+    """GAMES_SQL over the profile's schedule, as a tree for a template's `_q_games` slot."""
+    return render_tree(
+        GAMES_SQL,
+        {"schedule": TableName.parse(table)},
+        schedule_exprs(date_column, game_key, status_column),
+    )
+
+
 def table_exprs(
     table: str, date_column: str, game_key: str, filter_text: str | None
 ) -> dict[str, exp.Expression]:
@@ -236,13 +244,8 @@ def _batch_sql(
         answers.insert(0, render_tree(PRESENCE_ROWS_SQL, {}))
         queries = {"parts": _union(parts), "held": _union(held)}
     queries["answers"] = _union(answers)
-    tree = render_tree(
-        template,
-        {"schedule": TableName.parse(schedule)},
-        schedule_exprs(schedule_date, schedule_key, status_column),
-        queries,
-    )
-    return tree.sql(DIALECT)
+    queries["games"] = games_tree(schedule, schedule_date, schedule_key, status_column)
+    return render_tree(template, {}, {}, queries).sql(DIALECT)
 
 
 def _union(branches: list[exp.Query]) -> exp.Query:
