@@ -56,7 +56,7 @@ def _thresholds(spec: DeclarativeCheck) -> dict[str, dict[str, float]]:
     for which in ("warn", "fail"):
         bounds = spec.bounds(which)  # type: ignore[arg-type]
         if bounds is not None:
-            # the set bounds by hand: `model_dump` would build the deferred serializer
+            # only the bounds the profile sets: an unset side is absent, not null
             found[which] = {
                 side: value
                 for side in ("below", "above")

@@ -391,8 +391,8 @@ def _statement(
     checks: tuple[DeclarativeCheck, ...], schedule: tuple[str, str, str]
 ) -> tuple[str, dict[str, Any]]:
     # Asked once per run and table (`run_query`); built once per process (and profile: on disk).
-    # Keyed on the checks' field values (`sqlcache._arg`), not `model_dump_json`: a serializer
-    # would build the deferred validators of the profile's models on every warm run.
+    # Keyed on the checks' field values (`sqlcache._arg`): the profile models are plain data
+    # classes, so a warm run keys them without importing pydantic.
     sql, params = _statement_cached(checks, schedule)
     return sql, dict(params)
 
