@@ -3,7 +3,8 @@
 One statement per table covers the whole date range, so a day and a season cost the same
 number of queries, and each returns per-date aggregates plus the exception rows only (the games
 a table lacks, the games not final yet): what crosses the wire does not grow with the rows a
-table holds. Each statement filters every table it reads on its partition (date) column.
+table holds. Each statement filters every table it reads on its partition (date) column. The
+SQL is games_batch.py's: a statement sent on its own is the batch of that one member.
 
 The schedule's, the per-game list's and every table's presence statements over one range say
 how to travel together (`Batch`, games_batch.py): a run that asks for several sends one
@@ -15,10 +16,10 @@ on its own, so a broken table fails only its own checks.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from pipeval.identifiers import TableName
 from pipeval.metrics.games_batch import (
     GAMES,
     GAMES_COLUMNS,
@@ -26,64 +27,12 @@ from pipeval.metrics.games_batch import (
     SCHEDULE,
     SCHEDULE_COLUMNS,
     TablePart,
+    alone_sql,
     batch,
-    games_tree,
-    table_exprs,
 )
 from pipeval.ports import Row
 from pipeval.profile.model import PhaseTable, Profile
 from pipeval.query import Context, Query
-from pipeval.sqlcache import cached_sql
-from pipeval.sqlkit import DIALECT, render_tree
-
-# Per date: games and final games; then one row per game that is not final yet. `games` is
-# games_batch.GAMES_SQL, shared by every statement over the schedule.
-SCHEDULE_SQL = """
-WITH games AS (SELECT * FROM _q_games)
-SELECT game_date, CAST(NULL AS STRING) AS game_key, COUNTIF(game_key IS NOT NULL) AS games,
-  COALESCE(SUM(CASE WHEN game_key IS NOT NULL THEN final ELSE 0 END), 0) AS finals,
-  COUNTIF(game_key IS NULL) AS null_keys
-FROM games
-GROUP BY game_date
-UNION ALL
-SELECT game_date, game_key, NULL AS games, NULL AS finals, NULL AS null_keys
-FROM games
-WHERE final = 0 AND game_key IS NOT NULL
-"""
-
-# Per date: the schedule's games (all / final) the table holds and their rows, and every row
-# the table holds for the date (scheduled game or not); then one row per scheduled game the
-# table lacks or that is not final yet (the only keys a report names).
-PRESENCE_SQL = """
-WITH games AS (SELECT * FROM _q_games),
-held AS (
-  SELECT _e_date AS game_date, _e_key AS game_key, COUNT(*) AS row_count
-  FROM _t_main
-  WHERE _e_date BETWEEN @range_start AND @range_end AND _e_filter
-  GROUP BY game_date, game_key
-),
-joined AS (
-  SELECT COALESCE(g.game_date, h.game_date) AS game_date, g.game_key, g.final,
-    h.row_count, g.game_key IS NOT NULL AS scheduled,
-    g.game_date IS NOT NULL AND g.game_key IS NULL AS unkeyed
-  FROM games AS g
-  FULL OUTER JOIN held AS h ON g.game_date = h.game_date AND g.game_key = h.game_key
-)
-SELECT game_date, CAST(NULL AS STRING) AS game_key, NULL AS final, NULL AS held,
-  COUNTIF(scheduled) AS games, COALESCE(SUM(final), 0) AS finals,
-  COUNTIF(scheduled AND row_count IS NOT NULL) AS present_all,
-  COUNTIF(final = 1 AND row_count IS NOT NULL) AS present_final,
-  COALESCE(SUM(CASE WHEN scheduled THEN row_count ELSE 0 END), 0) AS rows_all,
-  COALESCE(SUM(CASE WHEN final = 1 THEN row_count ELSE 0 END), 0) AS rows_final,
-  COALESCE(SUM(row_count), 0) AS rows_written, COUNTIF(unkeyed) AS null_keys
-FROM joined
-GROUP BY game_date
-UNION ALL
-SELECT game_date, game_key, final, row_count IS NOT NULL AS held,
-  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM joined
-WHERE scheduled AND (row_count IS NULL OR final = 0)
-"""
 
 
 @dataclass(frozen=True)
@@ -112,20 +61,29 @@ class Schedule:
 
 
 def schedule_query(profile: Profile, start: date, end: date) -> Query:
+    return _member_query(profile, start, end, SCHEDULE, SCHEDULE_COLUMNS, "schedule")
+
+
+def _member_query(
+    profile: Profile,
+    start: date,
+    end: date,
+    member: Hashable,
+    columns: tuple[str, ...],
+    label: str,
+) -> Query:
+    """One member's statement over the profile's schedule and the range: sent alone, the batch
+    of that member (games_batch.alone_sql); asked with others of its group, combined."""
     spec = profile.schedule
-    sql = _schedule_sql(spec.table, spec.date_column, spec.game_key, spec.status_column)
+    schedule = (spec.table, spec.date_column, spec.game_key, spec.status_column)
     query = Query.of(
-        sql, label="schedule", range_start=start, range_end=end, final_status=spec.final_status
+        alone_sql(*schedule, member, columns),
+        label=label,
+        range_start=start,
+        range_end=end,
+        final_status=spec.final_status,
     )
-    return replace(query, batch=batch(spec, start, end, SCHEDULE, SCHEDULE_COLUMNS))
-
-
-# Every check asks for its queries twice (prefetch, then run) and a historical run once per
-# date: the SQL text depends only on the profile's strings, so it is parsed and rendered once.
-@cached_sql
-def _schedule_sql(table: str, date_column: str, game_key: str, status_column: str) -> str:
-    games = games_tree(table, date_column, game_key, status_column)
-    return render_tree(SCHEDULE_SQL, {}, {}, {"games": games}).sql(DIALECT)
+    return replace(query, batch=batch(spec, start, end, member, columns))
 
 
 def read_schedule(rows: list[Row]) -> Schedule:
@@ -150,18 +108,8 @@ def load_schedule(ctx: Context) -> Schedule:
 
 
 def games_query(profile: Profile, start: date, end: date) -> Query:
-    spec = profile.schedule
-    sql = _games_sql(spec.table, spec.date_column, spec.game_key, spec.status_column)
-    query = Query.of(
-        sql, label="games", range_start=start, range_end=end, final_status=spec.final_status
-    )
-    return replace(query, batch=batch(spec, start, end, GAMES, GAMES_COLUMNS))
-
-
-# One row per scheduled game: only for checks that judge each game (declarative `per: game`).
-@cached_sql
-def _games_sql(table: str, date_column: str, game_key: str, status_column: str) -> str:
-    return games_tree(table, date_column, game_key, status_column).sql(DIALECT)
+    # One row per scheduled game: only for checks that judge each game (`per: game`).
+    return _member_query(profile, start, end, GAMES, GAMES_COLUMNS, "games")
 
 
 def load_games(ctx: Context) -> dict[date, list[Game]]:
@@ -212,45 +160,8 @@ class Presence:
 
 
 def presence_query(profile: Profile, table: PhaseTable, start: date, end: date) -> Query:
-    spec = profile.schedule
-    sql = _presence_sql(
-        spec.table,
-        spec.date_column,
-        spec.game_key,
-        spec.status_column,
-        table.table,
-        table.date_column,
-        table.game_key,
-        table.filter,
-    )
-    query = Query.of(
-        sql,
-        label=f"presence:{table.table}",
-        range_start=start,
-        range_end=end,
-        final_status=spec.final_status,
-    )
     member = TablePart(table.table, table.date_column, table.game_key, table.filter)
-    return replace(query, batch=batch(spec, start, end, member, PRESENCE_COLUMNS))
-
-
-@cached_sql
-def _presence_sql(
-    schedule: str,
-    schedule_date: str,
-    schedule_key: str,
-    status_column: str,
-    table: str,
-    date_column: str,
-    game_key: str,
-    filter_text: str | None,
-) -> str:
-    return render_tree(
-        PRESENCE_SQL,
-        {"main": TableName.parse(table)},
-        table_exprs(table, date_column, game_key, filter_text),
-        {"games": games_tree(schedule, schedule_date, schedule_key, status_column)},
-    ).sql(DIALECT)
+    return _member_query(profile, start, end, member, PRESENCE_COLUMNS, f"presence:{table.table}")
 
 
 def read_presence(rows: list[Row]) -> Presence:

@@ -215,6 +215,19 @@ def batch_query(group: Hashable, members: tuple[Hashable, ...]) -> Query:
     )
 
 
+def alone_sql(
+    schedule: str,
+    schedule_date: str,
+    schedule_key: str,
+    status_column: str,
+    member: Hashable,
+    columns: tuple[str, ...],
+) -> str:
+    """The statement of one member sent on its own: the batch of that member alone, its rows
+    in the member's own `columns` (no `part`). One shape for both ways a member travels."""
+    return _batch_sql(schedule, schedule_date, schedule_key, status_column, (member,), columns)
+
+
 @cached_sql
 def _batch_sql(
     schedule: str,
@@ -222,6 +235,7 @@ def _batch_sql(
     schedule_key: str,
     status_column: str,
     members: tuple[Hashable, ...],
+    columns: tuple[str, ...] | None = None,
 ) -> str:
     parts: list[exp.Query] = []
     held: list[exp.Query] = []
@@ -245,7 +259,10 @@ def _batch_sql(
         queries = {"parts": _union(parts), "held": _union(held)}
     queries["answers"] = _union(answers)
     queries["games"] = games_tree(schedule, schedule_date, schedule_key, status_column)
-    return render_tree(template, {}, {}, queries).sql(DIALECT)
+    tree = render_tree(template, {}, {}, queries)
+    if columns is not None:
+        tree = tree.select(*columns, append=False, dialect=DIALECT)
+    return tree.sql(DIALECT)
 
 
 def _union(branches: list[exp.Query]) -> exp.Query:
