@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -39,17 +40,21 @@ class Sample:
 
 
 class RecordingWarehouse(DuckDBWarehouse):
-    """The embedded warehouse, also keeping each statement's bound parameters (for bytes)."""
+    """The embedded warehouse, also keeping each statement's bound parameters (for bytes), the
+    rows per label and the time spent in the adapter (the statements, their rows decoded)."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.params: list[dict[str, Any]] = []
         self.rows_by_label: dict[str, int] = {}
+        self.seconds = 0.0
 
     def query(
         self, sql: str, params: dict[str, Any] | None = None, label: str = "", check: str = ""
     ) -> Any:
+        started = time.perf_counter()
         result = super().query(sql, params, label, check)
+        self.seconds += time.perf_counter() - started
         self.params.append(dict(params or {}))
         self.rows_by_label[label] = self.rows_by_label.get(label, 0) + len(result.rows)
         return result

@@ -154,3 +154,12 @@ def test_the_floor_is_compared_with_the_same_check_set(smoke) -> None:
     assert (
         "built-in checks only" in markdown and "(same check set: the built-in checks)" in markdown
     )
+
+
+def test_the_built_in_time_is_split_into_statements_and_python(smoke) -> None:
+    document, markdown, _ = smoke
+    split = document["builtin_split"]
+    # the adapter's time is a part of the suite's own duration, measured in the same runs
+    assert 0 < split["statements_s"] < split["in_process_s"]
+    assert split["python_s"] == pytest.approx(split["in_process_s"] - split["statements_s"])
+    assert "in the warehouse adapter" in markdown and "pipeval's Python" in markdown
