@@ -23,7 +23,7 @@ from pipeval.adapters.bigquery_warehouse import BigQueryWarehouse
 from pipeval.adapters.dir_store import DirStore
 from pipeval.adapters.duckdb_warehouse import DuckDBWarehouse
 from pipeval.errors import BackendError, ConfigError
-from pipeval.files import read_bytes
+from pipeval.files import read_bytes, read_regular
 from pipeval.query import Context
 from pipeval.redact import redact_text
 from pipeval.results import Severity, Status
@@ -251,6 +251,28 @@ def test_a_read_stops_at_the_cap_not_at_the_size_the_file_claims(tmp_path: Path)
     claims_empty = Path("/proc/self/cmdline")
     assert os.stat(claims_empty).st_size == 0
     assert read_bytes(claims_empty, "file") == claims_empty.read_bytes() != b""
+
+
+def test_a_path_seen_as_a_regular_file_is_checked_again_once_open(tmp_path: Path) -> None:
+    # DirStore skips the second stat of a document its lstat saw as a regular file: the read
+    # itself must still refuse what the path may have become since, a FIFO (without blocking)
+    # or a link (O_NOFOLLOW), and read a file larger than one read chunk whole.
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    with pytest.raises(BackendError, match=r"fifo\.json: is not a regular file"):
+        read_regular(fifo, "state document", BackendError, 64, os.O_NOFOLLOW)
+    real = tmp_path / "real.json"
+    real.write_bytes(b"{}")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    with pytest.raises(BackendError, match=r"link\.json: cannot read"):
+        read_regular(link, "state document", BackendError, 64, os.O_NOFOLLOW)
+    assert read_regular(link, "file") == b"{}"
+    big = tmp_path / "big.json"
+    big.write_bytes(b"x" * 300_000)
+    assert read_regular(big, "file", limit=300_000) == big.read_bytes()
+    with pytest.raises(ConfigError, match="larger than"):
+        read_regular(big, "file", limit=299_999)
 
 
 def test_state_documents_inside_the_root_may_be_symlinks(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """Reading the user's files (profiles, DDL, writers, notes, credentials, sources).
 
-Every user file goes through `read_bytes` / `read_text`: only regular files are opened (a FIFO
-would block the run, `/dev/zero` would fill memory) and reads stop at a size cap, so a careless
-path is one clear line, never a hang. Every failure is one line naming the file.
+Every user file goes through `read_bytes` / `read_text` (or `read_regular` once an lstat saw a
+regular file): only regular files are opened (a FIFO would block the run, `/dev/zero` would
+fill memory) and reads stop at a size cap, so a careless path is one clear line, never a hang.
+Every failure is one line naming the file.
 """
 
 from __future__ import annotations
@@ -57,19 +58,39 @@ def read_bytes(
     problem = regular_file_problem(path)
     if problem is not None:
         raise error(f"{what} {path}: {problem}")
+    return read_regular(path, what, error, limit)
+
+
+# What one read asks for past the size the file claims: the end-of-file probe of a file read
+# whole. A read allocates what it asks for, so asking for the rest of the cap would map 8 MiB
+# for a 600-byte state document.
+CHUNK = 64 * 1024
+
+
+def read_regular(
+    path: Path,
+    what: str,
+    error: type[PipevalError] = ConfigError,
+    limit: int = DEFAULT_LIMIT,
+    flags: int = 0,
+) -> bytes:
+    """`read_bytes` once `path` is known to be a regular file (`flags`: e.g. `os.O_NOFOLLOW`
+    when an lstat told so). The type is checked again on the open file, so a file swapped for
+    a FIFO or a device since is still refused, never read."""
     try:
         # O_NONBLOCK: if the path was swapped for a FIFO after the check, open must not hang.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb", buffering=0) as handle:
-            info = os.fstat(handle.fileno())
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | flags)
+        try:
+            info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 raise error(f"{what} {path}: is not a regular file (a device, FIFO or socket)")
-            # Sized by the file, not the cap: `read(limit + 1)` allocates the whole cap (8 MiB
-            # for a 600-byte state document). The size is only a hint (a file may grow, /proc
+            # Sized by the file, not the cap. The size is only a hint (a file may grow, /proc
             # says 0), so reading goes on until the end of the file or past the cap.
-            data = handle.read(min(info.st_size, limit) + 1)
-            while len(data) <= limit and (more := handle.read(limit + 1 - len(data))):
+            data = os.read(fd, min(info.st_size, limit) + 1)
+            while len(data) <= limit and (more := os.read(fd, min(limit + 1 - len(data), CHUNK))):
                 data += more
+        finally:
+            os.close(fd)
     except OSError as err:
         raise error(f"{what} {path}: cannot read ({err.strerror})") from None
     if len(data) > limit:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeval.errors import BackendError
-from pipeval.files import LIMITS, read_bytes
+from pipeval.files import LIMITS, read_bytes, read_regular
 from pipeval.identifiers import check_identifier
 
 # Document ids are dates and names; never a path that could leave the root.
@@ -104,7 +104,7 @@ class DirStore:
         if not inside:
             raise BackendError(f"state document {path} points outside the state directory")
         try:
-            raw = read_bytes(path, "state document", BackendError, LIMITS["state"])
+            raw = self._read(path, mode)
         except BackendError as err:
             reason = str(err).rpartition(": ")[2]
             raise BackendError(f"state document {path} is unreadable ({reason})") from None
@@ -126,6 +126,15 @@ class DirStore:
         if problem:
             raise BackendError(f"state document {path}: {problem}")
         return data
+
+    def _read(self, path: Path, mode: int) -> bytes:
+        if stat.S_ISREG(mode):
+            # The lstat saw a regular file, no link: not stat'ed again (a run reads hundreds).
+            # O_NOFOLLOW and the type checked on the open file refuse a swap since.
+            return read_regular(
+                path, "state document", BackendError, LIMITS["state"], os.O_NOFOLLOW
+            )
+        return read_bytes(path, "state document", BackendError, LIMITS["state"])
 
     def list(self, collection: str) -> list[str]:
         folder = self._collection(collection)

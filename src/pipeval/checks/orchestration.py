@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pipeval.checks.base import Check
 from pipeval.checks.table_days import table_day
 from pipeval.clock import local_time, zone
+from pipeval.errors import PipevalError
 from pipeval.listing import count
 from pipeval.metrics.completion import CompletionDoc, MalformedDocument, parse_completion
 from pipeval.metrics.games import (
@@ -110,7 +111,7 @@ class Orchestration(Check):
         pending = ctx.as_of < due
         findings, state = self._processors(doc, mode, pending)
         if downstream is not None:
-            findings += self._trigger_findings(doc, downstream, ctx, not state["broken"])
+            findings += self._trigger_findings(doc, downstream, ctx, day, not state["broken"])
         metrics.update(
             mode=doc.mode or DEFAULT_MODE,
             expected=list(mode.expected),
@@ -123,6 +124,33 @@ class Orchestration(Check):
         return CheckResult.from_findings(
             self.id, summary, findings, metrics, self._remediation(findings, day, ctx.profile)
         )
+
+    def settled(self, ctx: Context, days: list[date]) -> set[date]:
+        """Off-days, and dates whose document reports every expected processor succeeded with a
+        `_triggered` flag the downstream data agrees with: `run` has no finding there, so it
+        calls them OK (a season's dates but a handful). Any other date is left to `run`."""
+        facts = self._range(ctx)
+        return {day for day in days if not facts.games.get(day) or self._clean(ctx, day, facts)}
+
+    def _clean(self, ctx: Context, day: date, facts: RangeFacts) -> bool:
+        """`run`'s verdict on a date with games, without building its result: the same document
+        read, the same mode, processors and trigger findings, none of the metrics or text."""
+        try:
+            data = ctx.require_state().get(self.spec.collection, day.isoformat())
+            if data is None:  # pending or missing: `run` says which
+                return False
+            doc = parse_completion(f"{self.spec.collection}/{day.isoformat()}", data)
+        except PipevalError:  # unreadable or malformed: `run` reports it as ERROR
+            return False
+        mode = self._mode(doc)
+        if isinstance(mode, str):
+            return False
+        runs = doc.processors
+        if not all(name in runs and runs[name].status == "success" for name in mode.expected):
+            return False
+        downstream = self._downstream(ctx, day, facts)
+        # Every expected processor succeeded: nothing is broken, the phase is complete.
+        return downstream is None or not self._trigger_findings(doc, downstream, ctx, day, True)
 
     def _no_document(
         self,
@@ -240,9 +268,8 @@ class Orchestration(Check):
         return Downstream(name, rows, tuple(t.table for t in tables), due)
 
     def _trigger_findings(
-        self, doc: CompletionDoc, down: Downstream, ctx: Context, complete: bool
+        self, doc: CompletionDoc, down: Downstream, ctx: Context, day: date, complete: bool
     ) -> list[Finding]:
-        day = ctx.judged
         data = {"date": day, "downstream": down.phase, "rows": down.rows}
         if not doc.triggered and down.has_data:
             return [
