@@ -299,6 +299,10 @@ def test_a_bad_column_is_a_clean_error_for_that_check_only(
     phase4 = next(check for check in result.checks if check.id == "completeness.phase4")
     assert "game_id" in phase4.summary and "\n" not in phase4.summary
     assert "presence:nba_predictions.ml_feature_store_v2" in phase4.summary
+    # the combined statement failed on the emulator first: counted, with the emulator's reason
+    assert result.stats["fallbacks"] == 1
+    (reason,) = result.stats["fallback_reasons"]
+    assert reason.startswith("query failed (presence): ") and "game_id" in reason
 
 
 # Every family whose SQL reads tables (not region-qualified metadata views, which the
@@ -368,6 +372,7 @@ def test_every_table_reading_check_agrees_with_embedded_mode(
     assert "ERROR" not in {c.status.value for c in on_bigquery.checks}
     # the schedule and the phase tables came from their combined statement, run as written
     assert _sent_alone(warehouse, profile, DAYS[1]) == set()
+    assert (on_bigquery.stats["fallbacks"], on_bigquery.stats["fallback_reasons"]) == (0, [])
     assert sum("FULL OUTER JOIN held" in sql for sql in warehouse.stats.sent) == 1
     coverage = next(c for c in on_bigquery.checks if c.category == "coverage")
     assert coverage.status.value != "OK"  # the dropped predictions are found through BigQuery
@@ -452,6 +457,7 @@ def test_pipeval_daily_runs_against_bigquery(
     assert document["stats"]["queries"] == 1  # the six phase tables in one statement
     # one per-date row per table, plus the two missing games: never a row per game or player
     assert document["stats"]["rows_fetched"] == 6 + 2
+    assert (document["stats"]["fallbacks"], document["stats"]["fallback_reasons"]) == (0, [])
     phase5 = next(c for c in document["checks"] if c["id"] == "completeness.phase5")
     assert phase5["status"] == "FAIL"
     assert phase5["metrics"]["tables"]["nba_predictions.player_prop_predictions"]["missing"] == [
@@ -494,6 +500,7 @@ def test_declarative_checks_agree_with_embedded_mode(
     assert {c.id for c in on_bigquery.checks} == {c.id for c in profile.checks}
     # the per-game list and the phases' presence came from their combined statement
     assert _sent_alone(warehouse, profile, DAYS[1]) == set()
+    assert (on_bigquery.stats["fallbacks"], on_bigquery.stats["fallback_reasons"]) == (0, [])
     assert sum("FULL OUTER JOIN held" in sql for sql in warehouse.stats.sent) == 1
 
 

@@ -230,6 +230,11 @@ def test_bigquery_timeout_and_permission_error_are_isolated(
         "**Could not run:** quota.table_operations, quota.partition_modifications, "
         "quota.dml_queue, quota.errors, quota.regions, completeness.phase4"
     ) in text
+    # The combined statement timed out first: said once, with the timeout as its reason.
+    (fallback,) = [line for line in text.splitlines() if line.startswith("**Fallback:**")]
+    assert "each table was queried on its own" in fallback
+    assert "its timeout was waited out twice" in fallback
+    assert fallback.endswith("Reason: query (presence) did not finish within the timeout")
     # Every query that ran out of time is cancelled, so none keeps billing: the phase tables'
     # combined statement (it reads the feature store too), then the feature store's own
     # statement, sent alone so that only its check fails.

@@ -118,6 +118,9 @@ def test_a_healthy_run_sends_one_statement_for_every_phase_table(
     ]
     completeness = _daily(profile, make_warehouse(season_rows([DAY])), "completeness")
     assert completeness.stats["queries"] == 1
+    # nothing fell back: the counter says so, and so does every report (no line)
+    for healthy in (result, completeness):
+        assert (healthy.stats["fallbacks"], healthy.stats["fallback_reasons"]) == (0, [])
 
 
 @pytest.mark.parametrize(
@@ -144,6 +147,10 @@ def test_a_broken_table_fails_only_its_own_phase(
     summary = next(check.summary for check in result.checks if check.id == phase)
     table = FEATURES if broken == "missing" else PREDICTIONS
     assert f"query failed (presence:{table})" in summary and error in summary
+    # the combined statement's failure is counted, with its own error's first line
+    assert result.stats["fallbacks"] == 1
+    (reason,) = result.stats["fallback_reasons"]
+    assert reason.startswith("query failed (presence): ") and error in reason
     # the combined statement, then the six phase tables' own
     own = [query.sql for query in every_statement(profile, DAY, DAY)[:6]]
     assert warehouse.stats.sent[0].startswith("WITH games AS")

@@ -81,6 +81,11 @@ class QueryStats:
     # Result rows brought into Python: what crosses the wire from BigQuery.
     rows_fetched: int = 0
     sent: list[str] = field(default_factory=list)
+    # Combined statements (`Batch`) that failed, so that their members were sent alone (counted
+    # by the query cache): the failed job was paid for too, and a byte cap or a timeout that
+    # fails it fails it on every run. One reason (its error's first line, redacted) per fallback.
+    fallbacks: int = 0
+    fallback_reasons: list[str] = field(default_factory=list)
 
 
 class Warehouse(Protocol):

@@ -5,7 +5,8 @@ A check names `Query` objects (metrics for one table in one statement) and reads
 the `Context`. Identical queries requested by several checks run once, and the runner may
 prefetch them concurrently; queries that say how (`Batch`) are prefetched as one combined
 statement, and on their own when it fails, so a table that cannot be read fails only its own
-checks. Metrics import this module, never a check module; adapters know only the ports.
+checks (the fallback is counted, with its reason, in the warehouse's `stats`). Metrics import
+this module, never a check module; adapters know only the ports.
 """
 
 from __future__ import annotations
@@ -17,10 +18,19 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pipeval.clock import date_range
-from pipeval.errors import PipevalError
+from pipeval.errors import PipevalError, first_line
 from pipeval.invocation import Invocation
-from pipeval.ports import Deployments, Query, QueryKey, Row, StateStore, Warehouse
+from pipeval.ports import (
+    Deployments,
+    Query,
+    QueryKey,
+    QueryStats,
+    Row,
+    StateStore,
+    Warehouse,
+)
 from pipeval.profile import Profile
+from pipeval.redact import redact_text
 
 T = TypeVar("T")
 
@@ -130,7 +140,9 @@ class QueryCache:
             )
             if split is None:
                 # Isolation: a missing table or column fails the one statement, so each part
-                # is asked on its own and reports its own error, as if never combined.
+                # is asked on its own and reports its own error, as if never combined. Counted
+                # and kept with its reason: the run paid for the failed statement too.
+                _fell_back(self.warehouse.stats, unit, outcome)
                 alone.extend(unit.parts)
             else:
                 self._rows.update(split)
@@ -144,6 +156,20 @@ class QueryCache:
                 self._errors[key] = outcome
             else:
                 self._rows[key] = outcome
+
+
+def _fell_back(stats: QueryStats, unit: Combined, outcome: list[Row] | PipevalError | None) -> None:
+    """Count a combined statement whose members are sent alone, with why (`stats.fallbacks`)."""
+    label = unit.query.label or "combined statement"
+    if isinstance(outcome, PipevalError):
+        reason = first_line(outcome)
+    elif outcome is None:
+        reason = f"query ({label}) got no answer"
+    else:
+        reason = f"query ({label}) answered rows without a `part` column"
+    stats.fallbacks += 1
+    # Shown in reports like a check's error: backend messages can quote URLs or keys.
+    stats.fallback_reasons.append(redact_text(reason))
 
 
 @dataclass

@@ -46,6 +46,10 @@ def suite_result(
             "queries": stats.queries if stats else 0,
             "bytes_processed": stats.bytes_processed if stats else 0,
             "rows_fetched": stats.rows_fetched if stats else 0,
+            # Combined statements that failed and had their members sent alone, and why: a
+            # run that paid for them is told so (README "stats"), a healthy run says 0 and [].
+            "fallbacks": stats.fallbacks if stats else 0,
+            "fallback_reasons": list(stats.fallback_reasons) if stats else [],
         },
         duration_s=time.perf_counter() - started,
         pipeval_version=__version__,
