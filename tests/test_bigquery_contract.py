@@ -449,6 +449,7 @@ def test_a_combined_statement_bigquery_will_not_price_lists_its_parts_priced(
     refused = [q["label"] for q in queries[1:] if q["error"]]
     assert refused == ["presence:nba_predictions.ml_feature_store_v2"]
     assert document["total_estimated_bytes"] == 5 * DRY_RUN_BYTES
+    assert document["fallbacks"] == 1
 
 
 def test_profile_guards_reach_every_job(

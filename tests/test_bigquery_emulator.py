@@ -278,14 +278,19 @@ def test_first_day_gap_is_found_through_bigquery(
     assert missing == ["20260124_LAL_BOS"]
 
 
-def test_a_bad_column_is_a_clean_error_for_that_check_only(
-    warehouse: BigQueryWarehouse, client: bigquery.Client, profile: Profile
-) -> None:
+def _feature_store_without_game_id(client: bigquery.Client) -> None:
+    """DAYS[0]'s phase tables and schedule, the feature store lacking its `game_id` column."""
     rows = season_rows(DAYS[:1])
     features = "nba_predictions.ml_feature_store_v2"
     rows[features] = [{k: v for k, v in row.items() if k != "game_id"} for row in rows[features]]
     without_game_id = CONTRACT[features].replace("game_id VARCHAR, ", "")
     create_tables(client, rows, tables=PHASE_AND_SCHEDULE, schemas={features: without_game_id})
+
+
+def test_a_bad_column_is_a_clean_error_for_that_check_only(
+    warehouse: BigQueryWarehouse, client: bigquery.Client, profile: Profile
+) -> None:
+    _feature_store_without_game_id(client)
     result = run_daily(
         Context(profile, AS_OF, DAYS[0], DAYS[0], warehouse), DAYS[0], "completeness"
     )
@@ -483,6 +488,25 @@ def test_dry_run_against_bigquery_lists_queries_and_runs_none(
     assert document["total_estimated_bytes"] == sum(
         q["estimated_bytes"] for q in document["queries"]
     )
+    assert document["fallbacks"] == 0 and document["errors"] == []
+
+
+def test_dry_run_lists_the_fallback_of_a_combined_statement_the_emulator_refuses(
+    run_cli, emulator: Emulator, client: bigquery.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _feature_store_without_game_id(client)
+    monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", emulator.endpoint)
+    code, out, _ = run_cli(*_cli_args(client.project, "--dry-run", "--format", "json"))
+    document = json.loads(out)
+    # the combined statement is refused, each table's own is priced after it, and only the
+    # feature store's is an error (what the real run reports as ERROR)
+    assert code == 3 and document["fallbacks"] == 1
+    assert [q["label"] for q in document["queries"][1:]] == document["queries"][0]["combines"]
+    (error,) = document["errors"]
+    assert error.startswith("presence:nba_predictions.ml_feature_store_v2: ") and "game_id" in error
+    _, out, _ = run_cli(*_cli_args(client.project, "--dry-run"))
+    (line,) = [line for line in out.splitlines() if line.startswith("**Fallback:**")]
+    assert "The table whose own statement is refused too is the cause" in line
 
 
 def test_declarative_checks_agree_with_embedded_mode(

@@ -85,6 +85,7 @@ def test_dry_run_on_duckdb_lists_queries_without_estimates(
     assert document["dry_run"] is True and document["estimated"] is False
     assert document["total_estimated_bytes"] is None
     assert "no byte estimate" in document["note"]
+    assert document["fallbacks"] == 0  # nothing priced, nothing predicted to fall back
     # one statement for the six phase tables (the schedule read once), as a real run sends
     assert len(document["queries"]) == 1
     assert all(q["estimated_bytes"] is None for q in document["queries"])
@@ -101,7 +102,7 @@ def test_dry_run_on_duckdb_lists_queries_without_estimates(
     assert out.startswith("# pipeval daily --dry-run — 2026-01-20")
     assert "No estimate: this warehouse gives no byte estimate" in out
     assert out.count("```sql") == 1 and out.count("| n/a |") == 1
-    assert "| presence (6 in one) |" in out
+    assert "| presence (6 in one) |" in out and "Fallback" not in out
 
 
 class Misconfigured(Check):

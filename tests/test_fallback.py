@@ -25,7 +25,7 @@ from pipeval.query import Context
 from pipeval.report.render import render
 from pipeval.suites.daily import run_daily
 from tests.builders import build_warehouse, season_rows
-from tests.recorded_bq import Answer, JobFails, Request, recorded, recorded_bigquery
+from tests.recorded_bq import Answer, JobFails, Request, http_error, recorded, recorded_bigquery
 
 DAY = date(2026, 1, 20)
 AS_OF = datetime(2026, 1, 21, 15, tzinfo=UTC)
@@ -211,3 +211,95 @@ def test_a_handoff_carries_the_line_under_the_system_state(profile: Profile, bro
     text = render("handoff.md.j2", document)
     state = text.split("## Current System State", 1)[1].split("\n## ", 1)[0]
     assert f"Reason: {MISSING}" in fallback_line(state)
+
+
+# --- --dry-run: a combined statement a real run would see fail --------------------------------
+
+
+def _dry_run(run_cli, responder, *extra: str) -> tuple[int, str]:
+    with recorded_bigquery(responder) as server:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("BIGQUERY_EMULATOR_HOST", server.endpoint)
+            code, out, _ = run_cli(
+                "daily",
+                "--dry-run",
+                "--warehouse",
+                "bigquery://nba-props-platform",
+                "--date",
+                str(DAY),
+                "--as-of",
+                "2026-01-21T15:00:00Z",
+                "--checks",
+                "completeness",
+                *extra,
+            )
+        assert server.query_jobs() == []  # priced only, nothing run
+    return code, out
+
+
+def _priced_at(request: Request, total: int) -> tuple[int, dict[str, Any]]:
+    """BigQuery's dry-run answer for `request`, estimating `total` bytes."""
+    job = recorded("dry_run_job")
+    job["configuration"] = {**request.config, "jobType": "QUERY"}
+    job["jobReference"] = (request.body or {}).get("jobReference", job["jobReference"])
+    job["statistics"]["totalBytesProcessed"] = str(total)
+    job["statistics"]["query"]["totalBytesProcessed"] = str(total)
+    return 200, job
+
+
+def _combined_dry_run(request: Request) -> bool:
+    labels = request.config.get("labels", {})
+    return request.dry_run and labels.get("query") == "presence"
+
+
+def test_a_dry_run_over_the_byte_cap_lists_the_fallback_and_says_raise_it(run_cli) -> None:
+    """Six tables in one job read more than a cap sized for one: the real job would be refused,
+    so the plan lists each table's own statement priced after it, and says so."""
+    over = 20 * 10**9  # the shipped profile's cap is 10 GB
+
+    def responder(request: Request) -> Answer:
+        return _priced_at(request, over) if _combined_dry_run(request) else None
+
+    code, out = _dry_run(run_cli, responder, "--format", "json")
+    document = json.loads(out)
+    # as the real run: its first statement refused, every table's own answers, no ERROR
+    assert code == 0 and document["errors"] == [] and document["fallbacks"] == 1
+    combined, *parts = document["queries"]
+    assert combined["error"] == (
+        "query (presence) would process 20,000,000,000 bytes, over maximum_bytes_billed "
+        "10,000,000,000 (profile warehouse.maximum_bytes_billed): not run"
+    )
+    assert combined["estimated_bytes"] is None  # refused: nothing billed
+    assert [part["label"] for part in parts] == combined["combines"] and len(parts) == 6
+    assert all(part["error"] is None and part["estimated_bytes"] > 0 for part in parts)
+
+    code, out = _dry_run(run_cli, responder)
+    line = fallback_line(out)
+    assert "the combined statement presence would fail" in line
+    assert "then query each table on its own: the 6 statements listed after it" in line
+    assert "Raise `warehouse.maximum_bytes_billed` in the profile to at least its estimate" in line
+    assert line.endswith("Reason: " + combined["error"])
+
+
+def test_a_dry_run_whose_combined_statement_is_refused_names_the_cause(run_cli) -> None:
+    def responder(request: Request) -> Answer:
+        refused = request.dry_run and "ml_feature_store_v2" in request.sql
+        return http_error("error_400_invalid_query") if refused else None
+
+    code, out = _dry_run(run_cli, responder, "--format", "json")
+    document = json.loads(out)
+    assert document["fallbacks"] == 1
+    # the phase 4 table's own statement is what the real run reports as ERROR
+    assert code == 3 and len(document["errors"]) == 1
+    assert document["errors"][0].startswith("presence:nba_predictions.ml_feature_store_v2: ")
+    _, out = _dry_run(run_cli, responder)
+    line = fallback_line(out)
+    assert "The table whose own statement is refused too is the cause" in line
+    assert "Reason: query failed (presence)" in line and "Unrecognized name" in line
+
+
+def test_a_dry_run_that_prices_everything_has_no_fallback(run_cli) -> None:
+    code, out = _dry_run(run_cli, None, "--format", "json")
+    assert code == 0 and json.loads(out)["fallbacks"] == 0
+    _, out = _dry_run(run_cli, None)
+    assert "Fallback" not in out

@@ -4,8 +4,10 @@ The list comes from the same place the runner prefetches from (each selected che
 `queries(ctx)`), combined as the query cache combines them (`pipeval.query.combine`: e.g. every
 phase table's presence in one statement), so what the dry run shows is exactly what a real run
 sends. BigQuery prices each query with a free dry-run job; the embedded DuckDB warehouse has no
-estimate to give. A combined statement BigQuery refuses to price would fail in the real run,
-which then sends its parts on their own: those are listed and priced after it.
+estimate to give. A combined statement BigQuery refuses to price, or whose estimate is over the
+profile's `maximum_bytes_billed` (applied per job), would fail in the real run, which then sends
+its parts on their own: those are listed and priced after it, and the plan counts the fallback
+(`fallbacks`, as a real run's `stats.fallbacks`).
 """
 
 from __future__ import annotations
@@ -61,12 +63,24 @@ class QueryPlan:
 
     @property
     def errors(self) -> list[str]:
-        failed = [f"{p.query.label or 'query'}: {p.error}" for p in self.queries if p.error]
+        """What the real run would report as ERROR: not a combined statement's failure (its
+        parts are then sent alone, listed after it with their own errors: a fallback)."""
+        failed = [
+            f"{p.query.label or 'query'}: {p.error}"
+            for p in self.queries
+            if p.error and not p.parts
+        ]
         return failed + [f"{check}: {reason}" for check, reason in self.undeclared.items()]
 
     @property
+    def fallbacks(self) -> int:
+        """Combined statements a real run would see fail, then send each of their parts alone."""
+        return sum(1 for planned in self.queries if planned.parts and planned.error)
+
+    @property
     def exit_code(self) -> int:
-        # A query BigQuery refuses to price would be an ERROR in the real run.
+        # A query BigQuery refuses to price (or over the byte cap) would be an ERROR in the
+        # real run; a fallback alone would not, as in the run.
         return 3 if self.errors else 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,6 +97,7 @@ class QueryPlan:
                 "total_estimated_bytes": self.total_bytes,
                 "queries": [planned.to_dict() for planned in self.queries],
                 "errors": self.errors,
+                "fallbacks": self.fallbacks,
             }
         )
 
@@ -121,11 +136,19 @@ def _planned(unit: Query | Combined, planned: dict[Any, PlannedQuery]) -> Planne
     return PlannedQuery(unit.query, checks, parts=parts)
 
 
-def _price(queries: list[PlannedQuery], outcomes: dict[Any, int | PipevalError]) -> None:
+def _price(queries: list[PlannedQuery], outcomes: dict[Any, int | PipevalError], cap: int) -> None:
     for planned in queries:
         outcome = outcomes.get(planned.query.key())
         if isinstance(outcome, PipevalError):
             planned.error = first_line(outcome)
+        elif outcome is not None and outcome > cap:
+            # Billed bytes are at least the processed ones: the real job is refused for sure
+            # (nothing billed), as BigQuery's own message in the run says.
+            label = f" ({planned.query.label})" if planned.query.label else ""
+            planned.error = (
+                f"query{label} would process {outcome:,} bytes, over maximum_bytes_billed "
+                f"{cap:,} (profile warehouse.maximum_bytes_billed): not run"
+            )
         else:
             planned.estimated_bytes = outcome
 
@@ -143,11 +166,12 @@ def plan(
     if warehouse is not None:
         outcomes = warehouse.estimate_all([planned.query for planned in queries])
     if warehouse is not None and outcomes is not None:
-        _price(queries, outcomes)
+        cap = ctx.profile.warehouse.maximum_bytes_billed
+        _price(queries, outcomes, cap)
         alone = [part for planned in queries if planned.error for part in planned.parts]
         if alone:
             # As the real run would: the parts of a statement that fails, each on its own.
-            _price(alone, warehouse.estimate_all([part.query for part in alone]) or {})
+            _price(alone, warehouse.estimate_all([part.query for part in alone]) or {}, cap)
             queries = [
                 listed
                 for planned in queries
