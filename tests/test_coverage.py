@@ -398,3 +398,83 @@ def test_bad_coverage_sections_are_one_line_naming_the_key(
     with pytest.raises(ConfigError) as err:
         custom_profile(tmp_path, change)
     assert named in str(err.value) and "\n" not in str(err.value)
+
+
+def _reason_world() -> dict[str, list[dict[str, Any]]]:
+    """30 covered players, one uncovered per reason, two systems (s2 covering 10)."""
+    fine = names(30)
+    players = [*fine, "herbjones", "kevinporterjr", "alexsarr", "benchguy", "lostguy"]
+    registry = {p: f"{p}_001" for p in fine}
+    registry |= {"herbjones": "h_1", "kevinporter": "kp_1", "benchguy": "b_1", "lostguy": "l_1"}
+    lines = [*fine, "herbertjones", "kevinporter", "alexsarr", "lostguy"]
+    return world(
+        players,
+        {"s1": fine, "s2": fine[:10]},
+        lines=lines,
+        registry=registry,
+        aliases=[("herbjones", "herbertjones")],
+    )
+
+
+ALL_REASONS = {
+    "unresolved_name": ["herbjones", "kevinporterjr"],
+    "not_in_registry": ["alexsarr"],
+    "no_line": ["benchguy"],
+    "unknown": ["lostguy"],
+}
+
+
+@pytest.mark.parametrize(
+    ("dropped", "reasons"),
+    [
+        ((), ALL_REASONS),
+        (("group_by",), ALL_REASONS),
+        # herbjones' alias partner is only in the lines; no `no_line` without lines
+        (
+            ("lines",),
+            {
+                "unresolved_name": ["kevinporterjr"],
+                "not_in_registry": ["alexsarr"],
+                "unknown": ["benchguy", "herbjones", "lostguy"],
+            },
+        ),
+        (
+            ("registry",),
+            {
+                "unresolved_name": ["herbjones", "kevinporterjr"],
+                "no_line": ["benchguy"],
+                "unknown": ["alexsarr", "lostguy"],
+            },
+        ),
+        (
+            ("aliases",),
+            {
+                "unresolved_name": ["kevinporterjr"],
+                "not_in_registry": ["alexsarr"],
+                "no_line": ["benchguy", "herbjones"],
+                "unknown": ["lostguy"],
+            },
+        ),
+        (
+            ("group_by", "lines", "registry", "aliases"),
+            {"unknown": ["alexsarr", "benchguy", "herbjones", "kevinporterjr", "lostguy"]},
+        ),
+    ],
+)
+def test_a_pair_without_groups_or_diagnostic_tables(
+    tmp_path: Path, make_warehouse, dropped: tuple[str, ...], reasons: dict[str, list[str]]
+) -> None:
+    """Each part the profile leaves out is an empty relation in the one statement (`_without`):
+    the counts stay, and the reasons use only the evidence that is configured."""
+
+    def change(data: dict) -> None:
+        pair = data["coverage"][0]
+        for key in dropped:
+            (pair["target"] if key == "group_by" else pair["diagnostics"]).pop(key)
+
+    profile = custom_profile(tmp_path, change)
+    result = judge(profile, make_warehouse(_reason_world()))
+    assert result.summary == "30 of 35 players (85.7 %)"
+    assert result.metrics["missing_by_reason"] == reasons
+    systems = {"s1": 30, "s2": 10} if "group_by" not in dropped else {}
+    assert {name: s["entities"] for name, s in result.metrics["systems"].items()} == systems
