@@ -142,8 +142,21 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 def jsonable(value: Any) -> Any:
     """Plain JSON types: enums by value, dates and instants as ISO-8601, dataclasses as the dict
     of their fields (what `dataclasses.asdict` gives, without its deep copy of every value)."""
-    if type(value) in _PLAIN:
+    kind = type(value)
+    if kind in _PLAIN:
         return value
+    # The shapes a report is made of first (a lint report has ~50,000 values): plain dicts and
+    # lists, and data classes whose field names are known, with plain items copied in place.
+    if kind is dict:
+        return {
+            key if type(key) is str else str(key): item if type(item) in _PLAIN else jsonable(item)
+            for key, item in value.items()
+        }
+    if kind is list:
+        return [item if type(item) in _PLAIN else jsonable(item) for item in value]
+    names = _FIELD_NAMES.get(kind)
+    if names is not None:
+        return {name: jsonable(getattr(value, name)) for name in names}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -156,5 +169,11 @@ def jsonable(value: Any) -> Any:
         items = [jsonable(item) for item in value]
         return sorted(items, key=str) if isinstance(value, set | frozenset) else items
     if is_dataclass(value) and not isinstance(value, type):
-        return {spec.name: jsonable(getattr(value, spec.name)) for spec in fields(value)}
+        # Reached only by a class none of the tests above takes: the same path next time.
+        names = _FIELD_NAMES[kind] = tuple(spec.name for spec in fields(value))
+        return {name: jsonable(getattr(value, name)) for name in names}
     return value
+
+
+# Data class -> its fields' names, filled as `jsonable` meets each class.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}

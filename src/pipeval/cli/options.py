@@ -11,7 +11,6 @@ from typing import Any
 
 import click
 
-from pipeval.adapters import open_deployments, open_state, open_warehouse
 from pipeval.clock import parse_as_of
 from pipeval.errors import InputError
 from pipeval.invocation import Invocation
@@ -158,6 +157,9 @@ def open_context(
             "no warehouse: pass --warehouse duckdb:///PATH or bigquery://PROJECT "
             "(or set PIPEVAL_WAREHOUSE)"
         )
+    # Imported here: `pipeval lint` opens no warehouse, state or deployments.
+    from pipeval.adapters import open_deployments, open_state, open_warehouse
+
     options = warehouse_options(opts, profile)
     warehouse = open_warehouse(opts.warehouse, **options) if opts.warehouse else None
     state = (

@@ -11,7 +11,6 @@ from typing import Annotated
 from pipeval.errors import ConfigError
 from pipeval.identifiers import IDENTIFIER_RE, TableName
 from pipeval.profile.constraints import After
-from pipeval.sqlkit import vet_aggregate, vet_expression
 
 
 def _identifier(value: str) -> str:
@@ -29,6 +28,9 @@ def _table(value: str) -> str:
 
 
 def _expression(value: str) -> str:
+    # sqlkit (and its logging) only when a profile is validated, not when a stored one is read
+    from pipeval.sqlkit import vet_expression
+
     try:
         vet_expression(value, "SQL expression")
     except ConfigError as err:
@@ -37,6 +39,8 @@ def _expression(value: str) -> str:
 
 
 def _aggregate_expression(value: str) -> str:
+    from pipeval.sqlkit import vet_aggregate
+
     try:
         vet_aggregate(value, "aggregate expression")
     except ConfigError as err:

