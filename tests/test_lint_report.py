@@ -3,10 +3,11 @@ imports only what linting needs.
 
 The recorded text (tests/data/results/lint-tree.json) is the command's output on the
 benchmark's generated tree plus a few files for the rarer findings (a parse error, a
-suppression, non-ASCII text, a query wrapper in another file), with the tree's path and the
-run's duration replaced by placeholders. It was written before the report's speed work and
-must not change: re-record it (`python -m tests.test_lint_report`) only for a deliberate
-change of a rule's findings or of the generated tree, and say so.
+suppression, non-ASCII text, a query wrapper in another file), with placeholders for the
+tree's path, the run's duration, pipeval's version and the `stats` (counters other work adds
+to). It was written before the report's speed work and must not change: re-record it
+(`python -m tests.test_lint_report`) only for a deliberate change of a rule's findings or of
+the generated tree, and say so.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ RECORDED = Path(__file__).parent / "data" / "results" / "lint-tree.json"
 AS_OF = "2026-12-01T08:00:00Z"
 ROOT = "<ROOT>"
 DURATION = re.compile(r'"duration_s": [0-9.e-]+')
+VERSION = re.compile(r'"pipeval_version": "[^"]*"')
+STATS = re.compile(r'\n  "stats": \{\n.*?\n  \},', re.DOTALL)
 EXTRA = {
     "extra/broken.py": "def f(:\n",
     "extra/suppressed.py": (
@@ -55,7 +58,9 @@ def build_tree(root: Path) -> Path:
 
 
 def placeholders(text: str, root: Path) -> str:
-    return DURATION.sub('"duration_s": 0', text.replace(str(root), ROOT))
+    text = DURATION.sub('"duration_s": 0', text.replace(str(root), ROOT))
+    text = VERSION.sub('"pipeval_version": ""', text, count=1)
+    return STATS.sub('\n  "stats": {},', text, count=1)
 
 
 def lint_args(root: Path) -> list[str]:
