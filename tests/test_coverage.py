@@ -95,7 +95,10 @@ def judge(profile: Profile, warehouse, day: date = DAY, start: date | None = Non
     ctx = Context(profile=profile, as_of=AS_OF, start=start or day, end=day, warehouse=warehouse)
     (check,) = checks_for(profile)
     ctx.cache.prefetch(check.queries(ctx))
-    return run_check(check, ctx)
+    result = run_check(check, ctx)
+    # historical skips `run` on a settled date: settled only where `run` calls it OK.
+    assert result.status is Status.OK or day not in check.settled(ctx, [day]), result.summary
+    return result
 
 
 def custom_profile(tmp_path: Path, change: Callable[[dict], Any]) -> Profile:
@@ -121,6 +124,23 @@ def test_thresholds_and_their_edges(profile, make_warehouse, covered: int, statu
     assert result.status is status
     assert result.summary.startswith(f"{covered} of 100 players ({float(covered)} %)")
     assert result.metrics["covered"] == covered and result.metrics["expected"] == 100
+
+
+@pytest.mark.parametrize(
+    ("covered", "systems", "settled"),
+    [(95, {}, True), (94, {}, False), (100, {"s2": 40}, False)],  # s2: below parity
+)
+def test_a_date_covered_above_the_warn_threshold_is_settled(
+    profile, make_warehouse, covered: int, systems: dict[str, int], settled: bool
+) -> None:
+    players = names(100)
+    predicted = {"s1": players[:covered], **{s: players[:n] for s, n in systems.items()}}
+    warehouse = make_warehouse(world(players, predicted))
+    ctx = Context(profile=profile, as_of=AS_OF, start=DAY, end=DAY, warehouse=warehouse)
+    (check,) = checks_for(profile)
+    ctx.cache.prefetch(check.queries(ctx))
+    assert (DAY in check.settled(ctx, [DAY])) is settled
+    assert (run_check(check, ctx).status is Status.OK) is settled
 
 
 def test_thresholds_come_from_the_profile(tmp_path: Path, make_warehouse) -> None:

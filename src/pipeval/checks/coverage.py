@@ -111,6 +111,24 @@ class Coverage(Check):
         fail = self.spec.fail_below if self.spec.fail_below is not None else defaults.fail_below
         return warn, fail
 
+    def settled(self, ctx: Context, days: list[date]) -> set[date]:
+        """Dates with entities expected, covered at or above both thresholds and no system
+        finding: `run` has nothing above INFO to say there, so it calls them OK."""
+        inputs = load_inputs(ctx, self.spec)
+        return {day for day in days if self._clean(inputs, day, ctx.profile)}
+
+    def _clean(self, inputs: CoverageInputs, day: date, profile: Profile) -> bool:
+        expected = inputs.days.expected.get(day, 0)
+        if not expected:  # an off-day, or nothing to measure: `run` says which
+            return False
+        # `run` judges against what is due: the expected minus the pending. Counting every
+        # expected entity as due can only lower the share, so this verdict is the stricter.
+        covered = inputs.days.covered.get(day, 0)
+        if self._severity(covered, expected, profile) is not Severity.INFO:
+            return False
+        findings, _ = self._systems(inputs, day, profile.thresholds.coverage)
+        return not findings
+
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
         inputs = load_inputs(ctx, self.spec)
