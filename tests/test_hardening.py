@@ -228,6 +228,7 @@ def test_a_null_schedule_key_is_counted_as_a_finding(profile, make_warehouse) ->
         ('{"a": ' * 5000 + "1" + "}" * 5000, "nested too deeply"),
         ('{"big": ' + "9" * 5000 + "}", "holds an integer beyond 64 bits"),
         ('{"big": 9223372036854775808}', "holds an integer beyond 64 bits"),
+        ("\ufeff{}", "is not valid JSON: Unexpected UTF-8 BOM"),  # json.loads's own words
     ],
 )
 def test_hostile_state_documents_are_one_line(tmp_path: Path, text: str, problem: str) -> None:

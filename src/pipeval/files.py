@@ -27,7 +27,7 @@ LIMITS = {
 DEFAULT_LIMIT = 8 * MIB
 
 
-def regular_file_problem(path: Path) -> str | None:
+def regular_file_problem(path: str | Path) -> str | None:
     """Why `path` is not a readable regular file (following symlinks), or None."""
     try:
         mode = os.stat(path).st_mode
@@ -52,7 +52,7 @@ def read_head(path: Path, size: int) -> bytes:
 
 
 def read_bytes(
-    path: Path, what: str, error: type[PipevalError] = ConfigError, limit: int = DEFAULT_LIMIT
+    path: str | Path, what: str, error: type[PipevalError] = ConfigError, limit: int = DEFAULT_LIMIT
 ) -> bytes:
     """The bytes of regular file `path`, at most `limit`; else `error` naming `what` and why."""
     problem = regular_file_problem(path)
@@ -68,7 +68,7 @@ CHUNK = 64 * 1024
 
 
 def read_regular(
-    path: Path,
+    path: str | Path,
     what: str,
     error: type[PipevalError] = ConfigError,
     limit: int = DEFAULT_LIMIT,

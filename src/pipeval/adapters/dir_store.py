@@ -37,6 +37,17 @@ def _bounded_int(text: str) -> int:
     return value
 
 
+# One decoder for every document: json.loads builds one per call when given `parse_int`.
+_DECODER = json.JSONDecoder(parse_int=_bounded_int)
+
+
+def _loads(text: str) -> Any:
+    """`json.loads(text, parse_int=_bounded_int)`, on the one decoder."""
+    if text.startswith("\ufeff"):  # json.loads refuses a BOM before decoding: so does this
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODER.decode(text)
+
+
 def shape_problem(data: Any) -> str | None:
     """Why a decoded document is too deep or holds an absurd number, else None (no recursion)."""
     pending: list[tuple[Any, int]] = [(data, 1)]
@@ -84,7 +95,9 @@ class DirStore:
     def get(self, collection: str, document: str) -> dict[str, Any] | None:
         if not _DOC_ID.match(document) or ".." in document:
             raise BackendError(f"document id {document!r} is not a plain name")
-        path = self._collection(collection) / f"{document}.json"
+        # Plain strings, not Path objects: joined once per document (a run reads hundreds).
+        name = f"{document}.json"
+        path = os.path.join(self._collection(collection), name)
         try:
             mode = os.lstat(path).st_mode
         except (OSError, ValueError):  # what os.path.lexists reads as absent
@@ -96,7 +109,7 @@ class DirStore:
             if stat.S_ISLNK(mode):
                 real = os.path.realpath(path, strict=True)
             else:
-                real = os.path.join(self._real_folder(collection), path.name)
+                real = os.path.join(self._real_folder(collection), name)
             inside = real.startswith(self._real_root)
         except (OSError, RuntimeError) as err:
             reason = getattr(err, "strerror", None) or "a symlink loop"
@@ -109,7 +122,7 @@ class DirStore:
             reason = str(err).rpartition(": ")[2]
             raise BackendError(f"state document {path} is unreadable ({reason})") from None
         try:
-            data = json.loads(raw.decode("utf-8"), parse_int=_bounded_int)
+            data = _loads(raw.decode("utf-8"))
         except _HugeNumber:
             raise BackendError(f"state document {path}: holds an integer beyond 64 bits") from None
         except RecursionError:
@@ -127,7 +140,7 @@ class DirStore:
             raise BackendError(f"state document {path}: {problem}")
         return data
 
-    def _read(self, path: Path, mode: int) -> bytes:
+    def _read(self, path: str, mode: int) -> bytes:
         if stat.S_ISREG(mode):
             # The lstat saw a regular file, no link: not stat'ed again (a run reads hundreds).
             # O_NOFOLLOW and the type checked on the open file refuse a swap since.

@@ -126,8 +126,7 @@ class Coverage(Check):
         covered = inputs.days.covered.get(day, 0)
         if self._severity(covered, expected, profile) is not Severity.INFO:
             return False
-        findings, _ = self._systems(inputs, day, profile.thresholds.coverage)
-        return not findings
+        return not self._system_findings(inputs, day, profile.thresholds.coverage)
 
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
@@ -252,12 +251,36 @@ class Coverage(Check):
     def _systems(
         self, inputs: CoverageInputs, day: date, limits: CoverageThresholds
     ) -> tuple[list[Finding], dict]:
+        findings = self._system_findings(inputs, day, limits)
         if not self.spec.target.group_by:
-            return [], {}
-        today = inputs.groups.groups_on(day)
-        days = limits.system_lookback_days
-        lookback = [day - timedelta(days=n) for n in range(1, days + 1)]
+            return findings, {}
+        today, recent = self._groups(inputs, day, limits.system_lookback_days)
+        best = max(today.values(), default=0)
+        metrics = {
+            system: {
+                "entities": today.get(system, 0),
+                "share_of_best_pct": _pct(today.get(system, 0), best) if best else 0.0,
+            }
+            for system in sorted(set(today) | recent)
+        }
+        return findings, metrics
+
+    def _groups(
+        self, inputs: CoverageInputs, day: date, lookback_days: int
+    ) -> tuple[dict[str, int], set[str]]:
+        """Entities per system on `day`, and the systems with rows in the days before it."""
+        lookback = [day - timedelta(days=n) for n in range(1, lookback_days + 1)]
         recent = {group for d in lookback for group in inputs.groups.groups_on(d)}
+        return inputs.groups.groups_on(day), recent
+
+    def _system_findings(
+        self, inputs: CoverageInputs, day: date, limits: CoverageThresholds
+    ) -> list[Finding]:
+        """Apart from the metrics: `settled` asks for these alone on every date."""
+        if not self.spec.target.group_by:
+            return []
+        days = limits.system_lookback_days
+        today, recent = self._groups(inputs, day, days)
         best = max(today.values(), default=0)
         findings = []
         for system, count in sorted(today.items()):
@@ -282,14 +305,7 @@ class Coverage(Check):
                     data={"date": day, "systems": stopped, "stopped": True},
                 )
             )
-        metrics = {
-            system: {
-                "entities": today.get(system, 0),
-                "share_of_best_pct": _pct(today.get(system, 0), best) if best else 0.0,
-            }
-            for system in sorted(set(today) | recent)
-        }
-        return findings, metrics
+        return findings
 
     def _remediation(
         self, by_reason: dict[str, list[Missing]], day: date, ctx: Context
