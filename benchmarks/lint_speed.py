@@ -333,9 +333,9 @@ def render(
         f"{len(tree.timings['parse'].samples)} interleaved runs (warm file cache). *parse* = "
         "read + `ast.parse` of every file, one process: the floor of any AST lint. *lint* = "
         "`scan` as `pipeval lint` runs it (discovery, one parse per file, every rule, the "
-        "query-wrapper index, a process pool over the CPUs), in this process. *`pipeval lint`* "
-        "= the command in a fresh process (`--format json --output FILE`): start-up, profile, "
-        "scan, report.",
+        "query-wrapper index, this process and a forked worker per further CPU), in this "
+        "process. *`pipeval lint`* = the command in a fresh process (`--format json --output "
+        "FILE`): start-up, profile, scan, report.",
         "",
         "| tree | size | parse | lint | lint / parse | lint, one process | ratio | "
         "`pipeval lint` | ratio |",

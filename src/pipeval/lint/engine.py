@@ -1,7 +1,7 @@
 """Parse each file once, run every rule, apply suppressions, gather the hits.
 
-The files come from `pipeval.lint.discovery` (PATHs, excludes). Large trees are scanned by a
-process pool, one task per batch of files.
+The files come from `pipeval.lint.discovery` (PATHs, excludes). Large trees are scanned in
+batches by this process and forked workers (`pipeval.lint.pool`).
 
 A file that cannot be read or parsed (not a regular file, over the size cap, not UTF-8, a
 syntax error, nested too deep for the parser) is a `parse-error` finding made here, by the
@@ -18,19 +18,19 @@ import tokenize
 from codecs import BOM_UTF8 as BOM
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from itertools import repeat
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from pipeval import collector
 from pipeval.errors import InputError, PipevalError
 from pipeval.files import LIMITS, read_bytes
+from pipeval.lint import pool
 from pipeval.lint.discovery import LintTarget, SourcePath, discover
 from pipeval.lint.rule import About, Hit, Rule, Settings, relocated
 from pipeval.lint.rules import RULES
-from pipeval.lint.sinks import Pass, SinkIndex, passes
+from pipeval.lint.sinks import Pass, Sink, SinkIndex, passes
 from pipeval.lint.source import SourceFile
 from pipeval.lint.writes import TRIGGERS
 
@@ -46,7 +46,7 @@ PARSE_ERROR = About(
 
 POOL_MIN_FILES = 256
 BATCH = 32  # files per pool task, at most
-MIN_BATCH = 8
+MIN_BATCH = 4
 
 
 @dataclass
@@ -237,31 +237,63 @@ def _size(path: Path) -> int:
 
 
 def batches(files: Sequence[SourcePath], workers: int) -> list[list[int]]:
-    """The files' indices in batches for the pool, largest files first: a large file left for
-    the end kept one process busy while the other had nothing to do. About eight batches a
-    process, at most BATCH files each, so the last ones are short."""
+    """The files' indices in batches, largest files first: a large file left for the end kept
+    one process busy while the other had nothing to do. Each batch is about a 4 * `workers`-th
+    of the files left (BATCH at most, MIN_BATCH at least), so the last ones, when a process
+    that finishes early can only wait for the others, are short."""
     sizes = [_size(item.file) for item in files]
     order = sorted(range(len(files)), key=lambda i: -sizes[i])
-    size = max(MIN_BATCH, min(BATCH, -(-len(files) // (workers * 8))))
-    return [order[i : i + size] for i in range(0, len(order), size)]
+    least = max(MIN_BATCH, -(-len(order) // pool.MAX_BATCHES))
+    most = max(BATCH, least)
+    plan: list[list[int]] = []
+    start = 0
+    while start < len(order):
+        size = min(most, max(least, -(-(len(order) - start) // (workers * 4))))
+        plan.append(order[start : start + size])
+        start += size
+    return plan
+
+
+def _as_tuple(value: tuple[Any, ...]) -> tuple[Any, ...]:
+    # A named tuple as the plain tuple it is: rebuilt by `tuple.__new__` (C) instead of its
+    # class's Python `__new__`, a third of the parent's time reading a worker's reports.
+    return tuple.__new__, (type(value), tuple(value))
+
+
+# What a lint worker sends back, each `Pass` and `Sink` pickled as a plain tuple.
+REDUCERS: dict[type, Any] = {Pass: _as_tuple, Sink: _as_tuple}
 
 
 def _pooled(files: list[SourcePath], settings: Settings, workers: int) -> list[FileReport] | None:
-    """Batches of files over a process pool, the reports back in the files' order; None where
-    processes cannot be started."""
+    """Batches of files over `workers` processes, this one included (`pool.run`), the reports
+    back in the files' order; None where processes cannot be started."""
     plan = batches(files, workers)
+    groups = [[files[i] for i in batch] for batch in plan]
+    lint = partial(_lint_batch, settings=settings)
+    found = pool.run(groups, lint, workers, REDUCERS)
+    if found is None:
+        found = _executor(groups, settings, workers)
+    if found is None:
+        return None
     reports: list[FileReport | None] = [None] * len(files)
+    for batch, batch_reports in zip(plan, found, strict=True):
+        for index, report in zip(batch, batch_reports, strict=True):
+            reports[index] = report
+    return [report for report in reports if report is not None]
+
+
+def _executor(
+    groups: list[list[SourcePath]], settings: Settings, workers: int
+) -> list[list[FileReport]] | None:
+    """`concurrent.futures`' process pool, where this platform does not fork (`pool.FORKS`)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            done = pool.map(
-                _lint_batch, [[files[i] for i in batch] for batch in plan], repeat(settings)
-            )
-            for batch, found in zip(plan, done, strict=True):
-                for index, report in zip(batch, found, strict=True):
-                    reports[index] = report
+        with ProcessPoolExecutor(max_workers=workers) as executor:
+            return list(executor.map(partial(_lint_batch, settings=settings), groups))
     except (OSError, BrokenProcessPool):  # e.g. no /dev/shm in a sandbox: scan in-process
         return None
-    return [report for report in reports if report is not None]
 
 
 def scan(target: LintTarget, settings: Settings, workers: int | None = None) -> ScanReport:
