@@ -10,7 +10,9 @@ import pytest
 from pipeval.adapters.dir_store import DirStore
 from pipeval.clock import date_range
 from pipeval.history.cascade import severity, window_days
+from pipeval.history.matrix import Cell, classify
 from pipeval.history.plan import DateRange, merge_ranges
+from pipeval.metrics.games import TableDay
 from pipeval.query import Context
 from pipeval.report.heatmap import heat_strip, heatmap_svg
 from pipeval.results import Status
@@ -138,6 +140,47 @@ def test_verify_backfill_fails_when_the_cascade_is_still_broken(
     result = run_verify_backfill(ctx_for(warehouse, GAP, GAP), GAP)
     cascade = next(c for c in result.checks if c.id == "backfill.cascade")
     assert cascade.status is Status.FAIL and "2026-01-20" in cascade.summary
+
+
+def _table(
+    name: str,
+    expected: int,
+    present: int,
+    missing: tuple[str, ...] = (),
+    pending: tuple[str, ...] = (),
+    critical: bool = True,
+) -> TableDay:
+    return TableDay(name, critical, "final", expected, present, missing, pending, 9)
+
+
+@pytest.mark.parametrize(
+    ("tables", "cell", "counts", "missing", "critical"),
+    [
+        ([_table("a", 0, 0), _table("b", 0, 0)], Cell.OFF, (0, 0), (), False),
+        ([_table("a", 5, 5), _table("b", 4, 4)], Cell.COMPLETE, (5, 5), (), False),  # first
+        ([_table("a", 5, 5), _table("b", 4, 3, ("g1",))], Cell.PARTIAL, (3, 4), ("g1",), True),
+        ([_table("a", 2, 0, ("g1", "g2"))], Cell.MISSING, (0, 2), ("g1", "g2"), True),
+        (
+            [_table("a", 5, 5, critical=False), _table("b", 2, 1, ("g1",), critical=False)],
+            Cell.PARTIAL,
+            (1, 2),
+            ("g1",),
+            False,
+        ),
+        ([_table("a", 3, 3), _table("b", 3, 3, pending=("g9",))], Cell.PENDING, (3, 3), (), False),
+    ],
+)
+def test_a_cell_is_its_worst_table(
+    tables: list[TableDay],
+    cell: Cell,
+    counts: tuple[int, int],
+    missing: tuple[str, ...],
+    critical: bool,
+) -> None:
+    # The complete cell takes its counts from the first table, as ranking all-zero ratios does.
+    found = classify("phase3", date(2026, 1, 5), tables)
+    assert (found.cell, (found.present, found.expected)) == (cell, counts)
+    assert (found.missing, found.critical_missing) == (missing, critical)
 
 
 def test_cascade_window_at_season_end_and_off_days() -> None:

@@ -39,15 +39,17 @@ def classify(phase: str, day: date, tables: list[TableDay]) -> PhaseDay:
     """One cell: the worst table decides; counts come from that table."""
     if not any(t.expected or t.pending for t in tables):
         return PhaseDay(phase, day, Cell.OFF, 0, 0, (), False)
-    worst = max(tables, key=lambda t: (len(t.missing) / t.expected) if t.expected else 0)
     missing = tuple(key for t in tables for key in t.missing)
+    if not missing and not any(t.pending for t in tables):
+        # Complete (most cells of a season): every table ranks 0, so the worst is the first.
+        first = tables[0]
+        return PhaseDay(phase, day, Cell.COMPLETE, first.present, first.expected, (), False)
+    worst = max(tables, key=lambda t: (len(t.missing) / t.expected) if t.expected else 0)
     critical_missing = any(t.missing and t.critical for t in tables)
     if worst.missing and not worst.present:
         cell = Cell.MISSING
     elif missing:
         cell = Cell.PARTIAL
-    elif any(t.pending for t in tables):
-        cell = Cell.PENDING
     else:
-        cell = Cell.COMPLETE
+        cell = Cell.PENDING
     return PhaseDay(phase, day, cell, worst.present, worst.expected, missing, critical_missing)

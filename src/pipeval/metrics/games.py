@@ -204,7 +204,9 @@ def load_presence(ctx: Context, table: PhaseTable) -> Presence:
     return ctx.memo_get(("presence", shape, ctx.start, ctx.end), read)
 
 
-@dataclass(frozen=True)
+# Not frozen: one per table and date of a season (~1,000), and a frozen __init__ costs more
+# than twice a plain one. Nothing mutates a TableDay.
+@dataclass
 class TableDay:
     """One table on one date: how many expected games it holds, which it lacks, which are not
     due yet (counts for the complete part, keys for the exceptions)."""
