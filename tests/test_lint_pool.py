@@ -146,3 +146,29 @@ def test_batches_shrink_toward_the_smallest_files(tmp_path: Path) -> None:
     assert sizes == sorted(sizes, reverse=True)
     order = [files[i].file.stat().st_size for batch in plan for i in batch]
     assert order == sorted(order, reverse=True)  # largest files first
+
+
+def test_what_a_worker_sent_before_it_died_is_kept(tmp_path: Path) -> None:
+    """Results travel batch by batch: a worker killed on its third batch has sent its first
+    two, and only the batch it died on is done again here."""
+    log = Log(tmp_path / "log")
+    parent = os.getpid()
+
+    def work(number: int) -> int:
+        log.add(number)
+        mine = [n for pid, n in log.rows() if pid == os.getpid()]
+        if os.getpid() != parent and len(mine) == 3:
+            os.kill(os.getpid(), 9)
+        if os.getpid() == parent and len(mine) == 1:  # let the worker reach its third batch
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if len([n for pid, n in log.rows() if pid != parent]) >= 3:
+                    break
+                time.sleep(0.005)
+        return -number
+
+    assert pool.run(list(range(40)), work, processes=2) == [-n for n in range(40)]
+    rows = log.rows()
+    by_worker = [n for pid, n in rows if pid != parent]
+    assert len(by_worker) == 3
+    assert sorted(n for _, n in rows) == sorted([*range(40), by_worker[2]])

@@ -12,6 +12,7 @@ the generated tree, and say so.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from benchmarks.lint_speed import generate_tree
 
 from pipeval.lint import engine, pool
@@ -85,6 +87,29 @@ def test_written_to_a_file_the_text_is_the_same(tmp_path: Path, run_cli: RunCli)
     assert placeholders(text, root) == RECORDED.read_text(encoding="utf-8")
     findings = [f for c in json.loads(text)["checks"] for f in c["findings"]]
     assert {"path", "line", "rule"} <= set(findings[0]["data"])  # DESIGN.md's lint fields
+
+
+def test_the_command_runs_with_the_cyclic_collector_paused(
+    tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Linting, reading the workers' reports and writing the report add no cycles to collect
+    (each parsed file breaks its own): the collector's passes over them are spared; it is on
+    again after the command."""
+    from pipeval.report import json_text
+
+    seen: list[bool] = []
+    dumps = json_text.dumps
+
+    def spy(document: object) -> str:
+        seen.append(gc.isenabled())
+        return dumps(document)
+
+    monkeypatch.setattr(json_text, "dumps", spy)
+    assert gc.isenabled()
+    code, _, err = run_cli(*lint_args(build_tree(tmp_path / "tree")))
+    assert code == 2, err
+    assert seen == [False]
+    assert gc.isenabled()
 
 
 # What `pipeval lint` never needs: the warehouse and state adapters, SQL rendering and the

@@ -307,10 +307,12 @@ def scan(target: LintTarget, settings: Settings, workers: int | None = None) -> 
     result = ScanReport(files=len(files))
     index = SinkIndex.build(item for report in reports for item in report.passes)
     result.wrappers = sorted(index.wrappers())
-    for report in reports:
+    for report in reports:  # most files have no findings, suppressions or crashes
         result.parsed += report.parsed
-        result.hits.extend(resolve_sinks(report.hits, index))
-        result.suppressed.update(report.suppressed)
+        if report.hits:
+            result.hits.extend(resolve_sinks(report.hits, index))
+        if report.suppressed:
+            result.suppressed.update(report.suppressed)
         for rule, error in report.crashes.items():
             result.crashes.setdefault(rule, error)
     result.hits.sort(key=lambda hit: (hit.root, hit.path, hit.line, hit.column, hit.rule))
