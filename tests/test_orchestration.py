@@ -17,6 +17,7 @@ import pytest
 from pipeval.adapters.dir_store import DirStore
 from pipeval.checks.completeness import checks_for as completeness_checks
 from pipeval.checks.orchestration import checks_for
+from pipeval.errors import PipevalError
 from pipeval.ports import StateStore
 from pipeval.query import Context
 from pipeval.results import CheckResult, Severity, Status
@@ -334,3 +335,84 @@ def test_cross_check_reuses_the_completeness_statements(profile) -> None:
     shared = {q for check in completeness_checks(profile) for q in check.queries(ctx)}
     for check in checks_for(profile):
         assert set(check.queries(ctx)) <= shared
+
+
+# --- a range: each collection's documents read once, for `settled` and `run` alike ------------
+
+EARLIER = date(2026, 1, 23)  # games; 2026-01-24 is an off-day
+RANGE = [EARLIER, date(2026, 1, 24), DAY]
+
+
+def range_rows() -> dict[str, list[dict]]:
+    schedule = [
+        *schedule_rows(EARLIER, [(away, home, 3) for away, home in GAMES]),
+        *schedule_rows(DAY, [(away, home, 3) for away, home in GAMES]),
+    ]
+    both = rows(GAMES, EARLIER) + rows(GAMES)
+    return {
+        "nba_raw.nbac_schedule": schedule,
+        "nba_predictions.ml_feature_store_v2": both,
+        "nba_predictions.player_prop_predictions": [
+            {**row, "is_active": True, "system_id": "s1"} for row in both
+        ],
+    }
+
+
+def judge_range(profile, warehouse, state: StateStore, days: list[date]) -> dict[date, Any]:
+    """As historical does: `settled` over the range, then `run` for every date left."""
+    ctx = Context(
+        profile=profile, as_of=AFTER, start=days[0], end=days[-1], warehouse=warehouse, state=state
+    )
+    check = next(c for c in checks_for(profile) if c.id == "orchestration.phase3")
+    ctx.cache.prefetch(check.queries(ctx))
+    settled = check.settled(ctx, days)
+    verdicts: dict[date, Any] = {}
+    for day in days:
+        ctx.day = day
+        result = run_check(check, ctx)
+        assert result.status is Status.OK or day not in settled, result.summary
+        verdicts[day] = "settled" if day in settled else (result.status, result.summary)
+    return verdicts
+
+
+def test_a_range_reads_the_collection_once_for_settled_and_run(
+    backend: Backend, profile, make_warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend.write("phase3_completion", "2026-01-23", completion(PHASE3))
+    backend.write("phase3_completion", "2026-01-25", completion(PHASE3[1:]))
+    warehouse = make_warehouse(range_rows())
+    state = backend.open()
+    sent: list[int] = []
+    if backend.kind == "firestore":
+        from tests.test_state_get_many import count_batch_gets
+
+        sent = count_batch_gets(state, monkeypatch)  # type: ignore[arg-type]
+    verdicts = judge_range(profile, warehouse, state, RANGE)
+    assert verdicts[EARLIER] == verdicts[RANGE[1]] == "settled"
+    status, summary = verdicts[DAY]
+    assert status is Status.FAIL and "missing: player_game_summary (critical)" in summary
+    # Each date alone (daily's one-date range) judges the same.
+    for day in RANGE:
+        assert judge_range(profile, warehouse, backend.open(), [day])[day] == verdicts[day]
+    if backend.kind == "firestore":
+        # One BatchGetDocuments call for the range's two game dates (the off-day is not read),
+        # shared by `settled` and by `run` on the unsettled date.
+        assert sent == [2]
+        one_day = backend.open()
+        sent = count_batch_gets(one_day, monkeypatch)  # type: ignore[arg-type]
+        judge_range(profile, warehouse, one_day, [DAY])
+        assert sent == [1]  # a one-date range (daily) reads just that document
+
+
+def test_an_unreadable_document_fails_only_its_date_with_gets_line(
+    tmp_path: Path, profile, make_warehouse
+) -> None:
+    root = tmp_path / "state"
+    write_state(root, "phase3_completion", "2026-01-23", completion(PHASE3))
+    (root / "phase3_completion" / "2026-01-25.json").write_text("{not json")
+    store = DirStore(root)
+    with pytest.raises(PipevalError) as err:
+        store.get("phase3_completion", "2026-01-25")
+    verdicts = judge_range(profile, make_warehouse(range_rows()), store, RANGE)
+    assert verdicts[EARLIER] == verdicts[RANGE[1]] == "settled"
+    assert verdicts[DAY] == (Status.ERROR, f"could not run: {err.value}")

@@ -131,6 +131,13 @@ class StateStore(Protocol):
         """One document as a plain dict, or None when it does not exist."""
         ...
 
+    def get_many(self, collection: str, documents: list[str]) -> dict[str, dict[str, Any] | None]:
+        """Several documents of one collection in one read (a range's dates: one round trip on
+        Firestore, not one per date): each id maps to what `get` returns for it (None when the
+        document does not exist). Refuses, with `get`'s own line, what `get` would refuse for
+        the first such id; an empty list reads nothing."""
+        ...
+
     def list(self, collection: str) -> list[str]:
         """Document ids of a collection, sorted."""
         ...

@@ -140,6 +140,11 @@ class DirStore:
             raise BackendError(f"state document {path}: {problem}")
         return data
 
+    def get_many(self, collection: str, documents: list[str]) -> dict[str, dict[str, Any] | None]:
+        """`get` for each id, in order: the same checks on every file (local reads gain nothing
+        from a batch, and every refusal stays `get`'s own)."""
+        return {document: self.get(collection, document) for document in documents}
+
     def _read(self, path: str, mode: int) -> bytes:
         if stat.S_ISREG(mode):
             # The lstat saw a regular file, no link: not stat'ed again (a run reads hundreds).

@@ -97,7 +97,7 @@ class Orchestration(Check):
                 "tables": list(downstream.tables),
                 "due": downstream.due,
             }
-        data = ctx.require_state().get(self.spec.collection, day.isoformat())
+        data = self._document(ctx, day, facts)
         if data is None:
             return self._no_document(path, due, ctx, metrics, downstream)
         try:
@@ -136,7 +136,7 @@ class Orchestration(Check):
         """`run`'s verdict on a date with games, without building its result: the same document
         read, the same mode, processors and trigger findings, none of the metrics or text."""
         try:
-            data = ctx.require_state().get(self.spec.collection, day.isoformat())
+            data = self._document(ctx, day, facts)
             if data is None:  # pending or missing: `run` says which
                 return False
             doc = parse_completion(f"{self.spec.collection}/{day.isoformat()}", data)
@@ -257,6 +257,30 @@ class Orchestration(Check):
             return RangeFacts(games, tables, due)
 
         return ctx.memo_get(key, compute)
+
+    def _documents(self, ctx: Context, facts: RangeFacts) -> dict[str, dict | None] | None:
+        """The collection's documents for every date of the range with games, in one read
+        (`StateStore.get_many`: one round trip on Firestore, not one per date), once per run
+        for `settled` and `run` alike. None when that read fails: each date then reads its own
+        document, so an unreadable one fails only its date, with the line `get` gives."""
+        key = ("orchestration-documents", self.spec.collection, ctx.start, ctx.end)
+
+        def compute() -> dict[str, dict | None] | None:
+            ids = [day.isoformat() for day, games in sorted(facts.games.items()) if games]
+            try:
+                return ctx.require_state().get_many(self.spec.collection, ids)
+            except PipevalError:
+                return None
+
+        return ctx.memo_get(key, compute)
+
+    def _document(self, ctx: Context, day: date, facts: RangeFacts) -> dict | None:
+        """The date's document (None: it does not exist), from the range's one read."""
+        name = day.isoformat()
+        documents = self._documents(ctx, facts)
+        if documents is not None and name in documents:
+            return documents[name]
+        return ctx.require_state().get(self.spec.collection, name)
 
     def _downstream(self, ctx: Context, day: date, facts: RangeFacts) -> Downstream | None:
         name = self.spec.downstream_phase
