@@ -416,3 +416,22 @@ def test_an_unreadable_document_fails_only_its_date_with_gets_line(
     verdicts = judge_range(profile, make_warehouse(range_rows()), store, RANGE)
     assert verdicts[EARLIER] == verdicts[RANGE[1]] == "settled"
     assert verdicts[DAY] == (Status.ERROR, f"could not run: {err.value}")
+
+
+def test_a_store_that_cannot_be_read_fails_every_date_after_one_call(
+    profile, make_warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeval.adapters.firestore_store import FirestoreStore
+    from tests.local_servers import free_port
+    from tests.test_state_get_many import count_batch_gets
+
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")  # nobody listens
+    store = FirestoreStore(FIRESTORE_TEST_PROJECT, timeout_s=1)
+    sent = count_batch_gets(store, monkeypatch)
+    verdicts = judge_range(profile, make_warehouse(range_rows()), store, RANGE)
+    for day in (EARLIER, DAY):
+        status, summary = verdicts[day]
+        assert status is Status.ERROR and "no answer within 1 s (unreachable?)" in summary
+        assert "(phase3_completion/2026-01-23 and 1 more)" in summary
+    # One read for the range: its timeout is waited out once, not again for each date.
+    assert sent == [2]

@@ -131,11 +131,16 @@ class StateStore(Protocol):
         """One document as a plain dict, or None when it does not exist."""
         ...
 
-    def get_many(self, collection: str, documents: list[str]) -> dict[str, dict[str, Any] | None]:
+    def get_many(
+        self, collection: str, documents: list[str]
+    ) -> dict[str, dict[str, Any] | PipevalError | None]:
         """Several documents of one collection in one read (a range's dates: one round trip on
-        Firestore, not one per date): each id maps to what `get` returns for it (None when the
-        document does not exist). Refuses, with `get`'s own line, what `get` would refuse for
-        the first such id; an empty list reads nothing."""
+        Firestore, not one per date). Each id maps to what `get` returns for it (None when the
+        document does not exist), or to the error `get` raises for it alone (an id refused, a
+        document that cannot be read): one bad document fails only itself. Raises when the read
+        as a whole fails (a collection refused, the store unreachable, no permission): then no
+        document can be read, and asking again per document would wait for the same failure
+        once per document. An empty list reads nothing."""
         ...
 
     def list(self, collection: str) -> list[str]:

@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from pipeval.errors import BackendError
+from pipeval.errors import BackendError, PipevalError
 from pipeval.files import LIMITS, read_bytes, read_regular
 from pipeval.identifiers import check_identifier
 
@@ -140,10 +140,19 @@ class DirStore:
             raise BackendError(f"state document {path}: {problem}")
         return data
 
-    def get_many(self, collection: str, documents: list[str]) -> dict[str, dict[str, Any] | None]:
+    def get_many(
+        self, collection: str, documents: list[str]
+    ) -> dict[str, dict[str, Any] | PipevalError | None]:
         """`get` for each id, in order: the same checks on every file (local reads gain nothing
-        from a batch, and every refusal stays `get`'s own)."""
-        return {document: self.get(collection, document) for document in documents}
+        from a batch); a document `get` refuses maps to that error, so it fails only itself."""
+        self._collection(collection)  # a refused collection: no document can be read
+        found: dict[str, dict[str, Any] | PipevalError | None] = {}
+        for document in documents:
+            try:
+                found[document] = self.get(collection, document)
+            except PipevalError as err:
+                found[document] = err
+        return found
 
     def _read(self, path: str, mode: int) -> bytes:
         if stat.S_ISREG(mode):

@@ -81,17 +81,27 @@ class FirestoreStore:
             return None
         return plain(snapshot.to_dict() or {})
 
-    def get_many(self, collection: str, documents: list[str]) -> dict[str, dict[str, Any] | None]:
+    def get_many(
+        self, collection: str, documents: list[str]
+    ) -> dict[str, dict[str, Any] | PipevalError | None]:
         """Documents of one collection as `get` returns each, in one `get_all` call (one
-        BatchGetDocuments round trip per BATCH_SIZE ids) instead of one call per document."""
+        BatchGetDocuments round trip per BATCH_SIZE ids) instead of one call per document. An
+        id `get` refuses maps to that error and is not sent; a failed call (unreachable, no
+        permission) fails the whole read, as it would fail every document."""
         if not documents:
             return {}
-        for document in documents:  # refused as `get` refuses, before anything is sent
-            _check_document(document)
         check_identifier(collection, "collection")
-        found: dict[str, dict[str, Any] | None] = dict.fromkeys(documents)
+        found: dict[str, dict[str, Any] | PipevalError | None] = dict.fromkeys(documents)
+        for document in found:  # refused as `get` refuses, before anything is sent
+            try:
+                _check_document(document)
+            except PipevalError as err:
+                found[document] = err
         folder = self.client.collection(collection)
-        names = list(found)  # the ids once each: the server answers a repeated one once
+        # The ids once each (the server answers a repeated one once), the refused ones left out.
+        names = [name for name, value in found.items() if value is None]
+        if not names:
+            return found
         for start in range(0, len(names), BATCH_SIZE):
             chunk = names[start : start + BATCH_SIZE]
             # Named like `get`'s path for one id; a batch names its first id and how many more.

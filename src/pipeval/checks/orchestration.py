@@ -258,19 +258,23 @@ class Orchestration(Check):
 
         return ctx.memo_get(key, compute)
 
-    def _documents(self, ctx: Context, facts: RangeFacts) -> dict[str, dict | None] | None:
+    def _documents(
+        self, ctx: Context, facts: RangeFacts
+    ) -> dict[str, dict | PipevalError | None] | PipevalError:
         """The collection's documents for every date of the range with games, in one read
         (`StateStore.get_many`: one round trip on Firestore, not one per date), once per run
-        for `settled` and `run` alike. None when that read fails: each date then reads its own
-        document, so an unreadable one fails only its date, with the line `get` gives."""
+        for `settled` and `run` alike. A document that cannot be read fails only its date, with
+        the line `get` gives; a read that fails as a whole (the store unreachable, no
+        permission) fails every date with its one error, without a timeout waited out again
+        for each date."""
         key = ("orchestration-documents", self.spec.collection, ctx.start, ctx.end)
 
-        def compute() -> dict[str, dict | None] | None:
+        def compute() -> dict[str, dict | PipevalError | None] | PipevalError:
             ids = [day.isoformat() for day, games in sorted(facts.games.items()) if games]
             try:
                 return ctx.require_state().get_many(self.spec.collection, ids)
-            except PipevalError:
-                return None
+            except PipevalError as err:
+                return err
 
         return ctx.memo_get(key, compute)
 
@@ -278,9 +282,14 @@ class Orchestration(Check):
         """The date's document (None: it does not exist), from the range's one read."""
         name = day.isoformat()
         documents = self._documents(ctx, facts)
-        if documents is not None and name in documents:
-            return documents[name]
-        return ctx.require_state().get(self.spec.collection, name)
+        if not isinstance(documents, PipevalError) and name not in documents:
+            # A date the range's read left out: no games there, as far as the warehouse says.
+            return ctx.require_state().get(self.spec.collection, name)
+        found = documents if isinstance(documents, PipevalError) else documents[name]
+        if isinstance(found, PipevalError):
+            # The one error of the read, raised for each date it fails (a fresh traceback each).
+            raise found.with_traceback(None)
+        return found
 
     def _downstream(self, ctx: Context, day: date, facts: RangeFacts) -> Downstream | None:
         name = self.spec.downstream_phase
