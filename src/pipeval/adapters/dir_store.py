@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 from pathlib import Path
 from typing import Any
 
 from pipeval.errors import BackendError, PipevalError
 from pipeval.files import LIMITS, read_bytes, read_regular
-from pipeval.identifiers import check_identifier
-
-# Document ids are dates and names; never a path that could leave the root.
-_DOC_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
-
+from pipeval.identifiers import check_document_id, check_identifier
 
 # Completion documents are a map of maps; far deeper is no document pipeval can judge, and
 # numbers beyond 64 bits are no count or timestamp (printing one can exceed Python's limit).
@@ -93,8 +88,7 @@ class DirStore:
         return folder
 
     def get(self, collection: str, document: str) -> dict[str, Any] | None:
-        if not _DOC_ID.match(document) or ".." in document:
-            raise BackendError(f"document id {document!r} is not a plain name")
+        check_document_id(document)
         # Plain strings, not Path objects: joined once per document (a run reads hundreds).
         name = f"{document}.json"
         path = os.path.join(self._collection(collection), name)

@@ -10,13 +10,12 @@ as plain dicts (timestamps as aware UTC datetimes), so checks never see a client
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeval.errors import BackendError, PermissionDeniedError, PipevalError, first_line
-from pipeval.identifiers import check_identifier
+from pipeval.identifiers import check_document_id, check_identifier
 from pipeval.permissions import describe_grant, role_for
 
 if TYPE_CHECKING:
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT_S = 30.0
 READ_PERMISSION = "datastore.entities.get"
-# Document ids are dates and names: a `/` would address a sub-collection instead.
-_DOC_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 # Documents per BatchGetDocuments call. Firestore documents no cap on this call; a bound keeps
 # each call's answer stream (and its deadline) the size of a season's dates, however long the
 # range (a season is ~170 dates per collection: one call).
@@ -70,7 +67,7 @@ class FirestoreStore:
 
     def get(self, collection: str, document: str) -> dict[str, Any] | None:
         """One document as a plain dict, or None when it does not exist."""
-        _check_document(document)
+        check_document_id(document)
         path = f"{check_identifier(collection, 'collection')}/{document}"
         reference = self.client.collection(collection).document(document)
         try:
@@ -94,14 +91,12 @@ class FirestoreStore:
         found: dict[str, dict[str, Any] | PipevalError | None] = dict.fromkeys(documents)
         for document in found:  # refused as `get` refuses, before anything is sent
             try:
-                _check_document(document)
+                check_document_id(document)
             except PipevalError as err:
                 found[document] = err
         folder = self.client.collection(collection)
         # The ids once each (the server answers a repeated one once), the refused ones left out.
         names = [name for name, value in found.items() if value is None]
-        if not names:
-            return found
         for start in range(0, len(names), BATCH_SIZE):
             chunk = names[start : start + BATCH_SIZE]
             # Named like `get`'s path for one id; a batch names its first id and how many more.
@@ -167,11 +162,6 @@ class FirestoreStore:
         if isinstance(err, api_errors.GoogleAPICallError):
             return BackendError(f"{where}: {err.code or ''} {first_line(err)}".replace("  ", " "))
         return BackendError(f"{where}: {type(err).__name__}: {first_line(err)}")
-
-
-def _check_document(document: str) -> None:
-    if not _DOC_ID.match(document) or ".." in document:
-        raise BackendError(f"document id {document!r} is not a plain name")
 
 
 def plain(value: Any) -> Any:

@@ -126,7 +126,9 @@ class Coverage(Check):
         covered = inputs.days.covered.get(day, 0)
         if self._severity(covered, expected, profile) is not Severity.INFO:
             return False
-        return not self._system_findings(inputs, day, profile.thresholds.coverage)
+        limits = profile.thresholds.coverage
+        today, recent = self._groups(inputs, day, limits.system_lookback_days)
+        return not self._system_findings(today, recent, day, limits)
 
     def run(self, ctx: Context) -> CheckResult:
         day = ctx.judged
@@ -251,9 +253,6 @@ class Coverage(Check):
     def _systems(
         self, inputs: CoverageInputs, day: date, limits: CoverageThresholds
     ) -> tuple[list[Finding], dict]:
-        findings = self._system_findings(inputs, day, limits)
-        if not self.spec.target.group_by:
-            return findings, {}
         today, recent = self._groups(inputs, day, limits.system_lookback_days)
         best = max(today.values(), default=0)
         metrics = {
@@ -263,24 +262,24 @@ class Coverage(Check):
             }
             for system in sorted(set(today) | recent)
         }
-        return findings, metrics
+        return self._system_findings(today, recent, day, limits), metrics
 
     def _groups(
         self, inputs: CoverageInputs, day: date, lookback_days: int
     ) -> tuple[dict[str, int], set[str]]:
-        """Entities per system on `day`, and the systems with rows in the days before it."""
+        """Entities per system on `day`, and the systems with rows in the days before it (none
+        when the target is not grouped)."""
+        if not self.spec.target.group_by:
+            return {}, set()
         lookback = [day - timedelta(days=n) for n in range(1, lookback_days + 1)]
         recent = {group for d in lookback for group in inputs.groups.groups_on(d)}
         return inputs.groups.groups_on(day), recent
 
     def _system_findings(
-        self, inputs: CoverageInputs, day: date, limits: CoverageThresholds
+        self, today: dict[str, int], recent: set[str], day: date, limits: CoverageThresholds
     ) -> list[Finding]:
         """Apart from the metrics: `settled` asks for these alone on every date."""
-        if not self.spec.target.group_by:
-            return []
         days = limits.system_lookback_days
-        today, recent = self._groups(inputs, day, days)
         best = max(today.values(), default=0)
         findings = []
         for system, count in sorted(today.items()):

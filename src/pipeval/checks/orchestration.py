@@ -282,12 +282,15 @@ class Orchestration(Check):
         """The date's document (None: it does not exist), from the range's one read."""
         name = day.isoformat()
         documents = self._documents(ctx, facts)
-        if not isinstance(documents, PipevalError) and name not in documents:
+        # The read's one error, or the document's own, raised for each date it fails (a fresh
+        # traceback each time: the error object is shared).
+        if isinstance(documents, PipevalError):
+            raise documents.with_traceback(None)
+        if name not in documents:
             # A date the range's read left out: no games there, as far as the warehouse says.
             return ctx.require_state().get(self.spec.collection, name)
-        found = documents if isinstance(documents, PipevalError) else documents[name]
+        found = documents[name]
         if isinstance(found, PipevalError):
-            # The one error of the read, raised for each date it fails (a fresh traceback each).
             raise found.with_traceback(None)
         return found
 
